@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Named constants for policy conditions and the ioctl names used in
+ * violation reports.  Values come from the build host's kernel and libc
+ * headers, so this table describes the arch the library is built for.
+ * Pure data; policy_ioctl_name() is async-signal-safe (it only reads).
+ */
+#include "policy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/futex.h>
+#include <linux/if_tun.h>
+#include <linux/fs.h>
+#include <linux/kvm.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <termios.h>
+#include <time.h>
+
+enum kind { K_PLAIN, K_IOCTL };
+
+struct constant {
+	const char *name;
+	uint64_t value;
+	enum kind kind;
+};
+
+#define C(x) { #x, (uint64_t)(x), K_PLAIN }
+#define I(x) { #x, (uint64_t)(unsigned int)(x), K_IOCTL }
+
+static const struct constant constants[] = {
+	/* KVM: /dev/kvm */
+	I(KVM_GET_API_VERSION), I(KVM_CREATE_VM), I(KVM_GET_MSR_INDEX_LIST),
+	I(KVM_CHECK_EXTENSION), I(KVM_GET_VCPU_MMAP_SIZE), I(KVM_GET_SUPPORTED_CPUID),
+	I(KVM_GET_EMULATED_CPUID), I(KVM_GET_MSR_FEATURE_INDEX_LIST),
+	/* KVM: VM descriptor */
+	I(KVM_CREATE_VCPU), I(KVM_GET_DIRTY_LOG), I(KVM_SET_USER_MEMORY_REGION),
+	I(KVM_SET_TSS_ADDR), I(KVM_SET_IDENTITY_MAP_ADDR), I(KVM_CREATE_IRQCHIP),
+	I(KVM_GET_IRQCHIP), I(KVM_SET_IRQCHIP), I(KVM_CREATE_PIT2), I(KVM_GET_PIT2),
+	I(KVM_SET_PIT2), I(KVM_IRQ_LINE), I(KVM_IRQ_LINE_STATUS), I(KVM_IRQFD),
+	I(KVM_IOEVENTFD), I(KVM_SET_GSI_ROUTING), I(KVM_SIGNAL_MSI), I(KVM_SET_CLOCK),
+	I(KVM_GET_CLOCK), I(KVM_ENABLE_CAP), I(KVM_REGISTER_COALESCED_MMIO),
+	I(KVM_UNREGISTER_COALESCED_MMIO), I(KVM_CREATE_DEVICE), I(KVM_SET_DEVICE_ATTR),
+	I(KVM_GET_DEVICE_ATTR), I(KVM_HAS_DEVICE_ATTR),
+	/* KVM: vCPU descriptor */
+	I(KVM_RUN), I(KVM_GET_REGS), I(KVM_SET_REGS), I(KVM_GET_SREGS), I(KVM_SET_SREGS),
+	I(KVM_TRANSLATE), I(KVM_INTERRUPT), I(KVM_GET_MSRS), I(KVM_SET_MSRS),
+	I(KVM_SET_CPUID2), I(KVM_GET_CPUID2), I(KVM_SET_SIGNAL_MASK), I(KVM_GET_FPU),
+	I(KVM_SET_FPU), I(KVM_GET_LAPIC), I(KVM_SET_LAPIC), I(KVM_NMI),
+	I(KVM_GET_MP_STATE), I(KVM_SET_MP_STATE), I(KVM_GET_VCPU_EVENTS),
+	I(KVM_SET_VCPU_EVENTS), I(KVM_GET_DEBUGREGS), I(KVM_SET_DEBUGREGS),
+	I(KVM_GET_XSAVE), I(KVM_SET_XSAVE), I(KVM_GET_XCRS), I(KVM_SET_XCRS),
+	I(KVM_KVMCLOCK_CTRL), I(KVM_SET_GUEST_DEBUG), I(KVM_GET_TSC_KHZ),
+	I(KVM_SET_TSC_KHZ), I(KVM_SMI),
+	/* terminals, files, block devices, tap */
+	I(TCGETS), I(TCSETS), I(TCSETSW), I(TCSETSF), I(TIOCGWINSZ), I(TIOCSWINSZ),
+	I(FIONBIO), I(FIOCLEX), I(FIONCLEX), I(FIONREAD), I(BLKGETSIZE64), I(BLKSSZGET),
+	I(BLKFLSBUF), I(TUNSETIFF), I(TUNGETIFF), I(TUNSETOFFLOAD), I(TUNSETVNETHDRSZ),
+	I(TUNSETVNETLE), I(TUNGETFEATURES),
+	/* clone(2) flags */
+	C(CLONE_VM), C(CLONE_FS), C(CLONE_FILES), C(CLONE_SIGHAND), C(CLONE_PIDFD),
+	C(CLONE_PTRACE), C(CLONE_VFORK), C(CLONE_PARENT), C(CLONE_THREAD), C(CLONE_NEWNS),
+	C(CLONE_SYSVSEM), C(CLONE_SETTLS), C(CLONE_PARENT_SETTID), C(CLONE_CHILD_CLEARTID),
+	C(CLONE_DETACHED), C(CLONE_UNTRACED), C(CLONE_CHILD_SETTID), C(CLONE_NEWCGROUP),
+	C(CLONE_NEWUTS), C(CLONE_NEWIPC), C(CLONE_NEWUSER), C(CLONE_NEWPID),
+	C(CLONE_NEWNET), C(CLONE_IO),
+	/* memory */
+	C(PROT_NONE), C(PROT_READ), C(PROT_WRITE), C(PROT_EXEC), C(PROT_GROWSDOWN),
+	C(PROT_GROWSUP), C(MAP_SHARED), C(MAP_PRIVATE), C(MAP_SHARED_VALIDATE),
+	C(MAP_FIXED), C(MAP_ANONYMOUS), C(MAP_NORESERVE), C(MAP_STACK), C(MAP_HUGETLB),
+	C(MAP_POPULATE), C(MAP_FIXED_NOREPLACE), C(MAP_GROWSDOWN), C(MAP_DENYWRITE),
+	C(MAP_LOCKED), C(MAP_NONBLOCK), C(MREMAP_MAYMOVE), C(MREMAP_FIXED),
+	C(MADV_NORMAL), C(MADV_RANDOM), C(MADV_SEQUENTIAL), C(MADV_WILLNEED),
+	C(MADV_DONTNEED), C(MADV_FREE), C(MADV_REMOVE), C(MADV_DONTFORK), C(MADV_DOFORK),
+	C(MADV_MERGEABLE), C(MADV_UNMERGEABLE), C(MADV_HUGEPAGE), C(MADV_NOHUGEPAGE),
+	C(MADV_DONTDUMP), C(MADV_DODUMP), C(MADV_HWPOISON), C(MADV_COLD), C(MADV_PAGEOUT),
+	C(MADV_WIPEONFORK), C(MADV_KEEPONFORK),
+	/* sockets */
+	C(AF_UNSPEC), C(AF_UNIX), C(AF_LOCAL), C(AF_INET), C(AF_INET6), C(AF_NETLINK),
+	C(AF_PACKET), C(AF_VSOCK), C(SOCK_STREAM), C(SOCK_DGRAM), C(SOCK_SEQPACKET),
+	C(SOCK_RAW), C(SOCK_NONBLOCK), C(SOCK_CLOEXEC), C(SOL_SOCKET), C(SO_PEERCRED),
+	C(SO_RCVBUF), C(SO_SNDBUF), C(SO_ERROR), C(SO_REUSEADDR), C(SO_KEEPALIVE),
+	C(SO_TYPE), C(SO_PASSCRED), C(SHUT_RD), C(SHUT_WR), C(SHUT_RDWR),
+	C(MSG_DONTWAIT), C(MSG_NOSIGNAL), C(MSG_PEEK), C(MSG_TRUNC), C(MSG_WAITALL),
+	C(MSG_CMSG_CLOEXEC),
+	/* futex(2) */
+	C(FUTEX_WAIT), C(FUTEX_WAKE), C(FUTEX_REQUEUE), C(FUTEX_CMP_REQUEUE),
+	C(FUTEX_WAKE_OP), C(FUTEX_LOCK_PI), C(FUTEX_UNLOCK_PI), C(FUTEX_TRYLOCK_PI),
+	C(FUTEX_WAIT_BITSET), C(FUTEX_WAKE_BITSET), C(FUTEX_WAIT_REQUEUE_PI),
+	C(FUTEX_CMP_REQUEUE_PI), C(FUTEX_PRIVATE_FLAG), C(FUTEX_CLOCK_REALTIME),
+	/* fcntl(2), open(2), *at(2) */
+	C(F_DUPFD), C(F_GETFD), C(F_SETFD), C(F_GETFL), C(F_SETFL), C(F_GETLK), C(F_SETLK),
+	C(F_SETLKW), C(F_DUPFD_CLOEXEC), C(F_OFD_GETLK), C(F_OFD_SETLK), C(F_OFD_SETLKW),
+	C(F_ADD_SEALS), C(F_GET_SEALS), C(F_SETPIPE_SZ), C(F_GETPIPE_SZ), C(FD_CLOEXEC),
+	C(O_RDONLY), C(O_WRONLY), C(O_RDWR), C(O_CREAT), C(O_EXCL), C(O_TRUNC), C(O_APPEND),
+	C(O_NONBLOCK), C(O_CLOEXEC), C(O_DIRECT), C(O_DIRECTORY), C(O_NOFOLLOW), C(O_PATH),
+	C(O_SYNC), C(O_DSYNC), C(O_TMPFILE), C(AT_FDCWD), C(AT_EMPTY_PATH), C(AT_REMOVEDIR),
+	C(AT_SYMLINK_NOFOLLOW),
+	/* prctl(2) */
+	C(PR_SET_NAME), C(PR_GET_NAME), C(PR_SET_NO_NEW_PRIVS), C(PR_GET_NO_NEW_PRIVS),
+	C(PR_SET_SECCOMP), C(PR_GET_SECCOMP), C(PR_SET_DUMPABLE), C(PR_GET_DUMPABLE),
+	C(PR_CAPBSET_READ), C(PR_CAPBSET_DROP), C(PR_SET_PDEATHSIG), C(PR_GET_PDEATHSIG),
+	C(PR_SET_KEEPCAPS), C(PR_SET_TIMERSLACK), C(PR_SET_MM), C(PR_SET_PTRACER),
+	C(PR_SET_VMA), C(PR_GET_TIMERSLACK),
+	/* seccomp(2) */
+	C(SECCOMP_MODE_STRICT), C(SECCOMP_MODE_FILTER), C(SECCOMP_SET_MODE_STRICT),
+	C(SECCOMP_SET_MODE_FILTER), C(SECCOMP_GET_ACTION_AVAIL), C(SECCOMP_GET_NOTIF_SIZES),
+	C(SECCOMP_FILTER_FLAG_TSYNC), C(SECCOMP_FILTER_FLAG_LOG),
+	C(SECCOMP_FILTER_FLAG_SPEC_ALLOW), C(SECCOMP_FILTER_FLAG_NEW_LISTENER),
+	/* signals: kernel numbering.  glibc keeps 32 and 33 for itself and calls
+	 * 34 SIGRTMIN, as does this table; SIGCANCEL and SIGSETXID name 32, 33. */
+	C(SIGHUP), C(SIGINT), C(SIGQUIT), C(SIGILL), C(SIGTRAP), C(SIGABRT), C(SIGBUS),
+	C(SIGFPE), C(SIGKILL), C(SIGUSR1), C(SIGSEGV), C(SIGUSR2), C(SIGPIPE), C(SIGALRM),
+	C(SIGTERM), C(SIGSTKFLT), C(SIGCHLD), C(SIGCONT), C(SIGSTOP), C(SIGTSTP),
+	C(SIGTTIN), C(SIGTTOU), C(SIGURG), C(SIGXCPU), C(SIGXFSZ), C(SIGVTALRM), C(SIGPROF),
+	C(SIGWINCH), C(SIGIO), C(SIGPWR), C(SIGSYS), { "SIGCANCEL", 32, K_PLAIN },
+	{ "SIGSETXID", 33, K_PLAIN }, { "SIGRTMIN", 34, K_PLAIN }, { "SIGRTMAX", 64, K_PLAIN },
+	C(SIG_BLOCK), C(SIG_UNBLOCK), C(SIG_SETMASK),
+	/* clocks, event and timer descriptors, getrandom, fallocate */
+	C(CLOCK_REALTIME), C(CLOCK_MONOTONIC), C(CLOCK_PROCESS_CPUTIME_ID),
+	C(CLOCK_THREAD_CPUTIME_ID), C(CLOCK_MONOTONIC_RAW), C(CLOCK_REALTIME_COARSE),
+	C(CLOCK_MONOTONIC_COARSE), C(CLOCK_BOOTTIME), C(TIMER_ABSTIME), C(EFD_CLOEXEC),
+	C(EFD_NONBLOCK), C(EFD_SEMAPHORE), C(TFD_CLOEXEC), C(TFD_NONBLOCK),
+	C(TFD_TIMER_ABSTIME), C(EPOLL_CTL_ADD), C(EPOLL_CTL_MOD), C(EPOLL_CTL_DEL),
+	C(EPOLL_CLOEXEC), C(GRND_NONBLOCK), C(GRND_RANDOM), C(FALLOC_FL_KEEP_SIZE),
+	C(FALLOC_FL_PUNCH_HOLE), C(FALLOC_FL_ZERO_RANGE),
+};
+
+struct errno_name {
+	const char *name;
+	int value;
+};
+
+#define E(x) { #x, x }
+static const struct errno_name errnos[] = {
+	E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG), E(ENOEXEC),
+	E(EBADF), E(ECHILD), E(EAGAIN), E(ENOMEM), E(EACCES), E(EFAULT), E(EBUSY),
+	E(EEXIST), E(EXDEV), E(ENODEV), E(ENOTDIR), E(EISDIR), E(EINVAL), E(ENFILE),
+	E(EMFILE), E(ENOTTY), E(EFBIG), E(ENOSPC), E(ESPIPE), E(EROFS), E(EPIPE), E(ERANGE),
+	E(ENOSYS), E(EOPNOTSUPP), E(ENOTSUP), E(EAFNOSUPPORT), E(EPROTONOSUPPORT),
+	E(ENOTSOCK), E(ECONNREFUSED), E(ETIMEDOUT),
+};
+
+bool policy_constant(const char *name, size_t len, uint64_t *value)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(constants) / sizeof(constants[0]); i++) {
+		if (strlen(constants[i].name) == len && memcmp(constants[i].name, name, len) == 0) {
+			*value = constants[i].value;
+			return true;
+		}
+	}
+	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++) {
+		if (strlen(errnos[i].name) == len && memcmp(errnos[i].name, name, len) == 0) {
+			*value = (uint64_t)errnos[i].value;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *policy_ioctl_name(uint64_t request)
+{
+	size_t i;
+
+	/* The kernel reads the request as an unsigned int. */
+	request &= 0xffffffffu;
+	for (i = 0; i < sizeof(constants) / sizeof(constants[0]); i++) {
+		if (constants[i].kind == K_IOCTL && constants[i].value == request)
+			return constants[i].name;
+	}
+	return NULL;
+}
+
+int policy_errno_value(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++) {
+		if (strcmp(errnos[i].name, name) == 0)
+			return errnos[i].value;
+	}
+	return -1;
+}

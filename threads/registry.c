@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Thread -> role registry.  A fixed table of slots claimed with a
+ * compare-and-swap on the tid, so adding, removing and listing need no lock
+ * and no allocation.
+ */
+#include "threads.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+struct slot {
+	_Atomic int tid; /* 0: free; -1: being written */
+	enum vmm_seccomp_role role;
+	char name[16];
+	bool filtered;
+};
+
+static struct slot slots[THREAD_REGISTRY_SLOTS];
+
+static __thread struct thread_self self __attribute__((tls_model("initial-exec")));
+
+struct thread_self *thread_self(void)
+{
+	return &self;
+}
+
+void thread_registry_add(int tid, enum vmm_seccomp_role role, const char *name, bool filtered)
+{
+	size_t i;
+
+	for (i = 0; i < THREAD_REGISTRY_SLOTS; i++) {
+		int expected = 0;
+
+		if (atomic_compare_exchange_strong(&slots[i].tid, &expected, -1)) {
+			slots[i].role = role;
+			slots[i].filtered = filtered;
+			memset(slots[i].name, 0, sizeof(slots[i].name));
+			if (name)
+				strncpy(slots[i].name, name, sizeof(slots[i].name) - 1);
+			atomic_store(&slots[i].tid, tid);
+			return;
+		}
+	}
+}
+
+void thread_registry_remove(int tid)
+{
+	size_t i;
+
+	for (i = 0; i < THREAD_REGISTRY_SLOTS; i++) {
+		int expected = tid;
+
+		if (atomic_compare_exchange_strong(&slots[i].tid, &expected, 0))
+			return;
+	}
+}
+
+size_t thread_registry_snapshot(struct vmm_seccomp_thread_info *out, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < THREAD_REGISTRY_SLOTS; i++) {
+		int tid = atomic_load(&slots[i].tid);
+
+		if (tid <= 0)
+			continue;
+		if (n < max) {
+			out[n].tid = tid;
+			out[n].role = slots[i].role;
+			out[n].filtered = slots[i].filtered;
+			memcpy(out[n].name, slots[i].name, sizeof(out[n].name));
+		}
+		n++;
+	}
+	return n;
+}
+
+size_t vmm_seccomp_threads(struct vmm_seccomp_thread_info *out, size_t max)
+{
+	return thread_registry_snapshot(out, max);
+}

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Seccomp BPF generation.  Memory only.
+ *
+ * The program is emitted back to front: when an instruction is emitted,
+ * everything it can jump to (which in classic BPF is always further on)
+ * already exists, so every offset is known at once.  A conditional jump
+ * reaches at most 255 instructions; a farther target gets an unconditional
+ * 'ja' trampoline placed right after the jump.
+ *
+ * Layout:  arch check, foreign-ABI check, binary search on the syscall
+ * number, one block per syscall (its rules' comparisons), shared returns.
+ */
+#include "bpf.h"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A label is an instruction's index counted from the end of the program. */
+typedef size_t label;
+
+struct emitter {
+	struct sock_filter *rev; /* instructions, last one first */
+	size_t n, cap;
+	int err;
+	/* shared return instructions */
+	uint32_t ret_val[16];
+	label ret_at[16];
+	unsigned int n_rets;
+};
+
+static label emit(struct emitter *e, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k)
+{
+	if (e->err)
+		return 0;
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 256;
+		struct sock_filter *p = realloc(e->rev, cap * sizeof(*p));
+
+		if (!p) {
+			e->err = -ENOMEM;
+			return 0;
+		}
+		e->rev = p;
+		e->cap = cap;
+	}
+	e->rev[e->n].code = code;
+	e->rev[e->n].jt = jt;
+	e->rev[e->n].jf = jf;
+	e->rev[e->n].k = k;
+	return e->n++;
+}
+
+/* Distance from the next instruction to be emitted to `target`. */
+static size_t dist(const struct emitter *e, label target)
+{
+	return e->n - target - 1;
+}
+
+static label emit_ja(struct emitter *e, label target)
+{
+	return emit(e, BPF_JMP | BPF_JA, 0, 0, (uint32_t)dist(e, target));
+}
+
+static label emit_jmp(struct emitter *e, uint16_t op, uint32_t k, label jt, label jf)
+{
+	for (;;) {
+		if (e->err)
+			return 0;
+		if (dist(e, jt) > 255)
+			jt = emit_ja(e, jt);
+		else if (dist(e, jf) > 255)
+			jf = emit_ja(e, jf);
+		else
+			break;
+	}
+	return emit(e, BPF_JMP | op | BPF_K, (uint8_t)dist(e, jt), (uint8_t)dist(e, jf), k);
+}
+
+static label emit_ld(struct emitter *e, uint32_t offset)
+{
+	return emit(e, BPF_LD | BPF_W | BPF_ABS, 0, 0, offset);
+}
+
+static label ret_label(struct emitter *e, uint32_t val)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->n_rets; i++) {
+		if (e->ret_val[i] == val)
+			return e->ret_at[i];
+	}
+	if (e->n_rets == sizeof(e->ret_val) / sizeof(e->ret_val[0])) {
+		e->err = -E2BIG;
+		return 0;
+	}
+	e->ret_val[e->n_rets] = val;
+	e->ret_at[e->n_rets] = emit(e, BPF_RET | BPF_K, 0, 0, val);
+	return e->ret_at[e->n_rets++];
+}
+
+#define ARG_LO(i) ((uint32_t)(offsetof(struct seccomp_data, args) + 8 * (i)))
+#define ARG_HI(i) (ARG_LO(i) + 4)
+
+/* Code for one comparison: continue at `ok` if it holds, else at `fail`. */
+static label emit_cmp(struct emitter *e, const struct policy_cmp *c, label ok, label fail)
+{
+	uint32_t vlo = (uint32_t)c->value, vhi = (uint32_t)(c->value >> 32);
+	uint32_t mlo = (uint32_t)c->mask, mhi = (uint32_t)(c->mask >> 32);
+	label at;
+
+	switch (c->op) {
+	case POLICY_OP_EQ:
+		emit_jmp(e, BPF_JEQ, vlo, ok, fail);
+		emit_ld(e, ARG_LO(c->arg));
+		emit_jmp(e, BPF_JEQ, vhi, e->n - 1, fail);
+		return emit_ld(e, ARG_HI(c->arg));
+	case POLICY_OP_NE:
+		emit_jmp(e, BPF_JEQ, vlo, fail, ok);
+		emit_ld(e, ARG_LO(c->arg));
+		emit_jmp(e, BPF_JEQ, vhi, e->n - 1, ok);
+		return emit_ld(e, ARG_HI(c->arg));
+	case POLICY_OP_GT:
+	case POLICY_OP_GE:
+	case POLICY_OP_LT:
+	case POLICY_OP_LE: {
+		/* Unsigned 64-bit order: decided by the high words unless they are
+		 * equal.  LT and LE are the negations of GE and GT. */
+		bool neg = c->op == POLICY_OP_LT || c->op == POLICY_OP_LE;
+		uint16_t low_op = (c->op == POLICY_OP_GT || c->op == POLICY_OP_LE) ? BPF_JGT : BPF_JGE;
+		label yes = neg ? fail : ok, no = neg ? ok : fail;
+		label low;
+
+		emit_jmp(e, low_op, vlo, yes, no);
+		low = emit_ld(e, ARG_LO(c->arg));
+		emit_jmp(e, BPF_JEQ, vhi, low, no);
+		emit_jmp(e, BPF_JGT, vhi, yes, e->n - 1);
+		return emit_ld(e, ARG_HI(c->arg));
+	}
+	case POLICY_OP_MASKED_EQ:
+		if ((vlo & ~mlo) || (vhi & ~mhi))
+			return fail; /* bits outside the mask can never match */
+		if (mlo == 0)
+			at = ok;
+		else {
+			emit_jmp(e, BPF_JEQ, vlo, ok, fail);
+			if (mlo != 0xffffffffu)
+				emit(e, BPF_ALU | BPF_AND | BPF_K, 0, 0, mlo);
+			at = emit_ld(e, ARG_LO(c->arg));
+		}
+		if (mhi == 0)
+			return at;
+		emit_jmp(e, BPF_JEQ, vhi, at, fail);
+		if (mhi != 0xffffffffu)
+			emit(e, BPF_ALU | BPF_AND | BPF_K, 0, 0, mhi);
+		return emit_ld(e, ARG_HI(c->arg));
+	}
+	e->err = -EINVAL;
+	return 0;
+}
+
+/* The block of one syscall; returns its entry. */
+static label emit_block(struct emitter *e, const struct bpf_syscall *s, label def)
+{
+	label next_fail = def;
+	unsigned int r, c, i;
+
+	for (r = s->n_rules; r-- > 0;) {
+		const struct bpf_rule *rule = &s->rules[r];
+		label done = ret_label(e, rule->ret);
+
+		if (rule->n_clauses == 0) {
+			next_fail = done;
+			continue;
+		}
+		for (c = rule->n_clauses; c-- > 0;) {
+			const struct policy_clause *cl = &rule->clauses[c];
+			label ok = done;
+
+			for (i = cl->n; i-- > 0;)
+				ok = emit_cmp(e, &cl->cmp[i], ok, next_fail);
+			next_fail = ok;
+		}
+	}
+	return next_fail;
+}
+
+/* Binary search on the syscall number (in A) over syscalls[lo, hi). */
+static label emit_dispatch(struct emitter *e, const struct bpf_syscall *s, const label *blocks,
+			   size_t lo, size_t hi, label def)
+{
+	label left, right;
+	size_t mid, i;
+
+	if (hi - lo <= 4) {
+		label next = def;
+
+		for (i = hi; i-- > lo;)
+			next = emit_jmp(e, BPF_JEQ, (uint32_t)s[i].nr, blocks[i], next);
+		return next;
+	}
+	mid = lo + (hi - lo) / 2;
+	right = emit_dispatch(e, s, blocks, mid, hi, def);
+	left = emit_dispatch(e, s, blocks, lo, mid, def);
+	return emit_jmp(e, BPF_JGE, (uint32_t)s[mid].nr, right, left);
+}
+
+int bpf_generate(const struct bpf_target *t, const struct bpf_syscall *syscalls, size_t n,
+		 uint32_t default_ret, uint32_t badarch_ret, struct sock_filter **out,
+		 size_t *out_len)
+{
+	struct emitter e;
+	label *blocks, def, bad, entry;
+	size_t i;
+
+	memset(&e, 0, sizeof(e));
+	blocks = calloc(n ? n : 1, sizeof(*blocks));
+	if (!blocks)
+		return -ENOMEM;
+	def = ret_label(&e, default_ret);
+	bad = ret_label(&e, badarch_ret);
+	for (i = n; i-- > 0;)
+		blocks[i] = emit_block(&e, &syscalls[i], def);
+	entry = emit_dispatch(&e, syscalls, blocks, 0, n, def);
+	if (t->foreign_nr_floor) {
+		/* x32 shares the x86_64 audit arch; its numbers carry bit 30. */
+		emit_jmp(&e, BPF_JGE, t->foreign_nr_floor, bad, entry);
+		entry = e.n - 1;
+	}
+	emit_ld(&e, (uint32_t)offsetof(struct seccomp_data, nr));
+	entry = e.n - 1;
+	emit_jmp(&e, BPF_JEQ, t->audit_arch, entry, bad);
+	emit_ld(&e, (uint32_t)offsetof(struct seccomp_data, arch));
+	free(blocks);
+	if (!e.err && e.n > BPF_MAXINSNS)
+		e.err = -E2BIG;
+	if (e.err) {
+		free(e.rev);
+		return e.err;
+	}
+	/* Back to front -> front to back. */
+	for (i = 0; i < e.n / 2; i++) {
+		struct sock_filter tmp = e.rev[i];
+
+		e.rev[i] = e.rev[e.n - 1 - i];
+		e.rev[e.n - 1 - i] = tmp;
+	}
+	*out = e.rev;
+	*out_len = e.n;
+	return 0;
+}

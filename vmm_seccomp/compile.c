@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Resolving policies (built-in files, the embedder's rules) and compiling
+ * each layer to BPF with our own generator (bpf_gen.c): libseccomp is used
+ * for syscall names and numbers only.  Memory only: no kernel state.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include "bpf.h"
+
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+const char *const dangerous_syscalls[] = {
+	"execve", "execveat", "fork", "vfork", "ptrace", "process_vm_readv",
+	"process_vm_writev", "mount", "umount2", "pivot_root", "chroot", "setns",
+	"unshare", "init_module", "finit_module", "delete_module", "kexec_load",
+	"kexec_file_load", "bpf", "perf_event_open", "keyctl", "add_key", "request_key",
+	"open_by_handle_at", "iopl", "ioperm", "reboot", "swapon", "swapoff",
+	"personality", "userfaultfd", "io_uring_setup", "io_uring_enter",
+	"io_uring_register", NULL,
+};
+
+static const char *const role_files[VMM_SECCOMP_ROLE_COUNT] = {
+	[VMM_SECCOMP_ROLE_PROCESS] = "roles/process.policy",
+	[VMM_SECCOMP_ROLE_VMM] = "roles/vmm.policy",
+	[VMM_SECCOMP_ROLE_VCPU] = "roles/vcpu.policy",
+	[VMM_SECCOMP_ROLE_API] = "roles/api.policy",
+	[VMM_SECCOMP_ROLE_VIRTIO_BLOCK] = "roles/virtio_block.policy",
+	[VMM_SECCOMP_ROLE_VIRTIO_NET] = "roles/virtio_net.policy",
+	[VMM_SECCOMP_ROLE_VIRTIO_CONSOLE] = "roles/virtio_console.policy",
+	[VMM_SECCOMP_ROLE_VIRTIO_RNG] = "roles/virtio_rng.policy",
+	[VMM_SECCOMP_ROLE_VIRTIO_VSOCK] = "roles/virtio_vsock.policy",
+};
+
+const char *builtin_policy_text(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < vmm_seccomp_builtin_policy_count; i++) {
+		if (strcmp(vmm_seccomp_builtin_policies[i].name, name) == 0)
+			return vmm_seccomp_builtin_policies[i].text;
+	}
+	return NULL;
+}
+
+bool vmm_seccomp_is_dangerous(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && dangerous_syscalls[i]; i++) {
+		if (strcmp(dangerous_syscalls[i], name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static const char *open_builtin(void *arg, const char *name, const char **why)
+{
+	const char *text = builtin_policy_text(name);
+
+	(void)arg;
+	if (!text)
+		*why = "no built-in policy file of that name";
+	return text;
+}
+
+static int resolve_native(void *arg, const char *name)
+{
+	int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name);
+
+	(void)arg;
+	return nr == __NR_SCMP_ERROR || nr < 0 ? -1 : nr;
+}
+
+int parse_rules(struct vmm_seccomp *ctx, struct policy *out, const char *origin, const char *text)
+{
+	const struct policy_ops ops = {
+		.open_include = open_builtin,
+		.resolve_syscall = resolve_native,
+		.arg = ctx,
+		.arch = POLICY_ARCH_X86_64,
+	};
+	struct policy_error err;
+	int rc = policy_parse(out, origin, text, &ops, &err);
+
+	if (rc)
+		return ctx_fail(ctx, rc, "%s", err.msg);
+	return 0;
+}
+
+static bool allows(enum policy_action a)
+{
+	return a == POLICY_ACT_ALLOW || a == POLICY_ACT_LOG || a == POLICY_ACT_SIGMASK;
+}
+
+int check_role_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+			       const struct policy *rp, const struct policy *bp)
+{
+	size_t i, j;
+	unsigned int c;
+
+	for (i = 0; i < rp->n_rules; i++) {
+		const struct policy_rule *r = &rp->rules[i];
+		unsigned int n = r->n_clauses ? r->n_clauses : 1;
+
+		if (!allows(r->action))
+			continue;
+		for (c = 0; c < n; c++) {
+			const struct policy_clause *cl = r->n_clauses ? &r->clauses[c] : NULL;
+			bool ok = false;
+
+			for (j = 0; j < bp->n_rules && !ok; j++) {
+				const struct policy_rule *b = &bp->rules[j];
+
+				ok = b->nr == r->nr && allows(b->action) && policy_clause_implied(cl, b);
+			}
+			if (!ok) {
+				char cond[160];
+
+				if (cl) {
+					struct policy_rule one = *r;
+
+					one.n_clauses = 1;
+					one.clauses = (struct policy_clause *)cl;
+					policy_rule_format(&one, cond, sizeof(cond));
+				} else {
+					snprintf(cond, sizeof(cond), "unconditionally");
+				}
+				return ctx_fail(ctx, -EPERM,
+						"%s:%u:%u: role %s allows %s (%s) where the process baseline does not; "
+						"a role can only narrow the baseline: extend the baseline first",
+						rp->files[r->file], r->line, r->col,
+						vmm_seccomp_role_name(role), r->syscall, cond);
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- BPF generation ---- */
+
+/* What a layer returns for a syscall its policy does not allow. */
+static uint32_t violation_ret(const struct layer *L, enum vmm_seccomp_role role)
+{
+	switch (L->mode) {
+	case VMM_SECCOMP_MODE_KILL:
+		return SECCOMP_RET_KILL_PROCESS;
+	case VMM_SECCOMP_MODE_LOG:
+		return SECCOMP_RET_LOG;
+	default:
+		return SECCOMP_RET_TRAP | TRAP_DATA(role, L->mode);
+	}
+}
+
+static uint32_t rule_ret(const struct vmm_seccomp *ctx, const struct layer *L,
+			 enum vmm_seccomp_role role, const struct policy_rule *r)
+{
+	switch (r->action) {
+	case POLICY_ACT_ALLOW:
+		return SECCOMP_RET_ALLOW;
+	case POLICY_ACT_ERRNO:
+		return SECCOMP_RET_ERRNO | ((uint32_t)r->errno_value & SECCOMP_RET_DATA);
+	case POLICY_ACT_LOG:
+		return SECCOMP_RET_LOG;
+	case POLICY_ACT_TRAP:
+		return violation_ret(L, role);
+	case POLICY_ACT_SIGMASK:
+		/* Emulation is only needed where our handler must stay deliverable,
+		 * and impossible under valgrind, which masks signals itself. */
+		if (!ctx->under_valgrind &&
+		    (L->mode == VMM_SECCOMP_MODE_ENFORCE || L->mode == VMM_SECCOMP_MODE_ERRNO))
+			return SECCOMP_RET_TRAP | TRAP_DATA(role, TRAP_MODE_SIGMASK);
+		return SECCOMP_RET_ALLOW;
+	}
+	return violation_ret(L, role);
+}
+
+static bool clause_equal(const struct policy_clause *a, const struct policy_clause *b)
+{
+	unsigned int i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++) {
+		if (a->cmp[i].arg != b->cmp[i].arg || a->cmp[i].op != b->cmp[i].op ||
+		    a->cmp[i].value != b->cmp[i].value ||
+		    (a->cmp[i].op == POLICY_OP_MASKED_EQ && a->cmp[i].mask != b->cmp[i].mask))
+			return false;
+	}
+	return true;
+}
+
+static int cmp_nr(const void *a, const void *b)
+{
+	const struct policy_rule *const *x = a, *const *y = b;
+
+	if ((*x)->nr != (*y)->nr)
+		return (*x)->nr < (*y)->nr ? -1 : 1;
+	/* keep policy order within a syscall */
+	return *x < *y ? -1 : *x > *y;
+}
+
+/*
+ * Groups the layer's rules by syscall, in policy order (the first rule
+ * whose condition holds decides), drops exact duplicates and anything
+ * after an unconditional rule, adds the report rule, and generates.
+ */
+static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
+{
+	static const struct bpf_target x86_64 = { AUDIT_ARCH_X86_64, 0x40000000u };
+	struct layer *L = &ctx->layer[role];
+	const struct policy *p = &L->resolved;
+	size_t n = p->n_rules + 1, i, n_sys = 0, n_rules = 0;
+	const struct policy_rule **order = calloc(n, sizeof(*order));
+	struct bpf_syscall *sys = calloc(n, sizeof(*sys));
+	struct bpf_rule *rules = calloc(n, sizeof(*rules));
+	struct policy_rule report_rule;
+	struct policy_clause report_clause;
+	int rc;
+
+	if (!order || !sys || !rules) {
+		rc = ctx_fail(ctx, -ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Reports must be writable from every thread, whatever its role. */
+	memset(&report_rule, 0, sizeof(report_rule));
+	memset(&report_clause, 0, sizeof(report_clause));
+	report_clause.n = 1;
+	report_clause.cmp[0].arg = 0;
+	report_clause.cmp[0].op = POLICY_OP_EQ;
+	report_clause.cmp[0].value = (uint64_t)ctx->report_fd;
+	report_rule.nr = resolve_native(NULL, "write");
+	report_rule.n_clauses = 1;
+	report_rule.clauses = &report_clause;
+	report_rule.action = POLICY_ACT_ALLOW;
+	for (i = 0; i < p->n_rules; i++)
+		order[i] = &p->rules[i];
+	order[p->n_rules] = &report_rule;
+	qsort(order, n, sizeof(*order), cmp_nr);
+
+	for (i = 0; i < n; i++) {
+		const struct policy_rule *r = order[i];
+		struct bpf_syscall *cur = n_sys ? &sys[n_sys - 1] : NULL;
+		struct bpf_rule br = { r->clauses, r->n_clauses, rule_ret(ctx, L, role, r) };
+		unsigned int k;
+		bool skip = false;
+
+		if (!cur || cur->nr != r->nr) {
+			cur = &sys[n_sys++];
+			cur->nr = r->nr;
+			cur->rules = &rules[n_rules];
+			cur->n_rules = 0;
+		}
+		for (k = 0; k < cur->n_rules && !skip; k++) {
+			const struct bpf_rule *o = &cur->rules[k];
+
+			skip = o->n_clauses == 0 ||
+			       (o->ret == br.ret && o->n_clauses == 1 && br.n_clauses == 1 &&
+				clause_equal(o->clauses, br.clauses));
+		}
+		if (skip)
+			continue;
+		rules[n_rules++] = br;
+		cur->n_rules++;
+	}
+	rc = bpf_generate(&x86_64, sys, n_sys, violation_ret(L, role),
+			  L->mode == VMM_SECCOMP_MODE_KILL
+				  ? SECCOMP_RET_KILL_PROCESS
+				  : SECCOMP_RET_TRAP | TRAP_DATA(role, VMM_SECCOMP_MODE_ENFORCE),
+			  &L->prog, &L->prog_len);
+	if (rc)
+		rc = ctx_fail(ctx, rc, "role %s: generating its BPF program failed: %s",
+			      vmm_seccomp_role_name(role),
+			      rc == -E2BIG ? "more than 4096 instructions" : "out of memory");
+out:
+	free(order);
+	free(sys);
+	free(rules);
+	return rc;
+}
+
+static void release_compiled(struct vmm_seccomp *ctx)
+{
+	size_t r, i;
+
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		policy_release(&ctx->layer[r].resolved);
+		free(ctx->layer[r].prog);
+		ctx->layer[r].prog = NULL;
+		ctx->layer[r].prog_len = 0;
+	}
+	for (i = 0; i < NR_TABLE_SIZE; i++) {
+		free(ctx->names_native[i]);
+		free(ctx->names_i386[i]);
+		ctx->names_native[i] = ctx->names_i386[i] = NULL;
+	}
+}
+
+void compile_release(struct vmm_seccomp *ctx)
+{
+	release_compiled(ctx);
+}
+
+int compile_all(struct vmm_seccomp *ctx)
+{
+	enum vmm_seccomp_role r;
+	size_t i;
+	int rc = 0;
+
+	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
+		return ctx_fail(ctx, -EOPNOTSUPP, "this build supports x86_64 only");
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
+		struct layer *L = &ctx->layer[r];
+
+		policy_init(&L->resolved);
+		rc = parse_rules(ctx, &L->resolved, role_files[r], builtin_policy_text(role_files[r]));
+		if (!rc && policy_append(&L->resolved, &L->extra))
+			rc = ctx_fail(ctx, -ENOMEM, "out of memory");
+		if (!rc && ctx->under_valgrind)
+			rc = parse_rules(ctx, &L->resolved, "groups/valgrind.policy",
+					 builtin_policy_text("groups/valgrind.policy"));
+	}
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
+		if (r != VMM_SECCOMP_ROLE_PROCESS)
+			rc = check_role_within_baseline(ctx, r, &ctx->layer[r].resolved,
+							&ctx->layer[VMM_SECCOMP_ROLE_PROCESS].resolved);
+	}
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
+		if (ctx->layer[r].mode != VMM_SECCOMP_MODE_OFF)
+			rc = build_layer(ctx, r);
+	}
+	/* Names for reports, so the SIGSYS handler never calls libseccomp. */
+	for (i = 0; i < NR_TABLE_SIZE && !rc; i++) {
+		ctx->names_native[i] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, (int)i);
+		ctx->names_i386[i] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, (int)i);
+	}
+	if (rc)
+		release_compiled(ctx);
+	return rc;
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The context: configuration, staging, applying, introspection. */
+#include "internal.h"
+#include "../threads/threads.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static __thread char last_error[512] __attribute__((tls_model("initial-exec")));
+
+int ctx_fail(struct vmm_seccomp *ctx, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)ctx;
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void ctx_clear_error(void)
+{
+	last_error[0] = '\0';
+}
+
+const char *vmm_seccomp_last_error(const struct vmm_seccomp *ctx)
+{
+	(void)ctx;
+	return last_error;
+}
+
+struct vmm_seccomp *vmm_seccomp_new(void)
+{
+	struct vmm_seccomp *ctx = calloc(1, sizeof(*ctx));
+	unsigned int r;
+
+	if (!ctx)
+		return NULL;
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		ctx->layer[r].mode = VMM_SECCOMP_MODE_ENFORCE;
+		policy_init(&ctx->layer[r].extra);
+		policy_init(&ctx->layer[r].resolved);
+	}
+	ctx->report_fd = 2;
+	return ctx;
+}
+
+void vmm_seccomp_free(struct vmm_seccomp *ctx)
+{
+	unsigned int r;
+
+	if (!ctx)
+		return;
+	if (report_active() == ctx)
+		report_set_active(NULL);
+	compile_release(ctx);
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+		policy_release(&ctx->layer[r].extra);
+	free(ctx);
+}
+
+static int check_configurable(struct vmm_seccomp *ctx)
+{
+	if (!ctx)
+		return ctx_fail(ctx, -EINVAL, "no context");
+	if (ctx->compiled)
+		return ctx_fail(ctx, -EBUSY, "the configuration is frozen once compiled");
+	return 0;
+}
+
+int vmm_seccomp_set_mode(struct vmm_seccomp *ctx, enum vmm_seccomp_mode mode)
+{
+	unsigned int r;
+	int rc = check_configurable(ctx);
+
+	if (rc)
+		return rc;
+	if ((unsigned int)mode >= VMM_SECCOMP_MODE_COUNT)
+		return ctx_fail(ctx, -EINVAL, "mode %d out of range", (int)mode);
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+		ctx->layer[r].mode = mode;
+	return 0;
+}
+
+int vmm_seccomp_set_role_mode(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+			      enum vmm_seccomp_mode mode)
+{
+	int rc = check_configurable(ctx);
+
+	if (rc)
+		return rc;
+	if ((unsigned int)role >= VMM_SECCOMP_ROLE_COUNT)
+		return ctx_fail(ctx, -EINVAL, "role %d out of range", (int)role);
+	if ((unsigned int)mode >= VMM_SECCOMP_MODE_COUNT)
+		return ctx_fail(ctx, -EINVAL, "mode %d out of range", (int)mode);
+	ctx->layer[role].mode = mode;
+	return 0;
+}
+
+enum vmm_seccomp_mode vmm_seccomp_get_role_mode(const struct vmm_seccomp *ctx,
+						enum vmm_seccomp_role role)
+{
+	if (!ctx || (unsigned int)role >= VMM_SECCOMP_ROLE_COUNT)
+		return VMM_SECCOMP_MODE_OFF;
+	return ctx->layer[role].mode;
+}
+
+int vmm_seccomp_configure(struct vmm_seccomp *ctx, const char *str)
+{
+	enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_COUNT];
+	char err[400];
+	unsigned int r;
+	int rc = check_configurable(ctx);
+
+	if (rc)
+		return rc;
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+		modes[r] = ctx->layer[r].mode;
+	rc = config_parse(str, modes, err, sizeof(err));
+	if (rc)
+		return ctx_fail(ctx, rc, "seccomp configuration: %s", err);
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+		ctx->layer[r].mode = modes[r];
+	return 0;
+}
+
+int vmm_seccomp_configure_from_env(struct vmm_seccomp *ctx, const char *var)
+{
+	const char *name = var ? var : VMM_SECCOMP_ENV;
+	const char *val = getenv(name);
+	int rc;
+
+	if (!val || !*val)
+		return check_configurable(ctx);
+	rc = vmm_seccomp_configure(ctx, val);
+	if (rc && rc != -EBUSY)
+		return ctx_fail(ctx, rc, "%s: %s", name, vmm_seccomp_last_error(ctx));
+	return rc;
+}
+
+int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+			  const char *policy_text, const char *origin, unsigned int flags)
+{
+	struct policy staged;
+	size_t i;
+	int rc = check_configurable(ctx);
+
+	if (rc)
+		return rc;
+	if ((unsigned int)role >= VMM_SECCOMP_ROLE_COUNT)
+		return ctx_fail(ctx, -EINVAL, "role %d out of range", (int)role);
+	if (!policy_text)
+		return ctx_fail(ctx, -EINVAL, "no policy text");
+	if (flags & ~VMM_SECCOMP_ALLOW_DANGEROUS)
+		return ctx_fail(ctx, -EINVAL, "unknown flags %#x", flags & ~VMM_SECCOMP_ALLOW_DANGEROUS);
+	policy_init(&staged);
+	rc = parse_rules(ctx, &staged, origin ? origin : "embedder", policy_text);
+	if (rc)
+		goto out;
+	for (i = 0; i < staged.n_rules; i++) {
+		const struct policy_rule *r = &staged.rules[i];
+
+		if (role == VMM_SECCOMP_ROLE_PROCESS && r->action != POLICY_ACT_ERRNO &&
+		    r->action != POLICY_ACT_TRAP && vmm_seccomp_is_dangerous(r->syscall) &&
+		    !(flags & VMM_SECCOMP_ALLOW_DANGEROUS)) {
+			rc = ctx_fail(ctx, -EPERM,
+				      "%s:%u:%u: %s is on the dangerous list; the baseline takes it only with VMM_SECCOMP_ALLOW_DANGEROUS",
+				      staged.files[r->file], r->line, r->col, r->syscall);
+			goto out;
+		}
+	}
+	if (role != VMM_SECCOMP_ROLE_PROCESS) {
+		/* Checked against the baseline as it stands (built-in + added). */
+		struct policy base;
+
+		policy_init(&base);
+		rc = parse_rules(ctx, &base, "roles/process.policy",
+				 builtin_policy_text("roles/process.policy"));
+		if (!rc && policy_append(&base, &ctx->layer[VMM_SECCOMP_ROLE_PROCESS].extra))
+			rc = ctx_fail(ctx, -ENOMEM, "out of memory");
+		if (!rc)
+			rc = check_role_within_baseline(ctx, role, &staged, &base);
+		policy_release(&base);
+		if (rc)
+			goto out;
+	}
+	if (policy_append(&ctx->layer[role].extra, &staged))
+		rc = ctx_fail(ctx, -ENOMEM, "out of memory");
+	if (!rc && role == VMM_SECCOMP_ROLE_PROCESS && (flags & VMM_SECCOMP_ALLOW_DANGEROUS))
+		ctx->dangerous_baseline = true;
+out:
+	policy_release(&staged);
+	return rc;
+}
+
+int vmm_seccomp_set_report_fd(struct vmm_seccomp *ctx, int fd)
+{
+	int rc = check_configurable(ctx);
+
+	if (rc)
+		return rc;
+	if (fd < 0)
+		return ctx_fail(ctx, -EINVAL, "bad report descriptor %d", fd);
+	ctx->report_fd = fd;
+	return 0;
+}
+
+int vmm_seccomp_set_report_callback(struct vmm_seccomp *ctx, vmm_seccomp_report_fn fn, void *arg)
+{
+	int rc = check_configurable(ctx);
+
+	if (rc)
+		return rc;
+	ctx->report_fn = fn;
+	ctx->report_arg = arg;
+	return 0;
+}
+
+int vmm_seccomp_compile(struct vmm_seccomp *ctx)
+{
+	int rc;
+
+	if (!ctx)
+		return ctx_fail(ctx, -EINVAL, "no context");
+	if (ctx->compiled)
+		return 0;
+	ctx->under_valgrind = running_on_valgrind();
+	rc = compile_all(ctx);
+	if (!rc)
+		ctx->compiled = true;
+	return rc;
+}
+
+const void *vmm_seccomp_program(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+				size_t *len)
+{
+	if (!ctx || (unsigned int)role >= VMM_SECCOMP_ROLE_COUNT || !ctx->compiled ||
+	    !ctx->layer[role].prog) {
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	if (len)
+		*len = ctx->layer[role].prog_len;
+	return ctx->layer[role].prog;
+}
+
+int vmm_seccomp_apply_process(struct vmm_seccomp *ctx)
+{
+	int rc;
+
+	if (!ctx)
+		return ctx_fail(ctx, -EINVAL, "no context");
+	if (report_active())
+		return ctx_fail(ctx, -EALREADY, "a vmm_seccomp context is already applied in this process");
+	rc = vmm_seccomp_compile(ctx);
+	if (rc)
+		return rc;
+	preload_runtime_libraries();
+	report_set_active(ctx);
+	rc = report_install_handler(ctx);
+	if (!rc)
+		rc = install_process_filter(ctx);
+	if (rc) {
+		report_set_active(NULL);
+		return rc;
+	}
+	ctx->applied = true;
+	ctx->baseline_installed = ctx->layer[VMM_SECCOMP_ROLE_PROCESS].prog != NULL;
+	return 0;
+}
+
+uint64_t vmm_seccomp_violation_count(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+				     int syscall_nr)
+{
+	int slot = syscall_nr < 0 ? FOREIGN_SLOT : syscall_nr;
+
+	if (!ctx || (unsigned int)role >= VMM_SECCOMP_ROLE_COUNT || slot >= COUNT_SLOTS)
+		return 0;
+	return atomic_load(&((struct vmm_seccomp *)ctx)->counts[role][slot]);
+}
+
+uint64_t vmm_seccomp_violation_total(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
+{
+	uint64_t sum = 0;
+	int i;
+
+	if (!ctx || (unsigned int)role >= VMM_SECCOMP_ROLE_COUNT)
+		return 0;
+	for (i = 0; i < COUNT_SLOTS; i++)
+		sum += atomic_load(&((struct vmm_seccomp *)ctx)->counts[role][i]);
+	return sum;
+}

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vmm_seccomp: syscall sandboxing for in-process virtual machine monitors.
+ *
+ * Two layers of seccomp-BPF filters:
+ *   - the process baseline (role VMM_SECCOMP_ROLE_PROCESS), installed on
+ *     every thread of the process at once by vmm_seccomp_apply_process();
+ *   - one role filter per thread (vCPU, a virtio device, the API server, the
+ *     VMM event loop), stacked on the baseline by vmm_seccomp_thread_create()
+ *     or vmm_seccomp_enter_role().
+ * A syscall runs only if every layer on its thread allows it.
+ *
+ * Life cycle: vmm_seccomp_new() -> configure (modes, extra rules, report
+ * sink) -> vmm_seccomp_compile() (memory only, no kernel state touched) ->
+ * vmm_seccomp_apply_process() -> spawn threads with roles.  Configuration
+ * calls are not thread-safe; make them from one thread before compiling.
+ *
+ * Errors: every function that can fail returns 0 or a negative errno and
+ * vmm_seccomp_last_error() then holds, for the calling thread, a message
+ * naming what and where.
+ * A failing call changes nothing: no filter is half installed.
+ *
+ * x86_64 only for now; the policy data model also carries aarch64.
+ */
+#ifndef VMM_SECCOMP_H
+#define VMM_SECCOMP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define VMM_SECCOMP_API __attribute__((visibility("default")))
+#else
+#define VMM_SECCOMP_API
+#endif
+
+/* The roles a thread can play.  PROCESS is the baseline every thread has. */
+enum vmm_seccomp_role {
+	VMM_SECCOMP_ROLE_PROCESS = 0,
+	VMM_SECCOMP_ROLE_VMM,
+	VMM_SECCOMP_ROLE_VCPU,
+	VMM_SECCOMP_ROLE_API,
+	VMM_SECCOMP_ROLE_VIRTIO_BLOCK,
+	VMM_SECCOMP_ROLE_VIRTIO_NET,
+	VMM_SECCOMP_ROLE_VIRTIO_CONSOLE,
+	VMM_SECCOMP_ROLE_VIRTIO_RNG,
+	VMM_SECCOMP_ROLE_VIRTIO_VSOCK,
+	VMM_SECCOMP_ROLE_COUNT
+};
+
+/*
+ * What a layer does with a syscall its policy does not allow.
+ *   ENFORCE  the syscall never runs; a report is written; the process dies
+ *            by SIGSYS.  Default.
+ *   KILL     SECCOMP_RET_KILL_PROCESS: the kernel kills the process at once;
+ *            only the kernel's audit log records it.
+ *   ERRNO    the syscall fails with EPERM, a report is written, the thread
+ *            goes on.  For finding what a policy lacks.
+ *   LOG      the syscall runs; the kernel logs it (SECCOMP_RET_LOG).
+ *   OFF      no filter is installed for this layer.
+ * A syscall from a foreign ABI (i386 int $0x80, x32) never runs in any mode
+ * but OFF: it is handled as in ENFORCE (as in KILL when the mode is KILL).
+ */
+enum vmm_seccomp_mode {
+	VMM_SECCOMP_MODE_ENFORCE = 0,
+	VMM_SECCOMP_MODE_KILL,
+	VMM_SECCOMP_MODE_ERRNO,
+	VMM_SECCOMP_MODE_LOG,
+	VMM_SECCOMP_MODE_OFF,
+	VMM_SECCOMP_MODE_COUNT
+};
+
+/* Flags for vmm_seccomp_add_rules(). */
+#define VMM_SECCOMP_ALLOW_DANGEROUS 0x1u /* see vmm_seccomp_add_rules() */
+
+/* The environment variable vmm_seccomp_configure_from_env() reads. */
+#define VMM_SECCOMP_ENV "VMM_SECCOMP"
+
+struct vmm_seccomp;
+
+/* A stopped (or, in ERRNO mode, refused) syscall, as given to a report
+ * callback.  Every pointer borrows storage valid only during the call. */
+struct vmm_seccomp_violation {
+	int tid;
+	const char *thread_name;     /* the thread's name ("vcpu0")          */
+	enum vmm_seccomp_role role;  /* the layer that refused the syscall   */
+	enum vmm_seccomp_mode mode;  /* that layer's mode                    */
+	uint32_t arch;               /* AUDIT_ARCH_* of the syscall's ABI     */
+	const char *arch_name;       /* "x86_64", "i386", "x32"              */
+	int syscall_nr;              /* without the x32 bit                  */
+	const char *syscall_name;    /* "execve", or "?" when unknown        */
+	uint64_t args[6];
+	const char *ioctl_name;      /* for ioctl: the request's name or NULL */
+};
+
+/*
+ * Called from the SIGSYS handler of the offending thread: it must be
+ * async-signal-safe, and every syscall it makes must be allowed in every
+ * role (write(2) to a descriptor is; see vmm_seccomp_set_report_fd()).
+ * `line` is the formatted one-line report, newline-terminated.
+ */
+typedef void (*vmm_seccomp_report_fn)(const struct vmm_seccomp_violation *v,
+				      const char *line, void *arg);
+
+/* Snapshot of one registered thread (see vmm_seccomp_threads()). */
+struct vmm_seccomp_thread_info {
+	int tid;
+	enum vmm_seccomp_role role;
+	char name[16];
+	bool filtered; /* a role filter is installed on it */
+};
+
+/* ---- life cycle -------------------------------------------------------- */
+
+/* A new context with the built-in policies, every layer in ENFORCE, reports
+ * to stderr.  Returns NULL when out of memory. */
+VMM_SECCOMP_API struct vmm_seccomp *vmm_seccomp_new(void);
+
+/*
+ * Frees a context; accepts NULL.  Filters already installed stay installed
+ * (the kernel cannot remove them).  If the context is the active one (it was
+ * applied), later violations are still stopped but reported with less
+ * detail; free it only once no filtered thread but the caller runs.
+ */
+VMM_SECCOMP_API void vmm_seccomp_free(struct vmm_seccomp *ctx);
+
+/* The message of the last failing vmm_seccomp call made by the calling
+ * thread ("" if none).  Borrowed: valid until that thread's next failing
+ * call.  ctx may be NULL. */
+VMM_SECCOMP_API const char *vmm_seccomp_last_error(const struct vmm_seccomp *ctx);
+
+/* ---- configuration (before vmm_seccomp_compile) ------------------------- */
+
+/* Sets the mode of every layer (the baseline and each role).
+ * Errors: -EINVAL (mode out of range), -EBUSY (already compiled). */
+VMM_SECCOMP_API int vmm_seccomp_set_mode(struct vmm_seccomp *ctx, enum vmm_seccomp_mode mode);
+
+/* Sets the mode of one layer.
+ * Errors: -EINVAL (role or mode out of range), -EBUSY (already compiled). */
+VMM_SECCOMP_API int vmm_seccomp_set_role_mode(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+					      enum vmm_seccomp_mode mode);
+
+VMM_SECCOMP_API enum vmm_seccomp_mode vmm_seccomp_get_role_mode(const struct vmm_seccomp *ctx,
+								enum vmm_seccomp_role role);
+
+/*
+ * Applies a configuration string: comma-separated tokens, each either a
+ * mode for every layer or ROLE=MODE for one layer ("process" names the
+ * baseline).  Modes: enforce, kill, errno, log, off; also Cloud
+ * Hypervisor's true (= enforce) and false (= off), and Kata's
+ * disable_seccomp / disable_seccomp=true (= off) / disable_seccomp=false
+ * (= enforce).  Later tokens override earlier ones.  Examples: "log",
+ * "enforce,vcpu=log", "false".  Borrows str.
+ * Errors: -EINVAL naming the bad token and its position; nothing changed.
+ *         -EBUSY (already compiled).
+ */
+VMM_SECCOMP_API int vmm_seccomp_configure(struct vmm_seccomp *ctx, const char *str);
+
+/* vmm_seccomp_configure() with the value of the environment variable `var`
+ * (VMM_SECCOMP_ENV when NULL).  An unset or empty variable changes nothing
+ * and returns 0.  Errors: as vmm_seccomp_configure(). */
+VMM_SECCOMP_API int vmm_seccomp_configure_from_env(struct vmm_seccomp *ctx, const char *var);
+
+/*
+ * Adds rules, written in the policy language (docs/POLICY.md), to one
+ * layer.  `origin` names the text in error messages ("embedder:1:5").
+ * Copies both strings.
+ *
+ * A role can never allow what the baseline does not: a rule that would is
+ * an error (-EPERM), checked here against the baseline as extended so far
+ * and again at compile time.  Extend the baseline first.
+ *
+ * Dangerous syscalls (execve, fork, ptrace, mount, setns, bpf, io_uring_*,
+ * ...; vmm_seccomp_is_dangerous()) are refused in the baseline (-EPERM)
+ * unless flags has VMM_SECCOMP_ALLOW_DANGEROUS.  Allowing one undoes much
+ * of what this library is for: a compromised thread that can execve or
+ * ptrace is no longer contained.
+ *
+ * Errors: -EINVAL (syntax, unknown syscall or constant: the message gives
+ * origin:line:column), -EPERM (as above), -EBUSY (already compiled),
+ * -ENOMEM.  On error the layer is unchanged.
+ */
+VMM_SECCOMP_API int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+					  const char *policy_text, const char *origin,
+					  unsigned int flags);
+
+/* Reports go to fd (default 2).  Every compiled filter allows write(2) on
+ * exactly this descriptor so a report can be written from any role.
+ * Errors: -EINVAL (fd < 0), -EBUSY (already compiled). */
+VMM_SECCOMP_API int vmm_seccomp_set_report_fd(struct vmm_seccomp *ctx, int fd);
+
+/* Reports go to fn(arg) instead of the descriptor (NULL restores it).
+ * Borrows arg.  Errors: -EBUSY (already compiled). */
+VMM_SECCOMP_API int vmm_seccomp_set_report_callback(struct vmm_seccomp *ctx,
+						    vmm_seccomp_report_fn fn, void *arg);
+
+/* ---- staging: memory only ---------------------------------------------- */
+
+/*
+ * Resolves the policies and compiles every layer's BPF program, checking
+ * each role against the baseline.  Touches no kernel state.  Called by
+ * vmm_seccomp_apply_process() if not called before.  After it the
+ * configuration is frozen.
+ * Errors: -EINVAL (a policy does not resolve; message says where), -EPERM
+ * (a role allows what the baseline does not), -ENOMEM, -EOPNOTSUPP (the
+ * build does not know this architecture).
+ */
+VMM_SECCOMP_API int vmm_seccomp_compile(struct vmm_seccomp *ctx);
+
+/* The compiled BPF program of a layer (NULL if not compiled or OFF).
+ * Borrowed, valid until vmm_seccomp_free(); *len gets the instruction
+ * count.  Each instruction is a struct sock_filter. */
+VMM_SECCOMP_API const void *vmm_seccomp_program(const struct vmm_seccomp *ctx,
+						enum vmm_seccomp_role role, size_t *len);
+
+/* ---- commit: kernel state ---------------------------------------------- */
+
+/*
+ * Installs the baseline on every thread of the process at once: sets
+ * no_new_privs, installs the SIGSYS reporter, then one seccomp(2) call with
+ * SECCOMP_FILTER_FLAG_TSYNC.  All or nothing: if a thread cannot be
+ * synchronised (it has filters of its own), nothing is installed and the
+ * error names the thread.  Threads created later inherit the baseline.
+ * Call it before creating any thread that enters a role.  Only one context
+ * per process can be applied.
+ *
+ * Under valgrind, which does not implement seccomp(2), the baseline is
+ * installed with prctl(PR_SET_SECCOMP) on the calling thread only; the
+ * process must then be single-threaded (else -EBUSY naming a thread), and
+ * every filter also allows the syscalls valgrind itself makes on client
+ * threads (docs/VALGRIND.md).
+ *
+ * Errors: those of vmm_seccomp_compile(); -EALREADY (a context is already
+ * applied in this process); -EBUSY (a thread cannot be synchronised);
+ * -ENOSYS / -EOPNOTSUPP (the kernel lacks seccomp filters); -EACCES.
+ */
+VMM_SECCOMP_API int vmm_seccomp_apply_process(struct vmm_seccomp *ctx);
+
+/*
+ * pthread_create() for a thread with a role.  The new thread names itself
+ * `name` (truncated to 15 bytes; copied), records its role, and installs
+ * its role filter on top of the baseline before start_routine runs.  The
+ * call returns once the filter is in: 0 and *thread set, or a negative
+ * errno, in which case the thread has already exited without running
+ * start_routine and *thread is untouched.  The new thread inherits the
+ * caller's filters too.  Borrows attr and arg.
+ * Errors: -EINVAL (role out of range or PROCESS), -EPERM (not compiled
+ * yet), pthread_create()'s errors negated, the install's errors.
+ */
+VMM_SECCOMP_API int vmm_seccomp_thread_create(struct vmm_seccomp *ctx, pthread_t *thread,
+					      const pthread_attr_t *attr,
+					      enum vmm_seccomp_role role, const char *name,
+					      void *(*start_routine)(void *), void *arg);
+
+/*
+ * Puts the calling thread into a role, for threads created by code that
+ * does not use vmm_seccomp_thread_create().  Names the thread `name` if
+ * not NULL (copied).  One seccomp(2) call, no allocation, no libseccomp
+ * call.  A thread enters at most one role.
+ * Errors: -EINVAL (role out of range or PROCESS), -EPERM (not compiled),
+ * -EALREADY (this thread already has a role), the install's errors.
+ */
+VMM_SECCOMP_API int vmm_seccomp_enter_role(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+					   const char *name);
+
+/* ---- introspection ------------------------------------------------------ */
+
+/* How many times `syscall_nr` (native ABI) was refused in `role` with a
+ * report (ENFORCE, ERRNO).  Counts foreign-ABI syscalls under nr -1. */
+VMM_SECCOMP_API uint64_t vmm_seccomp_violation_count(const struct vmm_seccomp *ctx,
+						     enum vmm_seccomp_role role, int syscall_nr);
+
+/* Sum of vmm_seccomp_violation_count() over every syscall of `role`. */
+VMM_SECCOMP_API uint64_t vmm_seccomp_violation_total(const struct vmm_seccomp *ctx,
+						     enum vmm_seccomp_role role);
+
+/* Copies up to `max` registered threads into out; returns how many are
+ * registered (may exceed max). */
+VMM_SECCOMP_API size_t vmm_seccomp_threads(struct vmm_seccomp_thread_info *out, size_t max);
+
+/* ---- names -------------------------------------------------------------- */
+
+/* "vcpu", "virtio_block", ...; NULL when out of range. */
+VMM_SECCOMP_API const char *vmm_seccomp_role_name(enum vmm_seccomp_role role);
+/* The role named `name`; -EINVAL if none. */
+VMM_SECCOMP_API int vmm_seccomp_role_from_name(const char *name, enum vmm_seccomp_role *role);
+/* "enforce", "kill", "errno", "log", "off"; NULL when out of range. */
+VMM_SECCOMP_API const char *vmm_seccomp_mode_name(enum vmm_seccomp_mode mode);
+/* Whether the syscall named `name` is on the dangerous list. */
+VMM_SECCOMP_API bool vmm_seccomp_is_dangerous(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VMM_SECCOMP_H */

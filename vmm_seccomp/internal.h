@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal interfaces of the vmm_seccomp boundary module. */
+#ifndef VMM_SECCOMP_INTERNAL_H
+#define VMM_SECCOMP_INTERNAL_H
+
+#include "vmm_seccomp.h"
+#include "../policy/policy.h"
+
+#include <linux/filter.h>
+#include <stdatomic.h>
+
+/* Syscall numbers we keep names and counters for (x86_64 has < 512). */
+#define NR_TABLE_SIZE 512
+/* Counter slot for syscalls of a foreign ABI (reported as nr -1). */
+#define FOREIGN_SLOT NR_TABLE_SIZE
+#define COUNT_SLOTS (NR_TABLE_SIZE + 1)
+
+/*
+ * SECCOMP_RET_DATA of our TRAP returns: which layer refused and in which
+ * mode, so the SIGSYS handler needs no lookup to know it.
+ */
+#define TRAP_DATA(role, mode) ((uint32_t)(((unsigned int)(mode) << 8) | (unsigned int)(role)))
+#define TRAP_DATA_ROLE(d) ((d) & 0xffu)
+#define TRAP_DATA_MODE(d) (((d) >> 8) & 0xfu)
+#define TRAP_MODE_SIGMASK 0xfu /* emulate rt_sigprocmask, not a violation */
+
+/* A syscall that no layer allows: the enforce path ends on it. */
+#define NR_NEVER_ALLOWED 1023
+
+struct layer {
+	enum vmm_seccomp_mode mode;
+	struct policy extra;     /* the embedder's rules, parsed */
+	struct policy resolved;  /* built-in + extra (+ valgrind), after compile */
+	struct sock_filter *prog;
+	size_t prog_len;
+};
+
+struct vmm_seccomp {
+	struct layer layer[VMM_SECCOMP_ROLE_COUNT];
+	int report_fd;
+	vmm_seccomp_report_fn report_fn;
+	void *report_arg;
+	bool compiled;
+	bool applied;
+	bool baseline_installed;
+	bool under_valgrind;
+	bool dangerous_baseline; /* the embedder allowed a dangerous syscall */
+	/* Tables the SIGSYS handler reads; built by compile, never changed after. */
+	char *names_native[NR_TABLE_SIZE];
+	char *names_i386[NR_TABLE_SIZE];
+	_Atomic uint64_t counts[VMM_SECCOMP_ROLE_COUNT][COUNT_SLOTS];
+};
+
+/* context.c */
+/* Records the calling thread's error message; returns rc. */
+int ctx_fail(struct vmm_seccomp *ctx, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ctx_clear_error(void);
+
+/* config.c: parses a configuration string into modes[] (all or nothing). */
+int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_COUNT],
+		 char *err, size_t errlen);
+
+/* builtin (generated from policy/): the policy files compiled in. */
+struct builtin_policy {
+	const char *name;
+	const char *text;
+};
+extern const struct builtin_policy vmm_seccomp_builtin_policies[];
+extern const size_t vmm_seccomp_builtin_policy_count;
+const char *builtin_policy_text(const char *name);
+
+/* compile.c */
+int compile_all(struct vmm_seccomp *ctx);
+void compile_release(struct vmm_seccomp *ctx);
+int parse_rules(struct vmm_seccomp *ctx, struct policy *out, const char *origin,
+		const char *text);
+int check_role_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+			       const struct policy *role_policy, const struct policy *baseline);
+extern const char *const dangerous_syscalls[];
+
+/* install.c */
+bool running_on_valgrind(void);
+int install_process_filter(struct vmm_seccomp *ctx);
+int install_thread_filter(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role);
+void preload_runtime_libraries(void);
+
+/* report.c */
+int report_install_handler(struct vmm_seccomp *ctx);
+void report_set_active(struct vmm_seccomp *ctx);
+struct vmm_seccomp *report_active(void);
+
+#endif

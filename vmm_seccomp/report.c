@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The SIGSYS handler: violation reports, ERRNO-mode refusals, the
+ * enforce-mode end, and rt_sigprocmask emulation.  Everything here is
+ * async-signal-safe: no allocation, no stdio, no libseccomp, only tables
+ * built by vmm_seccomp_compile() and raw syscalls every filter allows.
+ */
+#include "internal.h"
+#include "../threads/threads.h"
+
+#include <errno.h>
+#include <linux/audit.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1
+#endif
+#define X32_SYSCALL_BIT 0x40000000
+
+static struct vmm_seccomp *_Atomic active;
+
+void report_set_active(struct vmm_seccomp *ctx)
+{
+	atomic_store(&active, ctx);
+}
+
+struct vmm_seccomp *report_active(void)
+{
+	return atomic_load(&active);
+}
+
+/* ---- formatting without stdio ---- */
+
+struct line {
+	char buf[640];
+	size_t len;
+};
+
+static void put_str(struct line *l, const char *s)
+{
+	while (s && *s && l->len < sizeof(l->buf) - 2)
+		l->buf[l->len++] = *s++;
+}
+
+static void put_dec(struct line *l, long v)
+{
+	char tmp[24];
+	size_t n = 0;
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+
+	if (v < 0)
+		put_str(l, "-");
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (n && l->len < sizeof(l->buf) - 2)
+		l->buf[l->len++] = tmp[--n];
+}
+
+static void put_hex(struct line *l, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[16];
+	size_t n = 0;
+
+	put_str(l, "0x");
+	do {
+		tmp[n++] = digits[v & 0xf];
+		v >>= 4;
+	} while (v);
+	while (n && l->len < sizeof(l->buf) - 2)
+		l->buf[l->len++] = tmp[--n];
+}
+
+/* ---- rt_sigprocmask emulation ---- */
+
+#define SIGBIT(s) (1ULL << ((s) - 1))
+
+static void emulate_sigprocmask(ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint64_t how = (uint64_t)g[REG_RDI];
+	const uint64_t *set = (const uint64_t *)g[REG_RSI];
+	uint64_t *oldset = (uint64_t *)g[REG_RDX];
+	uint64_t cur, req = 0, next;
+
+	if ((uint64_t)g[REG_R10] != sizeof(uint64_t)) {
+		g[REG_RAX] = -EINVAL;
+		return;
+	}
+	/* The mask the thread returns to is the one saved in the frame. */
+	memcpy(&cur, &uc->uc_sigmask, sizeof(cur));
+	if (set) {
+		if (how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK) {
+			g[REG_RAX] = -EINVAL;
+			return;
+		}
+		req = *set;
+	}
+	if (oldset)
+		*oldset = cur;
+	if (set) {
+		next = how == SIG_BLOCK ? (cur | req) : how == SIG_UNBLOCK ? (cur & ~req) : req;
+		next &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP) | SIGBIT(SIGSYS));
+		memcpy(&uc->uc_sigmask, &next, sizeof(next));
+	}
+	g[REG_RAX] = 0;
+}
+
+/* ---- the handler ---- */
+
+static long raw_syscall6(long nr, long a, long b, long c)
+{
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* Ends the process by SIGSYS.  SIGSYS is blocked while its handler runs, so
+ * a syscall that every enforcing filter traps makes the kernel reset SIGSYS
+ * to its default action and deliver it: the process dies by SIGSYS (and
+ * dumps core where core dumps are enabled), exactly as with
+ * SECCOMP_RET_KILL_PROCESS.  Nothing the thread did to SIGSYS matters. */
+static void die_by_sigsys(void)
+{
+	raw_syscall6(NR_NEVER_ALLOWED, 0, 0, 0);
+	/* Not reached while any enforcing layer is in place. */
+	raw_syscall6(SYS_kill, raw_syscall6(SYS_getpid, 0, 0, 0), SIGKILL, 0);
+}
+
+static const char *arch_name(uint32_t arch, int nr)
+{
+	if (arch == AUDIT_ARCH_X86_64)
+		return (nr & X32_SYSCALL_BIT) ? "x32" : "x86_64";
+	if (arch == AUDIT_ARCH_I386)
+		return "i386";
+	return "unknown";
+}
+
+static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
+{
+	ucontext_t *uc = uctx;
+	greg_t *g = uc->uc_mcontext.gregs;
+	struct vmm_seccomp *ctx = atomic_load(&active);
+	struct thread_self *self = thread_self();
+	struct vmm_seccomp_violation v;
+	struct line l = { .len = 0 };
+	uint32_t data;
+	enum vmm_seccomp_mode mode;
+	int saved_errno = errno;
+	int i, slot;
+	char pname[16];
+
+	(void)sig;
+	if (info->si_code != SYS_SECCOMP)
+		return; /* somebody sent SIGSYS by hand: not ours to judge */
+	data = (uint32_t)info->si_errno;
+	mode = (enum vmm_seccomp_mode)TRAP_DATA_MODE(data);
+	if (TRAP_DATA_MODE(data) == TRAP_MODE_SIGMASK && info->si_arch == AUDIT_ARCH_X86_64) {
+		emulate_sigprocmask(uc);
+		errno = saved_errno;
+		return;
+	}
+
+	memset(&v, 0, sizeof(v));
+	v.role = (enum vmm_seccomp_role)TRAP_DATA_ROLE(data);
+	if ((unsigned int)v.role >= VMM_SECCOMP_ROLE_COUNT)
+		v.role = VMM_SECCOMP_ROLE_PROCESS;
+	if ((unsigned int)mode >= VMM_SECCOMP_MODE_COUNT)
+		mode = VMM_SECCOMP_MODE_ENFORCE;
+	v.arch = (uint32_t)info->si_arch;
+	v.syscall_nr = info->si_syscall & ~X32_SYSCALL_BIT;
+	v.arch_name = arch_name(v.arch, info->si_syscall);
+	v.tid = self->tid ? self->tid : (int)raw_syscall6(SYS_gettid, 0, 0, 0);
+	if (self->name[0]) {
+		v.thread_name = self->name;
+	} else {
+		memset(pname, 0, sizeof(pname));
+		raw_syscall6(SYS_prctl, PR_GET_NAME, (long)pname, 0);
+		v.thread_name = pname;
+	}
+	if (v.arch == AUDIT_ARCH_I386) {
+		static const int regs[6] = { REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_RBP };
+
+		for (i = 0; i < 6; i++)
+			v.args[i] = (uint32_t)g[regs[i]];
+	} else {
+		static const int regs[6] = { REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9 };
+
+		for (i = 0; i < 6; i++)
+			v.args[i] = (uint64_t)g[regs[i]];
+	}
+	v.syscall_name = "?";
+	if (ctx && v.syscall_nr >= 0 && v.syscall_nr < NR_TABLE_SIZE) {
+		const char *n = NULL;
+
+		if (v.arch == AUDIT_ARCH_I386)
+			n = ctx->names_i386[v.syscall_nr];
+		else
+			n = ctx->names_native[v.syscall_nr];
+		if (n)
+			v.syscall_name = n;
+	}
+	if (v.arch == AUDIT_ARCH_X86_64 && !(info->si_syscall & X32_SYSCALL_BIT) &&
+	    v.syscall_nr == SYS_ioctl)
+		v.ioctl_name = policy_ioctl_name(v.args[1]);
+	v.mode = mode;
+
+	put_str(&l, "vmm_seccomp: violation thread=");
+	put_str(&l, v.thread_name);
+	put_str(&l, " tid=");
+	put_dec(&l, v.tid);
+	put_str(&l, " role=");
+	put_str(&l, vmm_seccomp_role_name(v.role));
+	put_str(&l, " syscall=");
+	put_str(&l, v.syscall_name);
+	put_str(&l, " nr=");
+	put_dec(&l, v.syscall_nr);
+	put_str(&l, " arch=");
+	put_str(&l, v.arch_name);
+	put_str(&l, " args=");
+	for (i = 0; i < 6; i++) {
+		if (i)
+			put_str(&l, ",");
+		put_hex(&l, v.args[i]);
+	}
+	if (v.arch == AUDIT_ARCH_X86_64 && v.syscall_nr == SYS_ioctl) {
+		put_str(&l, " request=");
+		put_str(&l, v.ioctl_name ? v.ioctl_name : "?");
+		put_str(&l, "(");
+		put_hex(&l, v.args[1] & 0xffffffffu);
+		put_str(&l, ")");
+	}
+	put_str(&l, " mode=");
+	put_str(&l, vmm_seccomp_mode_name(mode));
+	put_str(&l, mode == VMM_SECCOMP_MODE_ERRNO ? " action=EPERM" : " action=kill-process");
+	l.buf[l.len++] = '\n';
+	l.buf[l.len] = '\0';
+
+	if (ctx) {
+		slot = (v.arch == AUDIT_ARCH_X86_64 && !(info->si_syscall & X32_SYSCALL_BIT) &&
+			v.syscall_nr < NR_TABLE_SIZE) ? v.syscall_nr : FOREIGN_SLOT;
+		atomic_fetch_add(&ctx->counts[v.role][slot], 1);
+		if (ctx->report_fn)
+			ctx->report_fn(&v, l.buf, ctx->report_arg);
+		else
+			raw_syscall6(SYS_write, ctx->report_fd, (long)l.buf, (long)l.len);
+	} else {
+		raw_syscall6(SYS_write, 2, (long)l.buf, (long)l.len);
+	}
+
+	if (mode == VMM_SECCOMP_MODE_ERRNO) {
+		g[REG_RAX] = -EPERM;
+		errno = saved_errno;
+		return;
+	}
+	die_by_sigsys();
+}
+
+int report_install_handler(struct vmm_seccomp *ctx)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = handle_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	/* Nothing else interrupts a report half written. */
+	sigfillset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL))
+		return ctx_fail(ctx, -errno, "installing the SIGSYS handler: %s", strerror(errno));
+	return 0;
+}
