@@ -137,8 +137,12 @@ int vmm_seccomp_configure_from_env(struct vmm_seccomp *ctx, const char *var)
 	if (!val || !*val)
 		return check_configurable(ctx);
 	rc = vmm_seccomp_configure(ctx, val);
-	if (rc && rc != -EBUSY)
-		return ctx_fail(ctx, rc, "%s: %s", name, vmm_seccomp_last_error(ctx));
+	if (rc && rc != -EBUSY) {
+		char why[sizeof(last_error)];
+
+		snprintf(why, sizeof(why), "%s", last_error);
+		return ctx_fail(ctx, rc, "%s: %s", name, why);
+	}
 	return rc;
 }
 

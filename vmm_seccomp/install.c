@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,25 @@ bool running_on_valgrind(void)
 #endif
 }
 
+/*
+ * glibc's malloc reads /proc/sys/vm/overcommit_memory the first time it
+ * shrinks a thread arena's heap (and caches the answer).  No filter allows
+ * opening files from worker threads, so make that first time happen now:
+ * a thread fills a fresh arena and frees it all, past the trim threshold.
+ */
+static void *shrink_an_arena(void *unused)
+{
+	void *blocks[96];
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
+		blocks[i] = malloc(8192);
+	for (i = sizeof(blocks) / sizeof(blocks[0]); i-- > 0;)
+		free(blocks[i]);
+	return NULL;
+}
+
 void preload_runtime_libraries(void)
 {
 	/*
@@ -37,8 +57,15 @@ void preload_runtime_libraries(void)
 	 */
 	static void *libgcc_s;
 
+	static bool warmed;
+	pthread_t t;
+
 	if (!libgcc_s)
 		libgcc_s = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE);
+	if (!warmed && pthread_create(&t, NULL, shrink_an_arena, NULL) == 0) {
+		pthread_join(t, NULL);
+		warmed = true;
+	}
 }
 
 static void thread_comm(int tid, char *buf, size_t len)

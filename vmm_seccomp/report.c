@@ -123,14 +123,22 @@ static long raw_syscall6(long nr, long a, long b, long c)
 	return ret;
 }
 
-/* Ends the process by SIGSYS.  SIGSYS is blocked while its handler runs, so
- * a syscall that every enforcing filter traps makes the kernel reset SIGSYS
- * to its default action and deliver it: the process dies by SIGSYS (and
- * dumps core where core dumps are enabled), exactly as with
- * SECCOMP_RET_KILL_PROCESS.  Nothing the thread did to SIGSYS matters. */
+/*
+ * Ends the process by SIGSYS.  SIGSYS is blocked while its handler runs, so
+ * a syscall that a filter traps makes the kernel reset SIGSYS to its
+ * default action and deliver it: the process dies by SIGSYS (and dumps core
+ * where core dumps are enabled), exactly as with SECCOMP_RET_KILL_PROCESS.
+ * Nothing the thread did to SIGSYS matters.  An x32 syscall number is a
+ * foreign ABI, which every layer in every mode but off traps (or kills).
+ * valgrind answers syscalls it does not know without the kernel, so under
+ * valgrind an ioctl request no policy names does the same job.
+ */
+#define IOCTL_NEVER_ALLOWED 0x5ecc0de5u
+
 static void die_by_sigsys(void)
 {
-	raw_syscall6(NR_NEVER_ALLOWED, 0, 0, 0);
+	raw_syscall6(X32_SYSCALL_BIT | NR_NEVER_ALLOWED, 0, 0, 0);
+	raw_syscall6(SYS_ioctl, -1, IOCTL_NEVER_ALLOWED, 0);
 	/* Not reached while any enforcing layer is in place. */
 	raw_syscall6(SYS_kill, raw_syscall6(SYS_getpid, 0, 0, 0), SIGKILL, 0);
 }

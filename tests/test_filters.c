@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The compiled filters, checked without loading them: every layer's BPF
+ * runs through the simulator over every syscall number and the boundary
+ * values of every argument condition, and its verdicts are compared with
+ * what the policy model says.  Plus the test of the test: a mutated
+ * program must be caught.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "bpf.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/kvm.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+/* ---- the expected verdict, straight from the documented semantics ---- */
+
+static uint32_t expected_violation(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
+{
+	switch (ctx->layer[role].mode) {
+	case VMM_SECCOMP_MODE_KILL:
+		return SECCOMP_RET_KILL_PROCESS;
+	case VMM_SECCOMP_MODE_LOG:
+		return SECCOMP_RET_LOG;
+	default:
+		return SECCOMP_RET_TRAP | ((uint32_t)ctx->layer[role].mode << 8) | (uint32_t)role;
+	}
+}
+
+/* First rule of the syscall whose condition holds decides; else violation.
+ * The library adds one rule of its own to every layer: write to the
+ * report descriptor. */
+static uint32_t expected(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role, int nr,
+			 const uint64_t args[6])
+{
+	const struct policy *p = &ctx->layer[role].resolved;
+	enum vmm_seccomp_mode mode = ctx->layer[role].mode;
+	size_t i;
+
+	for (i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (r->nr != nr || !policy_rule_matches(r, args))
+			continue;
+		switch (r->action) {
+		case POLICY_ACT_ALLOW:
+			return SECCOMP_RET_ALLOW;
+		case POLICY_ACT_ERRNO:
+			return SECCOMP_RET_ERRNO | (uint32_t)r->errno_value;
+		case POLICY_ACT_LOG:
+			return SECCOMP_RET_LOG;
+		case POLICY_ACT_TRAP:
+			return expected_violation(ctx, role);
+		case POLICY_ACT_SIGMASK:
+			if (mode == VMM_SECCOMP_MODE_ENFORCE || mode == VMM_SECCOMP_MODE_ERRNO)
+				return SECCOMP_RET_TRAP | (0xfu << 8) | (uint32_t)role;
+			return SECCOMP_RET_ALLOW;
+		}
+	}
+	if (nr == SYS_write && args[0] == (uint64_t)ctx->report_fd)
+		return SECCOMP_RET_ALLOW;
+	return expected_violation(ctx, role);
+}
+
+/* ---- argument vectors worth trying for one syscall ---- */
+
+struct vectors {
+	uint64_t (*v)[6];
+	size_t n, cap;
+};
+
+static void add_vector(struct vectors *vs, const uint64_t a[6])
+{
+	if (vs->n == vs->cap) {
+		vs->cap = vs->cap ? vs->cap * 2 : 64;
+		vs->v = realloc(vs->v, vs->cap * sizeof(*vs->v));
+		assert_non_null(vs->v);
+	}
+	memcpy(vs->v[vs->n++], a, sizeof(uint64_t) * 6);
+}
+
+/* Values around one comparison's boundary. */
+static size_t boundary_values(const struct policy_cmp *c, uint64_t out[16])
+{
+	uint64_t v = c->value;
+	size_t n = 0;
+
+	out[n++] = v;
+	out[n++] = v + 1;
+	out[n++] = v - 1;
+	out[n++] = v ^ (1ULL << 32); /* same low word, other high word */
+	out[n++] = v ^ 1ULL;
+	out[n++] = 0;
+	out[n++] = UINT64_MAX;
+	out[n++] = v & 0xffffffffu;
+	if (c->op == POLICY_OP_MASKED_EQ) {
+		out[n++] = v | ~c->mask;        /* noise outside the mask */
+		out[n++] = v ^ c->mask;         /* every masked bit wrong */
+		out[n++] = (v & ~c->mask) | (c->mask & (0 - c->mask)); /* lowest mask bit set */
+		out[n++] = c->mask;
+	}
+	return n;
+}
+
+static void collect_vectors(const struct policy *p, int nr, struct vectors *vs, unsigned int seed)
+{
+	uint64_t base[6] = { 0 }, pool[6][256];
+	size_t pooled[6] = { 0 };
+	size_t i, k;
+	unsigned int c, j, a;
+
+	add_vector(vs, base);
+	for (i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (r->nr != nr)
+			continue;
+		for (c = 0; c < r->n_clauses; c++) {
+			const struct policy_clause *cl = &r->clauses[c];
+			uint64_t sat[6] = { 0 };
+
+			/* a vector meeting every comparison of the clause ... */
+			for (j = 0; j < cl->n; j++)
+				sat[cl->cmp[j].arg] = cl->cmp[j].value;
+			add_vector(vs, sat);
+			/* ... and each comparison moved across its boundary */
+			for (j = 0; j < cl->n; j++) {
+				uint64_t vals[16], t[6];
+				size_t nv = boundary_values(&cl->cmp[j], vals);
+
+				for (k = 0; k < nv; k++) {
+					memcpy(t, sat, sizeof(t));
+					t[cl->cmp[j].arg] = vals[k];
+					add_vector(vs, t);
+					a = cl->cmp[j].arg;
+					if (pooled[a] < 256)
+						pool[a][pooled[a]++] = vals[k];
+				}
+			}
+		}
+	}
+	/* and random mixes of all those values */
+	for (i = 0; i < 200; i++) {
+		uint64_t t[6];
+
+		for (a = 0; a < 6; a++) {
+			seed = seed * 1103515245u + 12345u;
+			t[a] = pooled[a] ? pool[a][(seed >> 8) % pooled[a]] : (seed & 1 ? 0 : UINT64_MAX);
+		}
+		add_vector(vs, t);
+	}
+}
+
+/* Compares one layer's program with the model; returns the mismatches. */
+static int verify_layer(const struct vmm_seccomp *ctx, const struct sock_filter *prog, size_t len,
+			enum vmm_seccomp_role role, bool quiet)
+{
+	int nr, bad = 0;
+
+	for (nr = 0; nr < NR_TABLE_SIZE + 64; nr++) {
+		struct vectors vs = { 0 };
+		size_t i;
+
+		collect_vectors(&ctx->layer[role].resolved, nr, &vs, (unsigned int)nr);
+		if (nr == SYS_write) {
+			uint64_t w[6] = { (uint64_t)ctx->report_fd };
+
+			add_vector(&vs, w);
+		}
+		for (i = 0; i < vs.n; i++) {
+			struct bpf_input in = { .nr = nr, .arch = AUDIT_ARCH_X86_64 };
+			uint32_t got, want = expected(ctx, role, nr, vs.v[i]);
+
+			memcpy(in.args, vs.v[i], sizeof(in.args));
+			assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
+			if (got != want) {
+				if (!quiet && bad < 10)
+					fprintf(stderr, "role %s nr %d args %#llx %#llx %#llx: got %#x want %#x\n",
+						vmm_seccomp_role_name(role), nr,
+						(unsigned long long)vs.v[i][0], (unsigned long long)vs.v[i][1],
+						(unsigned long long)vs.v[i][2], got, want);
+				bad++;
+			}
+		}
+		free(vs.v);
+	}
+	return bad;
+}
+
+static struct vmm_seccomp *compiled(const char *config)
+{
+	struct vmm_seccomp *ctx = vmm_seccomp_new();
+
+	assert_non_null(ctx);
+	if (config)
+		assert_int_equal(vmm_seccomp_configure(ctx, config), 0);
+	if (vmm_seccomp_compile(ctx))
+		fprintf(stderr, "compile: %s\n", vmm_seccomp_last_error(ctx));
+	assert_true(ctx->compiled);
+	return ctx;
+}
+
+static void verify_all_layers(const char *config)
+{
+	struct vmm_seccomp *ctx = compiled(config);
+	unsigned int r;
+
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		size_t len;
+		const struct sock_filter *prog = vmm_seccomp_program(ctx, r, &len);
+
+		if (ctx->layer[r].mode == VMM_SECCOMP_MODE_OFF) {
+			assert_null(prog);
+			continue;
+		}
+		assert_non_null(prog);
+		assert_true(len > 0 && len <= BPF_MAXINSNS);
+		assert_int_equal(verify_layer(ctx, prog, len, r, false), 0);
+	}
+	vmm_seccomp_free(ctx);
+}
+
+static void test_exhaustive_enforce(void **state)
+{
+	(void)state;
+	verify_all_layers(NULL);
+}
+
+static void test_exhaustive_other_modes(void **state)
+{
+	(void)state;
+	verify_all_layers("errno");
+	verify_all_layers("kill");
+	verify_all_layers("log");
+	verify_all_layers("enforce,vcpu=errno,api=kill,virtio_block=log,virtio_net=off");
+}
+
+/* ---- foreign ABIs, in every layer and mode ---- */
+
+static void test_foreign_abi(void **state)
+{
+	static const char *const configs[] = { "enforce", "errno", "log", "kill" };
+	size_t i;
+	unsigned int r;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		struct vmm_seccomp *ctx = compiled(configs[i]);
+
+		for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+			size_t len;
+			const struct sock_filter *prog = vmm_seccomp_program(ctx, r, &len);
+			uint32_t want = i == 3 ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_TRAP | r;
+			struct bpf_input in = { .nr = 20, .arch = AUDIT_ARCH_I386 };
+			uint32_t got;
+
+			assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
+			assert_int_equal(got, want);
+			in.arch = AUDIT_ARCH_AARCH64;
+			assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
+			assert_int_equal(got, want);
+			/* x32: the x86_64 arch with bit 30 in the number */
+			in.arch = AUDIT_ARCH_X86_64;
+			in.nr = 0x40000000 | SYS_getpid;
+			assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
+			assert_int_equal(got, want);
+			in.nr = 0x40000000 | SYS_read;
+			assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
+			assert_int_equal(got, want);
+		}
+		vmm_seccomp_free(ctx);
+	}
+}
+
+/* ---- key facts of the built-in policies, stacked as on a real thread ---- */
+
+static uint32_t stacked(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role, int nr, uint64_t a0,
+			uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	struct bpf_input in = { .nr = nr, .arch = AUDIT_ARCH_X86_64, .args = { a0, a1, a2, a3 } };
+	uint32_t rets[2];
+	size_t len;
+	const struct sock_filter *base = vmm_seccomp_program(ctx, VMM_SECCOMP_ROLE_PROCESS, &len);
+
+	assert_int_equal(bpf_run(base, len, &in, &rets[0], NULL), 0);
+	if (role == VMM_SECCOMP_ROLE_PROCESS)
+		return rets[0];
+	{
+		const struct sock_filter *rp = vmm_seccomp_program(ctx, role, &len);
+
+		assert_int_equal(bpf_run(rp, len, &in, &rets[1], NULL), 0);
+	}
+	return bpf_stack_verdict(rets, 2);
+}
+
+#define ALLOW SECCOMP_RET_ALLOW
+#define TRAP(role) (SECCOMP_RET_TRAP | (uint32_t)(role))
+#define PTHREAD_FLAGS                                                                     \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |   \
+	 CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
+
+static void test_policy_facts(void **state)
+{
+	struct vmm_seccomp *ctx = compiled(NULL);
+	enum vmm_seccomp_role V = VMM_SECCOMP_ROLE_VCPU, P = VMM_SECCOMP_ROLE_PROCESS;
+
+	(void)state;
+	/* vCPU: KVM_RUN yes, VM-level ioctls no (the role's own filter refuses) */
+	assert_int_equal(stacked(ctx, V, SYS_ioctl, 5, KVM_RUN, 0, 0), ALLOW);
+	assert_int_equal(stacked(ctx, V, SYS_ioctl, 5, KVM_RUN | (1ULL << 32), 0, 0), TRAP(V));
+	assert_int_equal(stacked(ctx, V, SYS_ioctl, 5, KVM_CREATE_VCPU, 0, 0), TRAP(V));
+	assert_int_equal(stacked(ctx, V, SYS_ioctl, 5, KVM_CREATE_VM, 0, 0), TRAP(V));
+	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_VMM, SYS_ioctl, 5, KVM_IRQFD, 0, 0), ALLOW);
+	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_VIRTIO_BLOCK, SYS_ioctl, 5, KVM_RUN, 0, 0),
+			 TRAP(VMM_SECCOMP_ROLE_VIRTIO_BLOCK));
+	/* KVM_CREATE_VM is needed only before the filters: nobody has it */
+	assert_int_equal(stacked(ctx, P, SYS_ioctl, 5, KVM_CREATE_VM, 0, 0), TRAP(P));
+	/* threads yes, processes no, clone3 answered ENOSYS */
+	assert_int_equal(stacked(ctx, P, SYS_clone, PTHREAD_FLAGS, 0, 0, 0), ALLOW);
+	assert_int_equal(stacked(ctx, P, SYS_clone, SIGCHLD, 0, 0, 0), TRAP(P));
+	assert_int_equal(stacked(ctx, P, SYS_clone, PTHREAD_FLAGS | CLONE_NEWUSER, 0, 0, 0), TRAP(P));
+	assert_int_equal(stacked(ctx, P, SYS_clone3, 0, 0, 0, 0), SECCOMP_RET_ERRNO | ENOSYS);
+	assert_int_equal(stacked(ctx, V, SYS_clone, PTHREAD_FLAGS, 0, 0, 0), TRAP(V));
+	/* never executable memory */
+	assert_int_equal(stacked(ctx, V, SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, 0), ALLOW);
+	assert_int_equal(stacked(ctx, V, SYS_mmap, 0, 4096, PROT_READ | PROT_EXEC, 0), TRAP(V));
+	assert_int_equal(stacked(ctx, P, SYS_mprotect, 0, 4096, PROT_EXEC, 0), TRAP(P));
+	/* sockets: Unix only, and only where a role needs them */
+	assert_int_equal(stacked(ctx, P, SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0), ALLOW);
+	assert_int_equal(stacked(ctx, P, SYS_socket, AF_INET, SOCK_STREAM, 0, 0), TRAP(P));
+	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_API, SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0), ALLOW);
+	assert_int_equal(stacked(ctx, V, SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0), TRAP(V));
+	/* SIGSYS stays ours: disposition changes are violations, masks emulated */
+	assert_int_equal(stacked(ctx, V, SYS_rt_sigaction, SIGSYS, 0x1000, 0, 8), TRAP(V));
+	assert_int_equal(stacked(ctx, V, SYS_rt_sigaction, SIGSYS, 0, 0x1000, 8), ALLOW);
+	assert_int_equal(stacked(ctx, V, SYS_rt_sigaction, SIGUSR1, 0x1000, 0, 8), ALLOW);
+	assert_int_equal(stacked(ctx, V, SYS_rt_sigprocmask, SIG_BLOCK, 0x1000, 0, 8),
+			 SECCOMP_RET_TRAP | 0xf00 | (uint32_t)V);
+	assert_int_equal(stacked(ctx, V, SYS_rt_sigprocmask, SIG_UNBLOCK, 0x1000, 0, 8), ALLOW);
+	assert_int_equal(stacked(ctx, V, SYS_rt_sigprocmask, SIG_SETMASK, 0, 0x1000, 8), ALLOW);
+	/* futex: plain operations only */
+	assert_int_equal(stacked(ctx, V, SYS_futex, 0x1000, 128 | 0, 1, 0), ALLOW);
+	assert_int_equal(stacked(ctx, V, SYS_futex, 0x1000, 6 /* LOCK_PI */, 0, 0), TRAP(V));
+	assert_int_equal(stacked(ctx, V, SYS_futex, 0x1000, 12 /* CMP_REQUEUE_PI */, 0, 0), TRAP(V));
+	/* signals to threads: only the ones we know */
+	assert_int_equal(stacked(ctx, V, SYS_tgkill, 1, 2, SIGABRT, 0), ALLOW);
+	assert_int_equal(stacked(ctx, V, SYS_tgkill, 1, 2, SIGKILL, 0), TRAP(V));
+	/* everyone can write a report, nobody else's descriptor in a device role */
+	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_VIRTIO_RNG, SYS_write, 2, 0, 1, 0), ALLOW);
+	vmm_seccomp_free(ctx);
+}
+
+/* Syscalls a role allows without conditions in both layers never load an
+ * argument, so the kernel can cache their verdict. */
+static void test_unconditional_is_cacheable(void **state)
+{
+	struct vmm_seccomp *ctx = compiled(NULL);
+	struct bpf_input in = { .nr = SYS_getpid, .arch = AUDIT_ARCH_X86_64 };
+	uint32_t got;
+	unsigned int steps;
+	size_t len;
+	const struct sock_filter *prog = vmm_seccomp_program(ctx, VMM_SECCOMP_ROLE_VCPU, &len);
+
+	(void)state;
+	assert_int_equal(bpf_run(prog, len, &in, &got, &steps), 0);
+	assert_int_equal(got, SECCOMP_RET_ALLOW);
+	/* ld arch, jeq, ld nr, jge x32, a binary search, ret: no argument load */
+	assert_true(steps <= 16);
+	vmm_seccomp_free(ctx);
+}
+
+/* The test of the test: a program that disagrees with its policy in one
+ * comparison is caught. */
+static void test_mutation_is_caught(void **state)
+{
+	struct vmm_seccomp *ctx = compiled(NULL);
+	size_t len, i;
+	const struct sock_filter *prog = vmm_seccomp_program(ctx, VMM_SECCOMP_ROLE_VCPU, &len);
+	struct sock_filter *copy = malloc(len * sizeof(*copy));
+	int mutated = 0;
+
+	(void)state;
+	assert_non_null(copy);
+	memcpy(copy, prog, len * sizeof(*copy));
+	for (i = 0; i < len; i++) {
+		if (copy[i].code == (BPF_JMP | BPF_JEQ | BPF_K) && copy[i].k == KVM_RUN) {
+			copy[i].k = KVM_CREATE_VM; /* a vCPU thread could now create VMs */
+			mutated++;
+		}
+	}
+	assert_int_equal(mutated, 1);
+	assert_true(verify_layer(ctx, copy, len, VMM_SECCOMP_ROLE_VCPU, true) > 0);
+
+	/* and a policy that is wrong, against an honest program */
+	memcpy(copy, prog, len * sizeof(*copy));
+	ctx->layer[VMM_SECCOMP_ROLE_VCPU].resolved.rules[0].action = POLICY_ACT_ERRNO;
+	ctx->layer[VMM_SECCOMP_ROLE_VCPU].resolved.rules[0].errno_value = EPERM;
+	assert_true(verify_layer(ctx, copy, len, VMM_SECCOMP_ROLE_VCPU, true) > 0);
+	free(copy);
+	vmm_seccomp_free(ctx);
+}
+
+/* The generator on its own: every operator, far jumps, 64-bit values. */
+static void test_generator_operators(void **state)
+{
+	static const enum policy_op ops[] = { POLICY_OP_EQ, POLICY_OP_NE, POLICY_OP_LT, POLICY_OP_LE,
+					      POLICY_OP_GT, POLICY_OP_GE, POLICY_OP_MASKED_EQ };
+	static const uint64_t values[] = { 0, 1, 0xffffffffULL, 0x100000000ULL, 0x123456789abcdefULL,
+					   UINT64_MAX - 1, UINT64_MAX };
+	size_t o, v, t;
+
+	(void)state;
+	for (o = 0; o < sizeof(ops) / sizeof(ops[0]); o++) {
+		for (v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+			struct policy_clause cl = { 1, { { 2, ops[o], 0xff00ff00ff00ff00ULL, 0 } } };
+			struct policy_rule pr = { .n_clauses = 1, .clauses = &cl };
+			struct bpf_rule br = { &cl, 1, SECCOMP_RET_ALLOW };
+			struct bpf_syscall s[300];
+			const struct bpf_target tgt = { AUDIT_ARCH_X86_64, 0x40000000u };
+			struct sock_filter *prog;
+			size_t len, k;
+
+			cl.cmp[0].value = ops[o] == POLICY_OP_MASKED_EQ ? values[v] & cl.cmp[0].mask : values[v];
+			/* 300 syscalls with the same rule: jumps longer than 255 */
+			for (k = 0; k < 300; k++) {
+				s[k].nr = (int)k;
+				s[k].rules = &br;
+				s[k].n_rules = 1;
+			}
+			assert_int_equal(bpf_generate(&tgt, s, 300, SECCOMP_RET_TRAP, SECCOMP_RET_KILL_PROCESS,
+						      &prog, &len), 0);
+			for (t = 0; t < sizeof(values) / sizeof(values[0]); t++) {
+				uint64_t probes[3] = { values[t], values[t] + 1, values[t] - 1 };
+				size_t q;
+
+				for (q = 0; q < 3; q++) {
+					struct bpf_input in = { .nr = 299, .arch = AUDIT_ARCH_X86_64 };
+					uint32_t got;
+
+					in.args[2] = probes[q];
+					assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
+					assert_int_equal(got, policy_rule_matches(&pr, in.args) ? SECCOMP_RET_ALLOW
+												 : SECCOMP_RET_TRAP);
+				}
+			}
+			free(prog);
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exhaustive_enforce),
+		cmocka_unit_test(test_exhaustive_other_modes),
+		cmocka_unit_test(test_foreign_abi),
+		cmocka_unit_test(test_policy_facts),
+		cmocka_unit_test(test_unconditional_is_cacheable),
+		cmocka_unit_test(test_mutation_is_caught),
+		cmocka_unit_test(test_generator_operators),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

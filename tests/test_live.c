@@ -1,0 +1,1282 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Live enforcement: every case installs real filters in a forked child and
+ * the parent asserts how the child ended (exit status or signal) and what
+ * it reported.  Nothing here trusts the library's own bookkeeping.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "internal.h"
+#include "live_util.h"
+#include "vmm_seccomp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TIMEOUT 60
+
+/* ---- helpers run inside the children ---- */
+
+static struct vmm_seccomp *new_ctx(const char *config)
+{
+	struct vmm_seccomp *ctx = vmm_seccomp_new();
+
+	if (!ctx)
+		_exit(90);
+	if (config && vmm_seccomp_configure(ctx, config)) {
+		fprintf(stderr, "configure: %s\n", vmm_seccomp_last_error(ctx));
+		_exit(91);
+	}
+	return ctx;
+}
+
+static struct vmm_seccomp *apply(const char *config)
+{
+	struct vmm_seccomp *ctx = new_ctx(config);
+
+	if (vmm_seccomp_apply_process(ctx)) {
+		fprintf(stderr, "apply: %s\n", vmm_seccomp_last_error(ctx));
+		_exit(92);
+	}
+	return ctx;
+}
+
+struct in_role {
+	enum vmm_seccomp_role role;
+	void *(*fn)(void *);
+	void *arg;
+};
+
+/* Runs fn in a thread of `role`; returns what the thread returned as int. */
+static int run_in_role(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, void *(*fn)(void *),
+		       void *arg)
+{
+	pthread_t t;
+	void *ret = NULL;
+	int rc = vmm_seccomp_thread_create(ctx, &t, NULL, role, vmm_seccomp_role_name(role), fn, arg);
+
+	if (rc) {
+		fprintf(stderr, "thread_create: %s\n", vmm_seccomp_last_error(ctx));
+		return 93;
+	}
+	pthread_join(t, &ret);
+	return (int)(intptr_t)ret;
+}
+
+#define FAIL_IF(cond)                                                                  \
+	do {                                                                           \
+		if (cond) {                                                            \
+			fprintf(stderr, "check failed at %s:%d: %s (errno %d)\n", __FILE__, \
+				__LINE__, #cond, errno);                               \
+			return (void *)(intptr_t)1;                                    \
+		}                                                                      \
+	} while (0)
+
+/* What every thread does under glibc, whatever its role. */
+static void *common_work(void)
+{
+	struct timespec ts = { 0, 1000 };
+	pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	char *big = malloc(64 << 20), *small[64];
+	int i;
+
+	FAIL_IF(!big);
+	memset(big, 1, 1 << 20);
+	free(big);
+	for (i = 0; i < 64; i++)
+		small[i] = malloc((size_t)(i + 1) * 100);
+	for (i = 0; i < 64; i++)
+		free(small[i]);
+	FAIL_IF(printf("stdio from a filtered thread\n") < 0 || fflush(stdout));
+	FAIL_IF(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts)); /* without the vDSO */
+	FAIL_IF(clock_gettime(CLOCK_REALTIME, &ts));
+	FAIL_IF(nanosleep(&(struct timespec){ 0, 1000 }, NULL));
+	FAIL_IF(sched_yield());
+	FAIL_IF(pthread_mutex_lock(&m) || pthread_mutex_unlock(&m));
+	return NULL;
+}
+
+/* Descriptors opened before the filters, as a VMM does. */
+static struct fds {
+	int kvm, vm, vcpu;
+	int disk;
+	int efd;
+	int pipe[2];
+	int listen_fd;
+	struct sockaddr_un addr;
+	socklen_t addrlen;
+} fds;
+
+static void open_fds(void)
+{
+	char disk[] = "/tmp/vmm-seccomp-test-XXXXXX";
+
+	fds.kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	fds.vm = fds.kvm >= 0 ? ioctl(fds.kvm, KVM_CREATE_VM, 0) : -1;
+	fds.vcpu = fds.vm >= 0 ? ioctl(fds.vm, KVM_CREATE_VCPU, 0) : -1;
+	fds.disk = mkstemp(disk);
+	if (fds.disk < 0 || ftruncate(fds.disk, 1 << 20))
+		_exit(94);
+	unlink(disk);
+	fds.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fds.efd < 0 || pipe2(fds.pipe, O_CLOEXEC))
+		_exit(94);
+	/* An abstract Unix socket: nothing left in the file system. */
+	memset(&fds.addr, 0, sizeof(fds.addr));
+	fds.addr.sun_family = AF_UNIX;
+	snprintf(fds.addr.sun_path + 1, sizeof(fds.addr.sun_path) - 1, "vmm-seccomp-test-%d", getpid());
+	fds.addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(fds.addr.sun_path + 1));
+	fds.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fds.listen_fd < 0 || bind(fds.listen_fd, (struct sockaddr *)&fds.addr, fds.addrlen) ||
+	    listen(fds.listen_fd, 4))
+		_exit(94);
+	/* Role threads print; keep the test's own output clean. */
+	if (!freopen("/dev/null", "w", stdout))
+		_exit(94);
+}
+
+static void *eventfd_roundtrip(void)
+{
+	uint64_t v = 1;
+	struct pollfd p = { .fd = fds.efd, .events = POLLIN };
+
+	FAIL_IF(write(fds.efd, &v, sizeof(v)) != sizeof(v));
+	FAIL_IF(ppoll(&p, 1, &(struct timespec){ 1, 0 }, NULL) != 1);
+	FAIL_IF(poll(&p, 1, 1000) != 1);
+	FAIL_IF(read(fds.efd, &v, sizeof(v)) != sizeof(v) || v != 1);
+	return NULL;
+}
+
+static void *plain_thread(void *arg)
+{
+	return arg;
+}
+
+static void *vmm_work(void *arg)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	struct itimerspec its = { { 0, 0 }, { 0, 1000000 } };
+	pthread_t t;
+	void *ret = (void *)1;
+	uint64_t v = 1;
+	int ep, tfd, fd;
+
+	(void)arg;
+	FAIL_IF(common_work());
+	FAIL_IF((ep = epoll_create1(EPOLL_CLOEXEC)) < 0);
+	FAIL_IF(epoll_ctl(ep, EPOLL_CTL_ADD, fds.efd, &ev));
+	FAIL_IF(write(fds.efd, &v, sizeof(v)) != sizeof(v));
+	FAIL_IF(epoll_wait(ep, &out, 1, 1000) != 1 || read(fds.efd, &v, sizeof(v)) != sizeof(v));
+	FAIL_IF((tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0);
+	FAIL_IF(timerfd_settime(tfd, 0, &its, NULL));
+	FAIL_IF(read(tfd, &v, sizeof(v)) != sizeof(v));
+	FAIL_IF((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0);
+	FAIL_IF(close(fd) || close(tfd) || close(ep));
+	/* The VMM thread starts workers of its own. */
+	FAIL_IF(pthread_create(&t, NULL, plain_thread, NULL) || pthread_join(t, &ret) || ret);
+	if (fds.vm >= 0) {
+		FAIL_IF(ioctl(fds.kvm, KVM_GET_VCPU_MMAP_SIZE, 0) <= 0);
+		FAIL_IF(ioctl(fds.kvm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD) < 0);
+	}
+	return NULL;
+}
+
+static void *vcpu_work(void *arg)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_mp_state mp;
+	struct kvm_vcpu_events events;
+
+	uint64_t v = 1;
+
+	(void)arg;
+	FAIL_IF(common_work());
+	/* a vCPU kicks device threads through eventfds; it never sleeps on them */
+	FAIL_IF(write(fds.efd, &v, sizeof(v)) != sizeof(v) || read(fds.efd, &v, sizeof(v)) != sizeof(v));
+	if (fds.vcpu >= 0) {
+		FAIL_IF(ioctl(fds.vcpu, KVM_GET_REGS, &regs) || ioctl(fds.vcpu, KVM_SET_REGS, &regs));
+		FAIL_IF(ioctl(fds.vcpu, KVM_GET_SREGS, &sregs));
+		FAIL_IF(ioctl(fds.vcpu, KVM_GET_MP_STATE, &mp));
+		FAIL_IF(ioctl(fds.vcpu, KVM_GET_VCPU_EVENTS, &events));
+	} else {
+		fprintf(stderr, "note: /dev/kvm absent: vCPU ioctls not exercised\n");
+	}
+	return NULL;
+}
+
+static void *api_work(void *arg)
+{
+	char buf[16];
+	int c, s, fl;
+
+	(void)arg;
+	FAIL_IF(common_work());
+	FAIL_IF((c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0);
+	FAIL_IF(connect(c, (struct sockaddr *)&fds.addr, fds.addrlen));
+	FAIL_IF((s = accept4(fds.listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0);
+	FAIL_IF((fl = fcntl(s, F_GETFL)) < 0 || fcntl(s, F_SETFL, fl | O_NONBLOCK));
+	FAIL_IF(send(c, "GET /vm", 7, 0) != 7 || recv(s, buf, sizeof(buf), 0) != 7);
+	FAIL_IF(write(s, "200", 3) != 3 || read(c, buf, sizeof(buf)) != 3);
+	FAIL_IF(shutdown(s, SHUT_RDWR) || close(s) || close(c));
+	FAIL_IF(eventfd_roundtrip());
+	return NULL;
+}
+
+static void *block_work(void *arg)
+{
+	char out[4096], in[4096];
+	struct iovec wv = { out, sizeof(out) }, rv = { in, sizeof(in) };
+
+	(void)arg;
+	FAIL_IF(common_work());
+	memset(out, 0x5a, sizeof(out));
+	FAIL_IF(pwrite(fds.disk, out, sizeof(out), 0) != (ssize_t)sizeof(out));
+	FAIL_IF(pread(fds.disk, in, sizeof(in), 0) != (ssize_t)sizeof(in) || memcmp(in, out, sizeof(in)));
+	FAIL_IF(pwritev(fds.disk, &wv, 1, 8192) != (ssize_t)sizeof(out));
+	FAIL_IF(preadv(fds.disk, &rv, 1, 8192) != (ssize_t)sizeof(in));
+	FAIL_IF(fsync(fds.disk) || fdatasync(fds.disk));
+	FAIL_IF(fallocate(fds.disk, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, 0, 4096));
+	FAIL_IF(lseek(fds.disk, 0, SEEK_END) != 1 << 20);
+	FAIL_IF(eventfd_roundtrip());
+	return NULL;
+}
+
+static void *net_work(void *arg)
+{
+	char frame[128] = "frame", back[128];
+	struct iovec wv = { frame, sizeof(frame) }, rv = { back, sizeof(back) };
+
+	(void)arg;
+	FAIL_IF(common_work());
+	FAIL_IF(writev(fds.pipe[1], &wv, 1) != sizeof(frame) || readv(fds.pipe[0], &rv, 1) != sizeof(back));
+	FAIL_IF(eventfd_roundtrip());
+	return NULL;
+}
+
+static void *console_work(void *arg)
+{
+	struct winsize ws;
+	char buf[8];
+
+	(void)arg;
+	FAIL_IF(common_work());
+	FAIL_IF(write(fds.pipe[1], "guest", 5) != 5 || read(fds.pipe[0], buf, sizeof(buf)) != 5);
+	/* Not a terminal: the kernel answers ENOTTY, the filter let it through. */
+	FAIL_IF(ioctl(fds.pipe[0], TIOCGWINSZ, &ws) != -1 || errno != ENOTTY);
+	FAIL_IF(eventfd_roundtrip());
+	return NULL;
+}
+
+static void *rng_work(void *arg)
+{
+	unsigned char buf[64];
+
+	(void)arg;
+	FAIL_IF(common_work());
+	FAIL_IF(getrandom(buf, sizeof(buf), 0) != sizeof(buf));
+	FAIL_IF(eventfd_roundtrip());
+	return NULL;
+}
+
+static void *vsock_work(void *arg)
+{
+	char buf[8] = "hello";
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int sv[2], c, s;
+
+	(void)arg;
+	FAIL_IF(common_work());
+	FAIL_IF(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
+	FAIL_IF(sendmsg(sv[0], &mh, 0) != sizeof(buf) || recvmsg(sv[1], &mh, 0) != sizeof(buf));
+	FAIL_IF((c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0);
+	FAIL_IF(connect(c, (struct sockaddr *)&fds.addr, fds.addrlen));
+	FAIL_IF((s = accept4(fds.listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0);
+	FAIL_IF(close(s) || close(c) || close(sv[0]) || close(sv[1]));
+	FAIL_IF(eventfd_roundtrip());
+	return NULL;
+}
+
+static void *(*const role_work[VMM_SECCOMP_ROLE_COUNT])(void *) = {
+	[VMM_SECCOMP_ROLE_VMM] = vmm_work,
+	[VMM_SECCOMP_ROLE_VCPU] = vcpu_work,
+	[VMM_SECCOMP_ROLE_API] = api_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_BLOCK] = block_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_NET] = net_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_CONSOLE] = console_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_RNG] = rng_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_VSOCK] = vsock_work,
+};
+
+/* ---- each role's legitimate work runs under enforcement ---- */
+
+static void *exit_via_pthread_exit(void *arg)
+{
+	(void)arg;
+	pthread_exit(NULL); /* unwinds: needs libgcc_s, preloaded by apply */
+}
+
+static int child_role_work(void *arg)
+{
+	enum vmm_seccomp_role role = (enum vmm_seccomp_role)(intptr_t)arg;
+	struct vmm_seccomp *ctx;
+	int rc;
+
+	open_fds();
+	ctx = apply("enforce");
+	rc = run_in_role(ctx, role, role_work[role], NULL);
+	if (rc)
+		return rc;
+	/* A second thread of the role leaves through pthread_exit. */
+	return run_in_role(ctx, role, exit_via_pthread_exit, NULL);
+}
+
+static void test_role_work(void **state)
+{
+	unsigned int r;
+
+	(void)state;
+	for (r = VMM_SECCOMP_ROLE_VMM; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		struct child c;
+
+		assert_int_equal(run_child(child_role_work, (void *)(intptr_t)r, TIMEOUT, &c), 0);
+		if (!c.exited || c.code != 0)
+			fprintf(stderr, "role %s: exited=%d code=%d sig=%d\n%s\n",
+				vmm_seccomp_role_name(r), c.exited, c.code, c.sig, c.out);
+		assert_true(c.exited);
+		assert_int_equal(c.code, 0);
+		assert_int_equal(count_lines_with(c.out, "violation", NULL), 0);
+	}
+}
+
+/* ---- the dangerous list: refused in the baseline and in every role ---- */
+
+struct forbidden {
+	const char *name;
+	long nr;
+	long args[6];
+};
+
+/* Arguments chosen so the call would fail harmlessly if it ever ran. */
+static const struct forbidden forbidden[] = {
+	{ "execve", SYS_execve, { 0 } },
+	{ "execveat", SYS_execveat, { -1 } },
+	{ "fork", SYS_fork, { 0 } },
+	{ "vfork", SYS_vfork, { 0 } },
+	{ "ptrace", SYS_ptrace, { 0xffff } },
+	{ "process_vm_readv", SYS_process_vm_readv, { 0 } },
+	{ "process_vm_writev", SYS_process_vm_writev, { 0 } },
+	{ "mount", SYS_mount, { 0 } },
+	{ "umount2", SYS_umount2, { 0 } },
+	{ "pivot_root", SYS_pivot_root, { 0 } },
+	{ "chroot", SYS_chroot, { 0 } },
+	{ "setns", SYS_setns, { -1 } },
+	{ "unshare", SYS_unshare, { 0 } },
+	{ "init_module", SYS_init_module, { 0 } },
+	{ "finit_module", SYS_finit_module, { -1 } },
+	{ "delete_module", SYS_delete_module, { 0 } },
+	{ "kexec_load", SYS_kexec_load, { 0, 0, 0, 0xdead0000 } },
+	{ "kexec_file_load", SYS_kexec_file_load, { -1, -1, 0, 0, 0xdead0000 } },
+	{ "bpf", SYS_bpf, { -1 } },
+	{ "perf_event_open", SYS_perf_event_open, { 0 } },
+	{ "keyctl", SYS_keyctl, { -1 } },
+	{ "add_key", SYS_add_key, { 0 } },
+	{ "request_key", SYS_request_key, { 0 } },
+	{ "open_by_handle_at", SYS_open_by_handle_at, { -1 } },
+	{ "iopl", SYS_iopl, { 9 } },
+	{ "ioperm", SYS_ioperm, { 0, 0, 0 } },
+	{ "reboot", SYS_reboot, { 0 } },
+	{ "swapon", SYS_swapon, { 0 } },
+	{ "swapoff", SYS_swapoff, { 0 } },
+	{ "personality", SYS_personality, { 0xffffffff } },
+	{ "userfaultfd", SYS_userfaultfd, { 0xffff } },
+	{ "io_uring_setup", SYS_io_uring_setup, { 0 } },
+	{ "io_uring_enter", SYS_io_uring_enter, { -1 } },
+	{ "io_uring_register", SYS_io_uring_register, { -1 } },
+};
+
+static long call_forbidden(const struct forbidden *f)
+{
+	long r = syscall(f->nr, f->args[0], f->args[1], f->args[2], f->args[3], f->args[4], f->args[5]);
+
+	if (r == 0 && (f->nr == SYS_fork || f->nr == SYS_vfork))
+		syscall(SYS_exit, 0); /* the filter failed and we are the new child */
+	return r;
+}
+
+static int child_forbidden_in_baseline(void *arg)
+{
+	const struct forbidden *f = arg;
+
+	apply("enforce");
+	call_forbidden(f);
+	return 0; /* reaching this is a failure: the parent expects SIGSYS */
+}
+
+static void test_dangerous_list_covers_the_library_list(void **state)
+{
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; dangerous_syscalls[i]; i++) {
+		size_t j;
+		bool found = false;
+
+		for (j = 0; j < sizeof(forbidden) / sizeof(forbidden[0]); j++)
+			found = found || strcmp(forbidden[j].name, dangerous_syscalls[i]) == 0;
+		assert_true(found);
+		n++;
+	}
+	assert_int_equal(n, sizeof(forbidden) / sizeof(forbidden[0]));
+}
+
+static bool skip_dangerous_on_valgrind(void)
+{
+	if (!on_valgrind())
+		return false;
+	fprintf(stderr, "SKIP dangerous syscalls under valgrind: valgrind emulates or refuses most of them "
+			"(execve, fork, clone, unknown ones) before the kernel's filter sees them\n");
+	return true;
+}
+
+static void test_forbidden_in_baseline(void **state)
+{
+	size_t i;
+
+	(void)state;
+	if (skip_dangerous_on_valgrind())
+		skip();
+	for (i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]); i++) {
+		struct child c;
+		char want[64];
+
+		assert_int_equal(run_child(child_forbidden_in_baseline, (void *)&forbidden[i], TIMEOUT, &c), 0);
+		snprintf(want, sizeof(want), " syscall=%s ", forbidden[i].name);
+		if (!c.signaled || c.sig != SIGSYS || count_lines_with(c.out, want, " role=process ", NULL) != 1)
+			fprintf(stderr, "%s: exited=%d code=%d sig=%d out:\n%s\n", forbidden[i].name,
+				c.exited, c.code, c.sig, c.out);
+		assert_true(c.signaled);
+		assert_int_equal(c.sig, SIGSYS);
+		assert_int_equal(count_lines_with(c.out, want, " role=process ", " mode=enforce ", NULL), 1);
+	}
+}
+
+/* In errno mode, each forbidden call in a role thread fails with EPERM and
+ * the report names the role, whose filter is the newest on the thread. */
+static void *try_all_forbidden(void *arg)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]); i++) {
+		errno = 0;
+		if (call_forbidden(&forbidden[i]) != -1 || errno != EPERM) {
+			fprintf(stderr, "%s was not refused (errno %d)\n", forbidden[i].name, errno);
+			return (void *)1;
+		}
+	}
+	return NULL;
+}
+
+static int child_forbidden_in_role(void *arg)
+{
+	enum vmm_seccomp_role role = (enum vmm_seccomp_role)(intptr_t)arg;
+	struct vmm_seccomp *ctx = apply("errno");
+	int rc = run_in_role(ctx, role, try_all_forbidden, NULL);
+	size_t i;
+
+	for (i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]) && !rc; i++) {
+		if (vmm_seccomp_violation_count(ctx, role, (int)forbidden[i].nr) != 1)
+			rc = 70;
+	}
+	return rc;
+}
+
+static void test_forbidden_in_every_role(void **state)
+{
+	unsigned int r;
+	size_t i;
+
+	(void)state;
+	if (skip_dangerous_on_valgrind())
+		skip();
+	for (r = VMM_SECCOMP_ROLE_VMM; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		struct child c;
+		char role[48];
+
+		assert_int_equal(run_child(child_forbidden_in_role, (void *)(intptr_t)r, TIMEOUT, &c), 0);
+		if (!c.exited || c.code)
+			fprintf(stderr, "role %s: code %d sig %d\n%s\n", vmm_seccomp_role_name(r), c.code,
+				c.sig, c.out);
+		assert_true(c.exited);
+		assert_int_equal(c.code, 0);
+		snprintf(role, sizeof(role), " role=%s ", vmm_seccomp_role_name(r));
+		for (i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]); i++) {
+			char want[64];
+
+			snprintf(want, sizeof(want), " syscall=%s ", forbidden[i].name);
+			assert_int_equal(count_lines_with(c.out, want, role, " action=EPERM", NULL), 1);
+		}
+	}
+}
+
+/* And enforce mode kills the process for a forbidden call in any role. */
+static void *do_execve(void *arg)
+{
+	char *const argv[] = { "/bin/true", NULL };
+
+	(void)arg;
+	execve(argv[0], argv, NULL);
+	return (void *)1;
+}
+
+/* A violation valgrind passes to the kernel as it is (ioctl is one of the
+ * syscalls it runs as "may block", where a SIGSYS reaches our handler). */
+static void *bad_ioctl_call(void *arg)
+{
+	(void)arg;
+	ioctl(-1, KVM_CREATE_VM, 0);
+	return (void *)1;
+}
+
+static int child_execve_in_role(void *arg)
+{
+	enum vmm_seccomp_role role = (enum vmm_seccomp_role)(intptr_t)arg;
+
+	return run_in_role(apply("enforce"), role, on_valgrind() ? bad_ioctl_call : do_execve, NULL) + 10;
+}
+
+static void test_enforce_kills_in_every_role(void **state)
+{
+	unsigned int r;
+
+	(void)state;
+	for (r = VMM_SECCOMP_ROLE_VMM; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		struct child c;
+		char role[48], thread[48];
+
+		assert_int_equal(run_child(child_execve_in_role, (void *)(intptr_t)r, TIMEOUT, &c), 0);
+		assert_true(c.signaled);
+		assert_int_equal(c.sig, SIGSYS);
+		snprintf(role, sizeof(role), " role=%s ", vmm_seccomp_role_name(r));
+		snprintf(thread, sizeof(thread), "thread=%.15s ", vmm_seccomp_role_name(r));
+		assert_int_equal(count_lines_with(c.out, "vmm_seccomp: violation ", thread, role,
+						  on_valgrind() ? " syscall=ioctl nr=16 arch=x86_64 "
+								: " syscall=execve nr=59 arch=x86_64 ",
+						  " mode=enforce ", NULL), 1);
+	}
+}
+
+/* ---- stacking ---- */
+
+/* TIOCGWINSZ: the baseline and virtio_console allow it, virtio_rng not.
+ * On a pipe the kernel answers ENOTTY once the filters let it through. */
+static void *winsize(void *arg)
+{
+	struct winsize ws;
+	int rc = ioctl(fds.pipe[0], TIOCGWINSZ, &ws);
+
+	(void)arg;
+	return (void *)(intptr_t)(rc == -1 && errno == ENOTTY ? 0 : errno == EPERM ? 2 : 3);
+}
+
+static void *unix_socket(void *arg)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	(void)arg;
+	if (fd >= 0) {
+		close(fd);
+		return NULL;
+	}
+	return (void *)(intptr_t)(errno == EPERM ? 2 : 3);
+}
+
+static int child_stacking_enforce(void *arg)
+{
+	struct vmm_seccomp *ctx;
+
+	(void)arg;
+	open_fds();
+	ctx = apply("enforce");
+	/* The baseline allows it ... */
+	if (winsize(NULL))
+		return 20;
+	/* ... the virtio_rng role does not: the process dies here. */
+	run_in_role(ctx, VMM_SECCOMP_ROLE_VIRTIO_RNG, winsize, NULL);
+	return 21;
+}
+
+static int child_stacking_errno(void *arg)
+{
+	struct vmm_seccomp *ctx;
+
+	(void)arg;
+	open_fds();
+	ctx = apply("errno");
+	if (run_in_role(ctx, VMM_SECCOMP_ROLE_VIRTIO_RNG, winsize, NULL) != 2)
+		return 30; /* the role thread must get EPERM */
+	if (winsize(NULL))
+		return 31; /* while the main thread still may */
+	if (run_in_role(ctx, VMM_SECCOMP_ROLE_VIRTIO_CONSOLE, winsize, NULL))
+		return 32; /* and so may a role that needs it */
+	return 0;
+}
+
+static void test_stacking(void **state)
+{
+	struct child c;
+
+	(void)state;
+	assert_int_equal(run_child(child_stacking_enforce, NULL, TIMEOUT, &c), 0);
+	assert_true(c.signaled);
+	assert_int_equal(c.sig, SIGSYS);
+	assert_int_equal(count_lines_with(c.out, " role=virtio_rng ", " syscall=ioctl ",
+					  " request=TIOCGWINSZ(0x5413) ", NULL), 1);
+
+	assert_int_equal(run_child(child_stacking_errno, NULL, TIMEOUT, &c), 0);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+	assert_int_equal(count_lines_with(c.out, " role=virtio_rng ", " syscall=ioctl ", NULL), 1);
+	assert_int_equal(count_lines_with(c.out, "violation", NULL), 1);
+}
+
+/* Each role thread carries exactly two filters: the baseline and its own. */
+static pthread_barrier_t barrier;
+static _Atomic int role_tid;
+
+static void *wait_in_role(void *arg)
+{
+	(void)arg;
+	role_tid = (int)syscall(SYS_gettid);
+	pthread_barrier_wait(&barrier);
+	pthread_barrier_wait(&barrier);
+	return NULL;
+}
+
+static int child_filter_counts(void *arg)
+{
+	struct vmm_seccomp *ctx = apply("enforce");
+	struct vmm_seccomp_thread_info info[8];
+	int mode, filters;
+	pthread_t t;
+
+	(void)arg;
+	if (seccomp_status(0, &mode, &filters) || mode != 2 || filters != 1)
+		return 40;
+	pthread_barrier_init(&barrier, NULL, 2);
+	if (vmm_seccomp_thread_create(ctx, &t, NULL, VMM_SECCOMP_ROLE_VCPU, "vcpu7", wait_in_role, NULL))
+		return 41;
+	pthread_barrier_wait(&barrier);
+	if (seccomp_status(role_tid, &mode, &filters) || mode != 2 || filters != 2)
+		return 42;
+	if (vmm_seccomp_threads(info, 8) != 1 || info[0].tid != role_tid ||
+	    info[0].role != VMM_SECCOMP_ROLE_VCPU || strcmp(info[0].name, "vcpu7") || !info[0].filtered)
+		return 43;
+	pthread_barrier_wait(&barrier);
+	pthread_join(t, NULL);
+	if (vmm_seccomp_threads(info, 8) != 0)
+		return 44; /* the thread left the registry when it ended */
+	return 0;
+}
+
+static void test_filter_counts(void **state)
+{
+	struct child c;
+
+	(void)state;
+	assert_int_equal(run_child(child_filter_counts, NULL, TIMEOUT, &c), 0);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+}
+
+/* ---- TSYNC ---- */
+
+static void *early_thread(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&barrier); /* started before the filters */
+	pthread_barrier_wait(&barrier); /* the baseline is in now */
+	role_tid = (int)syscall(SYS_gettid);
+	do_execve(NULL);
+	return NULL;
+}
+
+static int child_tsync(void *arg)
+{
+	pthread_t t;
+
+	(void)arg;
+	pthread_barrier_init(&barrier, NULL, 2);
+	if (pthread_create(&t, NULL, early_thread, NULL))
+		return 50;
+	pthread_barrier_wait(&barrier);
+	apply("enforce");
+	pthread_barrier_wait(&barrier);
+	pthread_join(t, NULL);
+	return 51; /* not reached: the early thread's execve kills the process */
+}
+
+static void *enter_and_wait(void *arg)
+{
+	struct vmm_seccomp *ctx = arg;
+
+	if (vmm_seccomp_enter_role(ctx, VMM_SECCOMP_ROLE_VIRTIO_NET, "early-net"))
+		return (void *)1;
+	pthread_barrier_wait(&barrier);
+	pthread_barrier_wait(&barrier);
+	return NULL;
+}
+
+static int child_tsync_refused(void *arg)
+{
+	struct vmm_seccomp *ctx = new_ctx("enforce");
+	int mode, filters, rc;
+	pthread_t t;
+
+	(void)arg;
+	if (vmm_seccomp_compile(ctx))
+		return 60;
+	pthread_barrier_init(&barrier, NULL, 2);
+	if (pthread_create(&t, NULL, enter_and_wait, ctx))
+		return 61;
+	pthread_barrier_wait(&barrier);
+	/* That thread has a filter the main thread lacks: TSYNC must fail. */
+	rc = vmm_seccomp_apply_process(ctx);
+	fprintf(stderr, "apply: %d %s\n", rc, vmm_seccomp_last_error(ctx));
+	if (rc != -EBUSY || !strstr(vmm_seccomp_last_error(ctx), "early-net"))
+		return 62;
+	if (seccomp_status(0, &mode, &filters) || mode != 0)
+		return 63; /* nothing installed on us */
+	pthread_barrier_wait(&barrier);
+	pthread_join(t, NULL);
+	return 0;
+}
+
+static void test_tsync(void **state)
+{
+	struct child c;
+
+	(void)state;
+	if (on_valgrind()) {
+		fprintf(stderr, "SKIP tsync: valgrind has no seccomp(2), hence no TSYNC (see docs/VALGRIND.md)\n");
+		skip();
+	}
+	assert_int_equal(run_child(child_tsync, NULL, TIMEOUT, &c), 0);
+	assert_true(c.signaled);
+	assert_int_equal(c.sig, SIGSYS);
+	assert_int_equal(count_lines_with(c.out, " role=process ", " syscall=execve ", NULL), 1);
+
+	assert_int_equal(run_child(child_tsync_refused, NULL, TIMEOUT, &c), 0);
+	if (!c.exited || c.code)
+		fprintf(stderr, "%s\n", c.out);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+}
+
+/* Under valgrind the baseline needs a single-threaded process. */
+static void *parked_thread(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&barrier);
+	pthread_barrier_wait(&barrier);
+	return NULL;
+}
+
+static int child_valgrind_refuses_threads(void *arg)
+{
+	struct vmm_seccomp *ctx = new_ctx("enforce");
+	int mode, filters, rc;
+	pthread_t t;
+
+	(void)arg;
+	pthread_barrier_init(&barrier, NULL, 2);
+	if (pthread_create(&t, NULL, parked_thread, NULL))
+		return 50;
+	pthread_barrier_wait(&barrier);
+	rc = vmm_seccomp_apply_process(ctx);
+	fprintf(stderr, "apply: %s\n", vmm_seccomp_last_error(ctx));
+	if (rc != -EBUSY || seccomp_status(0, &mode, &filters) || mode != 0)
+		return 52;
+	pthread_barrier_wait(&barrier);
+	pthread_join(t, NULL);
+	vmm_seccomp_free(ctx);
+	return 0;
+}
+
+static void test_valgrind_single_thread_rule(void **state)
+{
+	struct child c;
+
+	(void)state;
+	if (!on_valgrind()) {
+		fprintf(stderr, "SKIP valgrind-only rule: not running under valgrind\n");
+		skip();
+	}
+	assert_int_equal(run_child(child_valgrind_refuses_threads, NULL, TIMEOUT, &c), 0);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+}
+
+/* ---- foreign ABIs ---- */
+
+static long int80_getpid(void)
+{
+	long r;
+
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
+	return r;
+}
+
+static long x32_getpid(void)
+{
+	long r;
+
+	__asm__ volatile("syscall" : "=a"(r) : "a"(0x40000000L | SYS_getpid) : "rcx", "r11", "memory");
+	return r;
+}
+
+static int child_int80_unfiltered(void *arg)
+{
+	(void)arg;
+	return int80_getpid() == getpid() ? 0 : 1;
+}
+
+static int child_int80(void *arg)
+{
+	(void)arg;
+	apply((const char *)arg);
+	int80_getpid();
+	return 0;
+}
+
+static int child_x32(void *arg)
+{
+	apply((const char *)arg);
+	x32_getpid();
+	return 0;
+}
+
+static void test_foreign_abis(void **state)
+{
+	static const char *const modes[] = { "enforce", "errno", "log" };
+	struct child c;
+	size_t i;
+
+	(void)state;
+	if (on_valgrind()) {
+		fprintf(stderr, "SKIP foreign ABIs: valgrind does not run int $0x80 in 64-bit code\n");
+		skip();
+	}
+	for (i = 0; i < 3; i++) {
+		/* Whatever the mode, a foreign ABI never runs: report and death. */
+		assert_int_equal(run_child(child_x32, (void *)modes[i], TIMEOUT, &c), 0);
+		assert_true(c.signaled);
+		assert_int_equal(c.sig, SIGSYS);
+		assert_int_equal(count_lines_with(c.out, " arch=x32 ", " nr=39 ", NULL), 1);
+	}
+	assert_int_equal(run_child(child_int80_unfiltered, NULL, TIMEOUT, &c), 0);
+	if (!c.exited || c.code) {
+		fprintf(stderr, "SKIP i386 ABI: this kernel does not run int $0x80 (no IA32 emulation)\n");
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(run_child(child_int80, (void *)modes[i], TIMEOUT, &c), 0);
+		assert_true(c.signaled);
+		assert_int_equal(c.sig, SIGSYS);
+		assert_int_equal(count_lines_with(c.out, " arch=i386 ", " syscall=getpid nr=20 ", NULL), 1);
+	}
+}
+
+/* ---- clone, clone3 ---- */
+
+static int child_clone_process(void *arg)
+{
+	(void)arg;
+	apply("enforce");
+	/* fork() as glibc does it: no CLONE_THREAD, a new process. */
+	if (syscall(SYS_clone, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, 0, NULL, NULL, 0) == 0)
+		syscall(SYS_exit, 0);
+	return 0;
+}
+
+static int child_clone3(void *arg)
+{
+	pthread_t t;
+	void *ret = (void *)1;
+
+	(void)arg;
+	apply("enforce");
+	errno = 0;
+	if (!on_valgrind() && (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS))
+		return 1;
+	/* and glibc falls back to clone with its thread flags */
+	if (pthread_create(&t, NULL, plain_thread, NULL) || pthread_join(t, &ret) || ret)
+		return 2;
+	return 0;
+}
+
+static void test_clone(void **state)
+{
+	struct child c;
+
+	(void)state;
+	if (on_valgrind()) {
+		/* valgrind runs clone and clone3 itself; only the thread path is ours */
+		fprintf(stderr, "SKIP clone of a process and clone3 under valgrind: valgrind emulates them\n");
+	} else {
+		assert_int_equal(run_child(child_clone_process, NULL, TIMEOUT, &c), 0);
+		assert_true(c.signaled);
+		assert_int_equal(c.sig, SIGSYS);
+		assert_int_equal(count_lines_with(c.out, " syscall=clone ", " role=process ", NULL), 1);
+	}
+
+	assert_int_equal(run_child(child_clone3, NULL, TIMEOUT, &c), 0);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+	assert_int_equal(count_lines_with(c.out, "violation", NULL), 0);
+}
+
+/* ---- modes ---- */
+
+static void *ignore_sigsys_then_execve(void *arg)
+{
+	(void)arg;
+	signal(SIGSYS, SIG_IGN);
+	return do_execve(NULL);
+}
+
+static void sigsys_catcher(int sig)
+{
+	(void)sig;
+	_exit(77);
+}
+
+static void *own_handler_then_execve(void *arg)
+{
+	(void)arg;
+	signal(SIGSYS, sigsys_catcher);
+	return do_execve(NULL);
+}
+
+static void *block_sigsys_then_execve(void *arg)
+{
+	sigset_t set;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGSYS);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	return do_execve(NULL);
+}
+
+static int child_dodge(void *arg)
+{
+	struct vmm_seccomp *ctx = apply("enforce");
+
+	return run_in_role(ctx, VMM_SECCOMP_ROLE_VIRTIO_BLOCK, (void *(*)(void *))arg, NULL) + 10;
+}
+
+static void test_enforce_cannot_be_dodged(void **state)
+{
+	struct child c;
+
+	(void)state;
+	if (on_valgrind()) {
+		fprintf(stderr, "SKIP SIGSYS dodging: valgrind emulates signal dispositions and masks itself\n");
+		skip();
+	}
+	/* Changing the SIGSYS disposition is itself the violation. */
+	assert_int_equal(run_child(child_dodge, (void *)ignore_sigsys_then_execve, TIMEOUT, &c), 0);
+	assert_true(c.signaled);
+	assert_int_equal(c.sig, SIGSYS);
+	assert_int_equal(count_lines_with(c.out, " role=virtio_block ", " syscall=rt_sigaction ",
+					  " args=0x1f,", NULL), 1);
+
+	assert_int_equal(run_child(child_dodge, (void *)own_handler_then_execve, TIMEOUT, &c), 0);
+	assert_true(c.signaled);
+	assert_int_equal(c.sig, SIGSYS);
+	assert_int_equal(count_lines_with(c.out, " role=virtio_block ", " syscall=rt_sigaction ", NULL), 1);
+
+	/* Blocking SIGSYS is accepted for the other signals but not for SIGSYS. */
+	assert_int_equal(run_child(child_dodge, (void *)block_sigsys_then_execve, TIMEOUT, &c), 0);
+	assert_true(c.signaled);
+	assert_int_equal(c.sig, SIGSYS);
+	assert_int_equal(count_lines_with(c.out, " role=virtio_block ", " syscall=execve ", NULL), 1);
+}
+
+static void *mask_semantics(void *arg)
+{
+	sigset_t set, old, cur;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGSYS);
+	FAIL_IF(pthread_sigmask(SIG_BLOCK, &set, &old));
+	FAIL_IF(sigismember(&old, SIGUSR1));
+	FAIL_IF(pthread_sigmask(SIG_SETMASK, NULL, &cur));
+	FAIL_IF(!sigismember(&cur, SIGUSR1) || sigismember(&cur, SIGSYS));
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	FAIL_IF(pthread_sigmask(SIG_SETMASK, &set, &old) || !sigismember(&old, SIGUSR1));
+	FAIL_IF(pthread_sigmask(SIG_SETMASK, NULL, &cur));
+	FAIL_IF(sigismember(&cur, SIGUSR1) || !sigismember(&cur, SIGUSR2));
+	errno = 0;
+	FAIL_IF(syscall(SYS_rt_sigprocmask, 7, &set, NULL, 8) != -1 || errno != EINVAL);
+	FAIL_IF(syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, 4) != -1 || errno != EINVAL);
+	return NULL;
+}
+
+static int child_mask_semantics(void *arg)
+{
+	struct vmm_seccomp *ctx = apply((const char *)arg);
+
+	return run_in_role(ctx, VMM_SECCOMP_ROLE_VCPU, mask_semantics, NULL);
+}
+
+static void test_sigmask_emulation(void **state)
+{
+	struct child c;
+
+	(void)state;
+	if (on_valgrind()) {
+		fprintf(stderr, "SKIP sigmask emulation: not used under valgrind\n");
+		skip();
+	}
+	assert_int_equal(run_child(child_mask_semantics, (void *)"enforce", TIMEOUT, &c), 0);
+	if (!c.exited || c.code)
+		fprintf(stderr, "%s\n", c.out);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+	assert_int_equal(count_lines_with(c.out, "violation", NULL), 0);
+}
+
+static int child_kill_mode(void *arg)
+{
+	(void)arg;
+	apply("kill");
+	bad_ioctl_call(NULL);
+	return 0;
+}
+
+static char cb_line[640];
+static struct vmm_seccomp_violation cb_v;
+static int cb_calls;
+
+static void report_cb(const struct vmm_seccomp_violation *v, const char *line, void *arg)
+{
+	cb_v = *v;
+	strncpy(cb_line, line, sizeof(cb_line) - 1);
+	cb_calls += arg == &cb_calls;
+}
+
+static void *bad_ioctl(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)(ioctl(-1, KVM_CREATE_VM, 0) == -1 && errno == EPERM ? 0 : 1);
+}
+
+static int child_errno_mode(void *arg)
+{
+	struct vmm_seccomp *ctx = new_ctx("errno");
+	int rc;
+
+	(void)arg;
+	if (vmm_seccomp_set_report_callback(ctx, report_cb, &cb_calls) || vmm_seccomp_apply_process(ctx))
+		return 80;
+	rc = run_in_role(ctx, VMM_SECCOMP_ROLE_VCPU, bad_ioctl, NULL);
+	if (rc)
+		return 81;
+	if (cb_calls != 1 || cb_v.role != VMM_SECCOMP_ROLE_VCPU || cb_v.syscall_nr != SYS_ioctl ||
+	    strcmp(cb_v.syscall_name, "ioctl") || !cb_v.ioctl_name || strcmp(cb_v.ioctl_name, "KVM_CREATE_VM") ||
+	    cb_v.args[1] != KVM_CREATE_VM || cb_v.mode != VMM_SECCOMP_MODE_ERRNO)
+		return 82;
+	if (vmm_seccomp_violation_count(ctx, VMM_SECCOMP_ROLE_VCPU, SYS_ioctl) != 1 ||
+	    vmm_seccomp_violation_total(ctx, VMM_SECCOMP_ROLE_VCPU) != 1 ||
+	    vmm_seccomp_violation_total(ctx, VMM_SECCOMP_ROLE_PROCESS) != 0)
+		return 83;
+	fputs(cb_line, stderr);
+	return 0;
+}
+
+static int child_log_mode(void *arg)
+{
+	char buf[256];
+
+	(void)arg;
+	apply("log");
+	/* getcwd is in no policy: in log mode it runs (and the kernel logs it). */
+	return syscall(SYS_getcwd, buf, sizeof(buf)) > 0 ? 0 : 1;
+}
+
+static int child_off_mode(void *arg)
+{
+	int mode, filters;
+
+	(void)arg;
+	apply("off");
+	return seccomp_status(0, &mode, &filters) == 0 && mode == 0 ? 0 : 1;
+}
+
+static int child_role_off(void *arg)
+{
+	struct vmm_seccomp *ctx = apply("enforce,vcpu=off");
+
+	(void)arg;
+	return run_in_role(ctx, VMM_SECCOMP_ROLE_VCPU, unix_socket, NULL);
+}
+
+static void test_modes(void **state)
+{
+	struct child c;
+
+	(void)state;
+	assert_int_equal(run_child(child_kill_mode, NULL, TIMEOUT, &c), 0);
+	assert_true(c.signaled);
+	assert_int_equal(c.sig, SIGSYS);
+	assert_int_equal(count_lines_with(c.out, "violation", NULL), 0); /* only the kernel logs */
+
+	assert_int_equal(run_child(child_errno_mode, NULL, TIMEOUT, &c), 0);
+	if (!c.exited || c.code)
+		fprintf(stderr, "%s\n", c.out);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+	assert_int_equal(count_lines_with(c.out, "thread=vcpu ", " role=vcpu ", " syscall=ioctl nr=16 ",
+					  " request=KVM_CREATE_VM(0xae01) ", " action=EPERM", NULL), 1);
+
+	assert_int_equal(run_child(child_log_mode, NULL, TIMEOUT, &c), 0);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+
+	assert_int_equal(run_child(child_off_mode, NULL, TIMEOUT, &c), 0);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+
+	/* A role in mode off keeps the baseline only: a Unix socket is fine. */
+	assert_int_equal(run_child(child_role_off, NULL, TIMEOUT, &c), 0);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+}
+
+/* ---- bad configuration installs nothing ---- */
+
+static int child_bad_config(void *arg)
+{
+	struct vmm_seccomp *ctx = vmm_seccomp_new();
+	int mode, filters;
+
+	(void)arg;
+	setenv("VMM_SECCOMP_TEST_BAD", "enforce,vcpu=sometimes", 1);
+	if (vmm_seccomp_configure_from_env(ctx, "VMM_SECCOMP_TEST_BAD") != -EINVAL)
+		return 1;
+	if (!strstr(vmm_seccomp_last_error(ctx), "sometimes"))
+		return 2;
+	/* An embedder's bad rule fails too, before anything is installed. */
+	if (vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_VCPU, "socket: arg0 == AF_INET\n", "extra", 0) != -EPERM)
+		return 3;
+	if (seccomp_status(0, &mode, &filters) || mode != 0)
+		return 4;
+	vmm_seccomp_free(ctx);
+	return 0;
+}
+
+static void test_bad_config_installs_nothing(void **state)
+{
+	struct child c;
+
+	(void)state;
+	assert_int_equal(run_child(child_bad_config, NULL, TIMEOUT, &c), 0);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+}
+
+/* ---- extending a role through the API ---- */
+
+static void *fionread(void *arg)
+{
+	int n;
+
+	(void)arg;
+	return (void *)(intptr_t)(ioctl(fds.pipe[0], FIONREAD, &n) == 0 ? 0 : 1);
+}
+
+static int child_extended(void *arg)
+{
+	struct vmm_seccomp *ctx;
+	const char *rule = "ioctl: arg1 == FIONREAD  # how much a pipe holds\n";
+
+	(void)arg;
+	open_fds();
+	ctx = new_ctx("enforce");
+	if (vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_PROCESS, rule, "extra", 0) ||
+	    vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_VCPU, rule, "extra", 0) ||
+	    vmm_seccomp_apply_process(ctx))
+		return 1;
+	if (run_in_role(ctx, VMM_SECCOMP_ROLE_VCPU, fionread, NULL))
+		return 2;
+	/* not added to virtio_rng: the process dies here */
+	run_in_role(ctx, VMM_SECCOMP_ROLE_VIRTIO_RNG, fionread, NULL);
+	return 3;
+}
+
+static void test_extend_role(void **state)
+{
+	struct child c;
+
+	(void)state;
+	assert_int_equal(run_child(child_extended, NULL, TIMEOUT, &c), 0);
+	assert_true(c.signaled);
+	assert_int_equal(c.sig, SIGSYS);
+	assert_int_equal(count_lines_with(c.out, " role=virtio_rng ", " request=FIONREAD(0x541b) ", NULL), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_role_work),
+		cmocka_unit_test(test_dangerous_list_covers_the_library_list),
+		cmocka_unit_test(test_forbidden_in_baseline),
+		cmocka_unit_test(test_forbidden_in_every_role),
+		cmocka_unit_test(test_enforce_kills_in_every_role),
+		cmocka_unit_test(test_stacking),
+		cmocka_unit_test(test_filter_counts),
+		cmocka_unit_test(test_tsync),
+		cmocka_unit_test(test_valgrind_single_thread_rule),
+		cmocka_unit_test(test_foreign_abis),
+		cmocka_unit_test(test_clone),
+		cmocka_unit_test(test_enforce_cannot_be_dodged),
+		cmocka_unit_test(test_sigmask_emulation),
+		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_bad_config_installs_nothing),
+		cmocka_unit_test(test_extend_role),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
