@@ -53,7 +53,7 @@ static int fail(struct parser *ps, const char *at, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(ps->err->msg))
 		return -EINVAL;
 	va_start(ap, fmt);
-	vsnprintf(ps->err->msg + n, sizeof(ps->err->msg) - (size_t)n, fmt, ap);
+	vsnprintf(ps->err->msg + n, sizeof(ps->err->msg) - (size_t)n, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): va_start above; analyzer false positive */
 	va_end(ap);
 	return -EINVAL;
 }

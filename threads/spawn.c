@@ -22,8 +22,8 @@ int vmm_seccomp_enter_role(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, 
 		return ctx_fail(ctx, -EINVAL, "no context");
 	if ((unsigned int)role >= VMM_SECCOMP_ROLE_COUNT || role == VMM_SECCOMP_ROLE_PROCESS)
 		return ctx_fail(ctx, -EINVAL, "role %d is not a thread role", (int)role);
-	if (!ctx->compiled)
-		return ctx_fail(ctx, -EPERM, "enter_role(%s): the policies are not compiled yet",
+	if (!ctx->applied)
+		return ctx_fail(ctx, -EPERM, "enter_role(%s): call vmm_seccomp_apply_process() first",
 				vmm_seccomp_role_name(role));
 	if (self->has_role)
 		return ctx_fail(ctx, -EALREADY, "this thread already has role %s",
@@ -91,8 +91,8 @@ int vmm_seccomp_thread_create(struct vmm_seccomp *ctx, pthread_t *thread,
 		return ctx_fail(ctx, -EINVAL, "thread_create: missing context, thread or start routine");
 	if ((unsigned int)role >= VMM_SECCOMP_ROLE_COUNT || role == VMM_SECCOMP_ROLE_PROCESS)
 		return ctx_fail(ctx, -EINVAL, "role %d is not a thread role", (int)role);
-	if (!ctx->compiled)
-		return ctx_fail(ctx, -EPERM, "thread_create(%s): the policies are not compiled yet",
+	if (!ctx->applied)
+		return ctx_fail(ctx, -EPERM, "thread_create(%s): call vmm_seccomp_apply_process() first",
 				vmm_seccomp_role_name(role));
 	memset(&s, 0, sizeof(s));
 	s.ctx = ctx;

@@ -100,7 +100,7 @@ static void *block_loop(void *p)
 	memset(out, 0xa5, sizeof(out));
 	if (pwrite(d->disk_fd, out, sizeof(out), 4096) != (ssize_t)sizeof(out) ||
 	    fdatasync(d->disk_fd) || pread(d->disk_fd, in, sizeof(in), 4096) != (ssize_t)sizeof(in) ||
-	    memcmp(in, out, sizeof(in))) {
+	    memcmp(in, out, sizeof(in)) != 0) {
 		say("virtio_block", "sector round trip FAILED");
 		return (void *)1;
 	}

@@ -102,7 +102,7 @@ static label ret_label(struct emitter *e, uint32_t val)
 	return e->ret_at[e->n_rets++];
 }
 
-#define ARG_LO(i) ((uint32_t)(offsetof(struct seccomp_data, args) + 8 * (i)))
+#define ARG_LO(i) ((uint32_t)(offsetof(struct seccomp_data, args) + 8 * (size_t)(i)))
 #define ARG_HI(i) (ARG_LO(i) + 4)
 
 /* Code for one comparison: continue at `ok` if it holds, else at `fail`. */
@@ -225,13 +225,13 @@ int bpf_generate(const struct bpf_target *t, const struct bpf_syscall *syscalls,
 	for (i = n; i-- > 0;)
 		blocks[i] = emit_block(&e, &syscalls[i], def);
 	entry = emit_dispatch(&e, syscalls, blocks, 0, n, def);
-	if (t->foreign_nr_floor) {
-		/* x32 shares the x86_64 audit arch; its numbers carry bit 30. */
+	/* x32 shares the x86_64 audit arch; its numbers carry bit 30. */
+	if (t->foreign_nr_floor)
 		emit_jmp(&e, BPF_JGE, t->foreign_nr_floor, bad, entry);
-		entry = e.n - 1;
-	}
-	emit_ld(&e, (uint32_t)offsetof(struct seccomp_data, nr));
-	entry = e.n - 1;
+	else if (entry != e.n - 1)
+		emit_ja(&e, entry);
+	/* the load falls through to `entry`, emitted just before it */
+	entry = emit_ld(&e, (uint32_t)offsetof(struct seccomp_data, nr));
 	emit_jmp(&e, BPF_JEQ, t->audit_arch, entry, bad);
 	emit_ld(&e, (uint32_t)offsetof(struct seccomp_data, arch));
 	free(blocks);

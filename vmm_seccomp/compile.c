@@ -17,6 +17,17 @@
 #include <string.h>
 
 
+#if defined(__SANITIZE_ADDRESS__)
+#define BUILT_WITH_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BUILT_WITH_ASAN 1
+#endif
+#endif
+#ifndef BUILT_WITH_ASAN
+#define BUILT_WITH_ASAN 0
+#endif
+
 const char *const dangerous_syscalls[] = {
 	"execve", "execveat", "fork", "vfork", "ptrace", "process_vm_readv",
 	"process_vm_writev", "mount", "umount2", "pivot_root", "chroot", "setns",
@@ -218,7 +229,7 @@ static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 	struct layer *L = &ctx->layer[role];
 	const struct policy *p = &L->resolved;
 	size_t n = p->n_rules + 1, i, n_sys = 0, n_rules = 0;
-	const struct policy_rule **order = calloc(n, sizeof(*order));
+	const struct policy_rule **order = calloc(n, sizeof(*order)); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
 	struct bpf_syscall *sys = calloc(n, sizeof(*sys));
 	struct bpf_rule *rules = calloc(n, sizeof(*rules));
 	struct policy_rule report_rule;
@@ -243,7 +254,7 @@ static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 	for (i = 0; i < p->n_rules; i++)
 		order[i] = &p->rules[i];
 	order[p->n_rules] = &report_rule;
-	qsort(order, n, sizeof(*order), cmp_nr);
+	qsort(order, n, sizeof(*order), cmp_nr); /* NOLINT(bugprone-sizeof-expression) */
 
 	for (i = 0; i < n; i++) {
 		const struct policy_rule *r = order[i];
@@ -326,6 +337,9 @@ int compile_all(struct vmm_seccomp *ctx)
 		if (!rc && ctx->under_valgrind)
 			rc = parse_rules(ctx, &L->resolved, "groups/valgrind.policy",
 					 builtin_policy_text("groups/valgrind.policy"));
+		if (!rc && BUILT_WITH_ASAN)
+			rc = parse_rules(ctx, &L->resolved, "groups/sanitizers.policy",
+					 builtin_policy_text("groups/sanitizers.policy"));
 	}
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
 		if (r != VMM_SECCOMP_ROLE_PROCESS)

@@ -250,8 +250,10 @@ VMM_SECCOMP_API int vmm_seccomp_apply_process(struct vmm_seccomp *ctx);
  * errno, in which case the thread has already exited without running
  * start_routine and *thread is untouched.  The new thread inherits the
  * caller's filters too.  Borrows attr and arg.
- * Errors: -EINVAL (role out of range or PROCESS), -EPERM (not compiled
- * yet), pthread_create()'s errors negated, the install's errors.
+ * Errors: -EINVAL (role out of range or PROCESS), -EPERM
+ * (vmm_seccomp_apply_process() not called yet: it installs the reporter
+ * every role relies on), pthread_create()'s errors negated, the install's
+ * errors.
  */
 VMM_SECCOMP_API int vmm_seccomp_thread_create(struct vmm_seccomp *ctx, pthread_t *thread,
 					      const pthread_attr_t *attr,
@@ -263,8 +265,9 @@ VMM_SECCOMP_API int vmm_seccomp_thread_create(struct vmm_seccomp *ctx, pthread_t
  * does not use vmm_seccomp_thread_create().  Names the thread `name` if
  * not NULL (copied).  One seccomp(2) call, no allocation, no libseccomp
  * call.  A thread enters at most one role.
- * Errors: -EINVAL (role out of range or PROCESS), -EPERM (not compiled),
- * -EALREADY (this thread already has a role), the install's errors.
+ * Errors: -EINVAL (role out of range or PROCESS), -EPERM
+ * (vmm_seccomp_apply_process() not called yet), -EALREADY (this thread
+ * already has a role), the install's errors.
  */
 VMM_SECCOMP_API int vmm_seccomp_enter_role(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 					   const char *name);

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, filter-verification and live tests natively
+# and under valgrind memcheck, the install/consumer test, the same tests
+# built with -fsanitize=address,undefined, and cppcheck.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+tools/deps.sh cppcheck clang-tidy || exit 1
+jobs=$(nproc)
+passed=0
+failed=0
+
+ctest_run() { # ctest_run BUILD_DIR [ctest args...]
+  local dir=$1 out
+  shift
+  out=$(ctest --test-dir "$dir" --output-on-failure -j"$jobs" "$@" 2>&1)
+  local rc=$?
+  echo "$out"
+  local line
+  line=$(echo "$out" | grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' | tail -1)
+  if [ -n "$line" ]; then
+    local total fails
+    total=$(echo "$line" | sed -E 's/.* out of ([0-9]+).*/\1/')
+    fails=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed.*/\1/')
+    passed=$((passed + total - fails))
+    failed=$((failed + fails))
+  elif [ $rc -ne 0 ]; then
+    failed=$((failed + 1))
+  fi
+}
+
+build() { # build DIR [cmake args...]
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_EXPORT_COMPILE_COMMANDS=ON "$@" >/dev/null &&
+    cmake --build "$dir" -j"$jobs" >/dev/null
+}
+
+echo "== build and test (native and valgrind memcheck)"
+if build build-test; then ctest_run build-test; else failed=$((failed + 1)); echo "build failed"; fi
+
+echo "== build and test with -fsanitize=address,undefined"
+if build build-sanitize -DVMM_SECCOMP_SANITIZE=ON; then
+  ctest_run build-sanitize -L native
+else
+  failed=$((failed + 1)); echo "sanitizer build failed"
+fi
+
+echo "== cppcheck"
+if cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+    --std=c11 -D_GNU_SOURCE -D__x86_64__ --inline-suppr \
+    --suppressions-list=tools/cppcheck.supp \
+    -I vmm_seccomp/include -I vmm_seccomp -I policy -I threads \
+    policy vmm_seccomp threads tools/demo.c; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); echo "cppcheck found problems"
+fi
+
+echo "== clang-tidy (checks in .clang-tidy)"
+if clang-tidy -p build-test --quiet policy/*.c vmm_seccomp/*.c threads/*.c tools/demo.c 2>&1 |
+    grep -E 'warning:|error:'; then
+  failed=$((failed + 1)); echo "clang-tidy found problems"
+else
+  passed=$((passed + 1))
+fi
+
+echo
+echo "suite: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
