@@ -28,6 +28,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef HAVE_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
+
+static int running_on_valgrind(void)
+{
+#ifdef HAVE_VALGRIND_H
+	return RUNNING_ON_VALGRIND;
+#else
+	return 0;
+#endif
+}
+
 struct demo {
 	struct vmm_seccomp *sc;
 	int kvm_fd, vm_fd, vcpu_fd;
@@ -162,8 +175,19 @@ static void *vsock_loop(void *p)
 static void *compromised_block(void *p)
 {
 	char *const argv[] = { "/bin/sh", "-c", "echo escaped", NULL };
+	struct demo *d = p;
 
-	(void)p;
+	if (running_on_valgrind()) {
+		/* valgrind performs execve itself, and a filter refusing one of
+		 * valgrind's own syscalls aborts valgrind before any report: show
+		 * the same containment with a syscall valgrind passes through. */
+		int scratch = 0; /* valgrind's generic ioctl check wants an address */
+
+		say("virtio_block", "compromised: trying ioctl(KVM_CREATE_VM) to open a VM of its own ...");
+		if (ioctl(d->kvm_fd, KVM_CREATE_VM, &scratch) < 0)
+			printf("  %-15s ioctl failed: %s (the thread goes on)\n", "virtio_block", strerror(errno));
+		return NULL;
+	}
 	say("virtio_block", "compromised: trying execve(\"/bin/sh\") ...");
 	execve(argv[0], argv, NULL);
 	printf("  %-15s execve failed: %s (the thread goes on)\n", "virtio_block", strerror(errno));
@@ -257,7 +281,7 @@ static int vmm_main(const char *config)
 		}
 		pthread_join(t, NULL);
 	}
-	printf("the VMM survived the execve attempt: execve is not contained in this mode\n");
+	printf("the VMM survived the attempt: it is not contained in this mode\n");
 	return failures ? 1 : 0;
 }
 

@@ -133,11 +133,12 @@ static long raw_syscall6(long nr, long a, long b, long c)
  * valgrind answers syscalls it does not know without the kernel, so under
  * valgrind an ioctl request no policy names does the same job.
  */
-#define IOCTL_NEVER_ALLOWED 0x5ecc0de5u
+#define IOCTL_NEVER_ALLOWED 0x5eccu /* _IO(0x5e, 0xcc): no argument to check */
 
-static void die_by_sigsys(void)
+static void die_by_sigsys(const struct vmm_seccomp *ctx)
 {
-	raw_syscall6(X32_SYSCALL_BIT | NR_NEVER_ALLOWED, 0, 0, 0);
+	if (!ctx || !ctx->under_valgrind)
+		raw_syscall6(X32_SYSCALL_BIT | NR_NEVER_ALLOWED, 0, 0, 0);
 	raw_syscall6(SYS_ioctl, -1, IOCTL_NEVER_ALLOWED, 0);
 	/* Not reached while any enforcing layer is in place. */
 	raw_syscall6(SYS_kill, raw_syscall6(SYS_getpid, 0, 0, 0), SIGKILL, 0);
@@ -269,7 +270,7 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 		errno = saved_errno;
 		return;
 	}
-	die_by_sigsys();
+	die_by_sigsys(ctx);
 }
 
 int report_install_handler(struct vmm_seccomp *ctx)
