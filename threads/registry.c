@@ -6,7 +6,9 @@
  */
 #include "threads.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
 struct slot {
@@ -25,9 +27,34 @@ struct thread_self *thread_self(void)
 	return &self;
 }
 
+/* A key whose destructor takes a thread out of the registry when it ends,
+ * however it ends and whoever created it. */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+static void on_thread_exit(void *tid)
+{
+	thread_registry_remove((int)(intptr_t)tid);
+}
+
+static void make_exit_key(void)
+{
+	if (pthread_key_create(&exit_key, on_thread_exit))
+		exit_key = (pthread_key_t)-1;
+}
+
+void thread_registry_prepare(void)
+{
+	pthread_once(&exit_key_once, make_exit_key);
+}
+
 void thread_registry_add(int tid, enum vmm_seccomp_role role, const char *name, bool filtered)
 {
 	size_t i;
+
+	thread_registry_prepare();
+	if (exit_key != (pthread_key_t)-1)
+		pthread_setspecific(exit_key, (void *)(intptr_t)tid);
 
 	for (i = 0; i < THREAD_REGISTRY_SLOTS; i++) {
 		int expected = 0;

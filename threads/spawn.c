@@ -54,17 +54,11 @@ struct start {
 	char error[256];
 };
 
-static void leave_registry(void *unused)
-{
-	(void)unused;
-	thread_registry_remove(thread_self()->tid);
-}
-
 static void *trampoline(void *p)
 {
 	struct start *s = p;
 	void *(*fn)(void *) = s->fn;
-	void *arg = s->arg, *ret;
+	void *arg = s->arg;
 	int rc = vmm_seccomp_enter_role(s->ctx, s->role, s->name);
 
 	s->result = rc;
@@ -73,10 +67,7 @@ static void *trampoline(void *p)
 	sem_post(&s->ready); /* s belongs to the creator again from here on */
 	if (rc)
 		return NULL;
-	pthread_cleanup_push(leave_registry, NULL);
-	ret = fn(arg);
-	pthread_cleanup_pop(1);
-	return ret;
+	return fn(arg);
 }
 
 int vmm_seccomp_thread_create(struct vmm_seccomp *ctx, pthread_t *thread,

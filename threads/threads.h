@@ -19,8 +19,12 @@ struct thread_self {
  * from a signal handler, never allocates). */
 struct thread_self *thread_self(void);
 
+/* Sets up what the registry needs before any filter is in (idempotent). */
+void thread_registry_prepare(void);
+
 /* Records the calling thread (tid, role, name) in the registry; a full
- * registry only means the thread is not listed (no error). */
+ * registry only means the thread is not listed (no error).  The thread
+ * leaves the registry when it ends. */
 void thread_registry_add(int tid, enum vmm_seccomp_role role, const char *name, bool filtered);
 void thread_registry_remove(int tid);
 size_t thread_registry_snapshot(struct vmm_seccomp_thread_info *out, size_t max);

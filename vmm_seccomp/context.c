@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static __thread char last_error[512] __attribute__((tls_model("initial-exec")));
+/* Per thread, so concurrent calls from role threads do not mix messages.
+ * (Not read by the signal handler, so the default TLS model is fine.) */
+static __thread char last_error[512];
 
 int ctx_fail(struct vmm_seccomp *ctx, int rc, const char *fmt, ...)
 {
@@ -265,6 +267,7 @@ int vmm_seccomp_apply_process(struct vmm_seccomp *ctx)
 	if (rc)
 		return rc;
 	preload_runtime_libraries();
+	thread_registry_prepare();
 	report_set_active(ctx);
 	rc = report_install_handler(ctx);
 	if (!rc)
