@@ -327,6 +327,8 @@ static int parse_cmp(struct parser *ps, struct dnf *out)
 	rc = parse_value(ps, &cmp.value);
 	if (rc)
 		return rc;
+	if (cmp.op == POLICY_OP_MASKED_EQ && (cmp.value & ~cmp.mask))
+		return fail(ps, start, "this can never hold: the value has bits outside the mask");
 	clause.n = 1;
 	clause.cmp[0] = cmp;
 	return dnf_add(ps, start, out, &clause);
@@ -559,6 +561,7 @@ static int parse_rule(struct parser *ps)
 	struct dnf *d = NULL;
 	const char *name;
 	size_t n = read_ident(ps, &name);
+	bool has_action = false;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -584,13 +587,15 @@ static int parse_rule(struct parser *ps)
 			goto err;
 	}
 	if (accept(ps, "->")) {
+		has_action = true;
 		rc = parse_action(ps, &r);
 		if (rc)
 			goto err;
 	}
 	if (!at_end_of_line(ps)) {
-		rc = fail(ps, ps->pos, d ? "expected '&&', '||', '->' or the end of the line"
-					 : "expected ':', '->' or the end of the line");
+		rc = fail(ps, ps->pos, has_action ? "expected the end of the line after the action"
+				       : d ? "expected '&&', '||', '->' or the end of the line"
+					   : "expected ':', '->' or the end of the line");
 		goto err;
 	}
 	r.commented = ps->prev_comment || *ps->pos == '#';
@@ -671,9 +676,13 @@ int policy_parse(struct policy *p, const char *origin, const char *text,
 		 const struct policy_ops *ops, struct policy_error *err)
 {
 	struct parser ps;
-	size_t old_rules = p->n_rules;
+	size_t old_rules = p->n_rules, old_files = p->n_files;
 	int rc;
 
+	if (!text) {
+		snprintf(err->msg, sizeof(err->msg), "%s: no such policy text", origin);
+		return -EINVAL;
+	}
 	memset(&ps, 0, sizeof(ps));
 	ps.ops = ops;
 	ps.out = p;
@@ -683,8 +692,11 @@ int policy_parse(struct policy *p, const char *origin, const char *text,
 	err->msg[0] = '\0';
 	rc = parse_policy_text(&ps, origin, text);
 	if (rc) {
+		/* leave *p exactly as it was */
 		while (p->n_rules > old_rules)
 			rule_release(&p->rules[--p->n_rules]);
+		while (p->n_files > old_files)
+			free(p->files[--p->n_files]);
 	}
 	return rc;
 }

@@ -44,7 +44,7 @@ static bool lookup_role(const char *s, size_t n, enum vmm_seccomp_role *role)
 	unsigned int i;
 
 	for (i = 0; i < VMM_SECCOMP_ROLE_COUNT; i++) {
-		if (strlen(role_names[i]) == n && strncmp(role_names[i], s, n) == 0) {
+		if (strlen(role_names[i]) == n && strncasecmp(role_names[i], s, n) == 0) {
 			*role = (enum vmm_seccomp_role)i;
 			return true;
 		}
