@@ -37,6 +37,8 @@ struct constant {
 	enum kind kind;
 };
 
+/* The tables read better dense. */
+/* clang-format off */
 #define C(x) { #x, (uint64_t)(x), K_PLAIN }
 #define I(x) { #x, (uint64_t)(unsigned int)(x), K_IOCTL }
 
@@ -152,6 +154,7 @@ static const struct errno_name errnos[] = {
 	E(ENOSYS), E(EOPNOTSUPP), E(ENOTSUP), E(EAFNOSUPPORT), E(EPROTONOSUPPORT),
 	E(ENOTSOCK), E(ECONNREFUSED), E(ETIMEDOUT),
 };
+/* clang-format on */
 
 bool policy_constant(const char *name, size_t len, uint64_t *value)
 {

@@ -67,7 +67,8 @@ static bool cmp_implies(const struct policy_cmp *a, const struct policy_cmp *b)
 		       (a->op == POLICY_OP_LE && a->value < b->value);
 	case POLICY_OP_GE:
 		return (a->op == POLICY_OP_GE && a->value >= b->value) ||
-		       (a->op == POLICY_OP_GT && a->value + 1 >= b->value && a->value != UINT64_MAX);
+		       (a->op == POLICY_OP_GT && a->value + 1 >= b->value &&
+			a->value != UINT64_MAX);
 	case POLICY_OP_GT:
 		return (a->op == POLICY_OP_GT && a->value >= b->value) ||
 		       (a->op == POLICY_OP_GE && a->value > b->value);
@@ -115,8 +116,8 @@ bool policy_clause_implied(const struct policy_clause *inner, const struct polic
 }
 
 static const char *const op_text[] = {
-	[POLICY_OP_EQ] = "==", [POLICY_OP_NE] = "!=", [POLICY_OP_LT] = "<",
-	[POLICY_OP_LE] = "<=", [POLICY_OP_GT] = ">",  [POLICY_OP_GE] = ">=",
+	[POLICY_OP_EQ] = "==",	      [POLICY_OP_NE] = "!=", [POLICY_OP_LT] = "<",
+	[POLICY_OP_LE] = "<=",	      [POLICY_OP_GT] = ">",  [POLICY_OP_GE] = ">=",
 	[POLICY_OP_MASKED_EQ] = "==",
 };
 
@@ -125,12 +126,12 @@ size_t policy_rule_format(const struct policy_rule *r, char *buf, size_t len)
 	size_t used = 0;
 	unsigned int i, j;
 
-#define EMIT(...)                                                                  \
-	do {                                                                       \
-		int n_ = snprintf(buf + (used < len ? used : len),                 \
-				  used < len ? len - used : 0, __VA_ARGS__);        \
-		if (n_ > 0)                                                        \
-			used += (size_t)n_;                                        \
+#define EMIT(...)                                                                               \
+	do {                                                                                    \
+		int n_ = snprintf(buf + (used < len ? used : len), used < len ? len - used : 0, \
+				  __VA_ARGS__);                                                 \
+		if (n_ > 0)                                                                     \
+			used += (size_t)n_;                                                     \
 	} while (0)
 
 	if (len)

@@ -53,7 +53,9 @@ static int fail(struct parser *ps, const char *at, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(ps->err->msg))
 		return -EINVAL;
 	va_start(ap, fmt);
-	vsnprintf(ps->err->msg + n, sizeof(ps->err->msg) - (size_t)n, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): va_start above; analyzer false positive */
+	/* va_start is above: the analyzer's valist warning is a false positive */
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
+	vsnprintf(ps->err->msg + n, sizeof(ps->err->msg) - (size_t)n, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -208,7 +210,8 @@ static int parse_term(struct parser *ps, uint64_t *out)
 		if (rc)
 			return rc;
 		if (!accept(ps, ")"))
-			return fail(ps, ps->pos, "expected ')' to close the value opened at column %u",
+			return fail(ps, ps->pos,
+				    "expected ')' to close the value opened at column %u",
 				    (unsigned int)(start - ps->line_start) + 1);
 		return 0;
 	}
@@ -224,7 +227,8 @@ static int parse_term(struct parser *ps, uint64_t *out)
 		errno = 0;
 		v = strtoull(ps->pos, &end, 0);
 		if (errno || is_ident(*end))
-			return fail(ps, start, "bad number '%.*s'", (int)(end - start + (is_ident(*end) ? 1 : 0)), start);
+			return fail(ps, start, "bad number '%.*s'",
+				    (int)(end - start + (is_ident(*end) ? 1 : 0)), start);
 		ps->pos = end;
 		*out = neg ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 		return 0;
@@ -302,9 +306,11 @@ static int parse_cmp(struct parser *ps, struct dnf *out)
 		size_t wn = read_ident(ps, &w);
 
 		if (!word_is(w, wn, "in"))
-			return fail(ps, op_at, "expected a comparison operator (== != < <= > >= in)");
+			return fail(ps, op_at,
+				    "expected a comparison operator (== != < <= > >= in)");
 		if (masked)
-			return fail(ps, op_at, "'in' cannot follow a mask; write '& MASK == VALUE'");
+			return fail(ps, op_at,
+				    "'in' cannot follow a mask; write '& MASK == VALUE'");
 		if (!accept(ps, "{"))
 			return fail(ps, ps->pos, "expected '{' after 'in'");
 		do {
@@ -465,7 +471,8 @@ static int parse_action(struct parser *ps, struct policy_rule *r)
 			if (rc)
 				return rc;
 			if (v == 0 || v > 4095)
-				return fail(ps, e, "errno %llu out of range 1..4095", (unsigned long long)v);
+				return fail(ps, e, "errno %llu out of range 1..4095",
+					    (unsigned long long)v);
 			r->errno_value = (int)v;
 			return 0;
 		}
@@ -486,7 +493,9 @@ static int parse_action(struct parser *ps, struct policy_rule *r)
 			r->errno_value = v;
 		}
 	} else {
-		return fail(ps, w, "expected an action (allow, log, trap, return ERRNO, emulate_sigmask), found '%.*s'",
+		return fail(ps, w,
+			    "expected an action (allow, log, trap, return ERRNO, emulate_sigmask), "
+			    "found '%.*s'",
 			    n ? (int)n : 1, w);
 	}
 	return 0;
@@ -523,8 +532,10 @@ static int parse_directive(struct parser *ps)
 				return fail(ps, arg, "include cycle: '%s' includes itself", name);
 		}
 		if (ps->depth >= POLICY_MAX_INCLUDE_DEPTH)
-			return fail(ps, arg, "includes nested deeper than %d", POLICY_MAX_INCLUDE_DEPTH);
-		text = ps->ops->open_include ? ps->ops->open_include(ps->ops->arg, name, &why) : NULL;
+			return fail(ps, arg, "includes nested deeper than %d",
+				    POLICY_MAX_INCLUDE_DEPTH);
+		text = ps->ops->open_include ? ps->ops->open_include(ps->ops->arg, name, &why)
+					     : NULL;
 		if (!text)
 			return fail(ps, arg, "cannot include '%s': %s", name, why);
 		saved = *ps;
@@ -579,7 +590,8 @@ static int parse_rule(struct parser *ps)
 	if (accept(ps, ":")) {
 		d = malloc(sizeof(*d));
 		if (!d) {
-			snprintf(ps->err->msg, sizeof(ps->err->msg), "%s: out of memory", ps->origin);
+			snprintf(ps->err->msg, sizeof(ps->err->msg), "%s: out of memory",
+				 ps->origin);
 			return -ENOMEM;
 		}
 		rc = parse_or(ps, d);
@@ -593,9 +605,10 @@ static int parse_rule(struct parser *ps)
 			goto err;
 	}
 	if (!at_end_of_line(ps)) {
-		rc = fail(ps, ps->pos, has_action ? "expected the end of the line after the action"
-				       : d ? "expected '&&', '||', '->' or the end of the line"
-					   : "expected ':', '->' or the end of the line");
+		rc = fail(ps, ps->pos,
+			  has_action ? "expected the end of the line after the action"
+			  : d	     ? "expected '&&', '||', '->' or the end of the line"
+				     : "expected ':', '->' or the end of the line");
 		goto err;
 	}
 	r.commented = ps->prev_comment || *ps->pos == '#';

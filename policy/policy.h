@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define POLICY_MAX_CMPS 6      /* comparisons ANDed in one clause */
-#define POLICY_MAX_CLAUSES 64  /* clauses ORed in one rule */
+#define POLICY_MAX_CMPS 6     /* comparisons ANDed in one clause */
+#define POLICY_MAX_CLAUSES 64 /* clauses ORed in one rule */
 #define POLICY_MAX_INCLUDE_DEPTH 8
 #define POLICY_NAME_MAX 40
 
@@ -40,10 +40,10 @@ struct policy_clause {
 
 enum policy_action {
 	POLICY_ACT_ALLOW,
-	POLICY_ACT_ERRNO,    /* fail with errno_value */
-	POLICY_ACT_LOG,      /* run and log */
-	POLICY_ACT_TRAP,     /* a violation: the layer's mode decides */
-	POLICY_ACT_SIGMASK,  /* rt_sigprocmask emulated by the SIGSYS handler */
+	POLICY_ACT_ERRNO,   /* fail with errno_value */
+	POLICY_ACT_LOG,	    /* run and log */
+	POLICY_ACT_TRAP,    /* a violation: the layer's mode decides */
+	POLICY_ACT_SIGMASK, /* rt_sigprocmask emulated by the SIGSYS handler */
 };
 
 /* Architectures a rule applies to (bit mask). */
@@ -53,14 +53,14 @@ enum policy_action {
 
 struct policy_rule {
 	char syscall[POLICY_NAME_MAX];
-	int nr;                 /* resolved by policy_ops.resolve_syscall */
+	int nr; /* resolved by policy_ops.resolve_syscall */
 	enum policy_action action;
 	int errno_value;
 	unsigned int n_clauses; /* 0: unconditional */
 	struct policy_clause *clauses;
-	unsigned int file;      /* index into policy.files */
+	unsigned int file; /* index into policy.files */
 	unsigned int line, col;
-	bool commented;         /* a comment on or right above the line */
+	bool commented; /* a comment on or right above the line */
 };
 
 struct policy {

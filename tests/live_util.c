@@ -71,8 +71,8 @@ int run_child(int (*fn)(void *), void *arg, int timeout_s, struct child *res)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec > timeout_s) {
 			kill(pid, SIGKILL);
-			fprintf(stderr, "child %d timed out after %d s; output so far:\n%.*s\n", pid,
-				timeout_s, (int)used, res->out);
+			fprintf(stderr, "child %d timed out after %d s; output so far:\n%.*s\n",
+				pid, timeout_s, (int)used, res->out);
 			break;
 		}
 	}

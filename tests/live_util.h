@@ -8,9 +8,9 @@
 
 struct child {
 	bool exited;
-	int code;      /* exit status if exited */
+	int code; /* exit status if exited */
 	bool signaled;
-	int sig;       /* terminating signal if signaled */
+	int sig;	 /* terminating signal if signaled */
 	char out[16384]; /* what the child wrote to stderr (reports go there) */
 };
 

@@ -85,7 +85,8 @@ static void expect_config_error(const char *str, const char *what1, const char *
 	rc = config_parse(str, modes, err, sizeof(err));
 	if (rc != -EINVAL || memcmp(modes, before, sizeof(modes)) != 0 || !strstr(err, what1) ||
 	    (what2 && !strstr(err, what2)))
-		fail_msg("\"%s\": rc %d, modes %s, \"%s\"; want -EINVAL, unchanged, \"%s\" and \"%s\"",
+		fail_msg("\"%s\": rc %d, modes %s, \"%s\"; want -EINVAL, unchanged, \"%s\" and "
+			 "\"%s\"",
 			 str ? str : "(null)", rc,
 			 memcmp(modes, before, sizeof(modes)) ? "changed" : "unchanged", err, what1,
 			 what2 ? what2 : "");
@@ -99,11 +100,11 @@ static void test_mode_for_every_layer(void **state)
 		const char *str;
 		enum vmm_seccomp_mode mode;
 	} cases[] = {
-		{ "enforce", ENFORCE }, { "kill", KILL },     { "errno", ERRNO },
-		{ "log", LOG },		{ "off", OFF },	      { "true", ENFORCE },
+		{ "enforce", ENFORCE }, { "kill", KILL },	{ "errno", ERRNO },
+		{ "log", LOG },		{ "off", OFF },		{ "true", ENFORCE },
 		{ "false", OFF },	{ "ENFORCE", ENFORCE }, { "Kill", KILL },
-		{ "eRRno", ERRNO },	{ "LOG", LOG },	      { "Off", OFF },
-		{ "TRUE", ENFORCE },	{ "False", OFF },     { "  log  ", LOG },
+		{ "eRRno", ERRNO },	{ "LOG", LOG },		{ "Off", OFF },
+		{ "TRUE", ENFORCE },	{ "False", OFF },	{ "  log  ", LOG },
 		{ "\tkill\n", KILL },	{ "\r\noff", OFF },
 	};
 	size_t i;
@@ -296,7 +297,7 @@ static void test_config_error_buffer(void **state)
 static void test_names(void **state)
 {
 	static const char *const want_roles[N_ROLES] = {
-		"process", "vmm", "vcpu", "api", "virtio_block", "virtio_net",
+		"process",	  "vmm",	"vcpu",		"api", "virtio_block", "virtio_net",
 		"virtio_console", "virtio_rng", "virtio_vsock",
 	};
 	static const char *const want_modes[VMM_SECCOMP_MODE_COUNT] = {
@@ -315,9 +316,9 @@ static void test_names(void **state)
 	for (i = 0; i < VMM_SECCOMP_MODE_COUNT; i++)
 		assert_string_equal(vmm_seccomp_mode_name(i), want_modes[i]);
 	assert_null(vmm_seccomp_role_name(VMM_SECCOMP_ROLE_COUNT));
-	assert_null(vmm_seccomp_role_name((enum vmm_seccomp_role)-1));
+	assert_null(vmm_seccomp_role_name((enum vmm_seccomp_role) - 1));
 	assert_null(vmm_seccomp_mode_name(VMM_SECCOMP_MODE_COUNT));
-	assert_null(vmm_seccomp_mode_name((enum vmm_seccomp_mode)-1));
+	assert_null(vmm_seccomp_mode_name((enum vmm_seccomp_mode) - 1));
 
 	role = VMM_SECCOMP_ROLE_API;
 	assert_int_equal(vmm_seccomp_role_from_name("nope", &role), -EINVAL);
@@ -373,7 +374,8 @@ static int ctx_teardown(void **state)
 	return 0;
 }
 
-static void assert_ctx_modes(const struct vmm_seccomp *ctx, const enum vmm_seccomp_mode want[N_ROLES])
+static void assert_ctx_modes(const struct vmm_seccomp *ctx,
+			     const enum vmm_seccomp_mode want[N_ROLES])
 {
 	unsigned int r;
 
@@ -421,15 +423,17 @@ static void test_set_modes(void **state)
 	/* out of range: -EINVAL, nothing changed, and a message */
 	assert_int_equal(vmm_seccomp_set_mode(ctx, VMM_SECCOMP_MODE_COUNT), -EINVAL);
 	assert_non_null(strstr(vmm_seccomp_last_error(ctx), "out of range"));
-	assert_int_equal(vmm_seccomp_set_mode(ctx, (enum vmm_seccomp_mode)-1), -EINVAL);
+	assert_int_equal(vmm_seccomp_set_mode(ctx, (enum vmm_seccomp_mode) - 1), -EINVAL);
 	assert_int_equal(vmm_seccomp_set_role_mode(ctx, VMM_SECCOMP_ROLE_COUNT, OFF), -EINVAL);
 	assert_non_null(strstr(vmm_seccomp_last_error(ctx), "role 9 out of range"));
-	assert_int_equal(vmm_seccomp_set_role_mode(ctx, (enum vmm_seccomp_role)-1, OFF), -EINVAL);
-	assert_int_equal(vmm_seccomp_set_role_mode(ctx, VMM_SECCOMP_ROLE_API, VMM_SECCOMP_MODE_COUNT),
-			 -EINVAL);
+	assert_int_equal(vmm_seccomp_set_role_mode(ctx, (enum vmm_seccomp_role) - 1, OFF), -EINVAL);
+	assert_int_equal(
+		vmm_seccomp_set_role_mode(ctx, VMM_SECCOMP_ROLE_API, VMM_SECCOMP_MODE_COUNT),
+		-EINVAL);
 	assert_non_null(strstr(vmm_seccomp_last_error(ctx), "mode 5 out of range"));
-	assert_int_equal(vmm_seccomp_set_role_mode(ctx, VMM_SECCOMP_ROLE_API, (enum vmm_seccomp_mode)-1),
-			 -EINVAL);
+	assert_int_equal(
+		vmm_seccomp_set_role_mode(ctx, VMM_SECCOMP_ROLE_API, (enum vmm_seccomp_mode) - 1),
+		-EINVAL);
 	assert_ctx_modes(ctx, want);
 	/* no context */
 	assert_int_equal(vmm_seccomp_set_mode(NULL, LOG), -EINVAL);
@@ -545,9 +549,10 @@ static void expect_add_error(struct vmm_seccomp *ctx, enum vmm_seccomp_role role
 
 	if (rc != rc_want || n_extra(ctx, role) != before || !strstr(msg, what1) ||
 	    (what2 && !strstr(msg, what2)))
-		fail_msg("role %s, \"%s\": rc %d, %zu -> %zu rules, \"%s\"; want %d, \"%s\", \"%s\"",
-			 vmm_seccomp_role_name(role), text, rc, before, n_extra(ctx, role), msg,
-			 rc_want, what1, what2 ? what2 : "");
+		fail_msg(
+			"role %s, \"%s\": rc %d, %zu -> %zu rules, \"%s\"; want %d, \"%s\", \"%s\"",
+			vmm_seccomp_role_name(role), text, rc, before, n_extra(ctx, role), msg,
+			rc_want, what1, what2 ? what2 : "");
 }
 
 static void add_ok(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, const char *text,
@@ -580,11 +585,13 @@ static void test_add_rules_syntax(void **state)
 	assert_non_null(strstr(vmm_seccomp_last_error(ctx), "embedder:2:3: unknown syscall"));
 	/* bad arguments */
 	expect_add_error(ctx, VMM_SECCOMP_ROLE_VCPU, NULL, 0, -EINVAL, "no policy text", NULL);
-	assert_int_equal(vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_COUNT, "read", "x", 0), -EINVAL);
-	assert_non_null(strstr(vmm_seccomp_last_error(ctx), "out of range"));
-	assert_int_equal(vmm_seccomp_add_rules(ctx, (enum vmm_seccomp_role)-1, "read", "x", 0),
+	assert_int_equal(vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_COUNT, "read", "x", 0),
 			 -EINVAL);
-	assert_int_equal(vmm_seccomp_add_rules(NULL, VMM_SECCOMP_ROLE_VCPU, "read", "x", 0), -EINVAL);
+	assert_non_null(strstr(vmm_seccomp_last_error(ctx), "out of range"));
+	assert_int_equal(vmm_seccomp_add_rules(ctx, (enum vmm_seccomp_role) - 1, "read", "x", 0),
+			 -EINVAL);
+	assert_int_equal(vmm_seccomp_add_rules(NULL, VMM_SECCOMP_ROLE_VCPU, "read", "x", 0),
+			 -EINVAL);
 }
 
 static void test_add_rules_unknown_flags(void **state)
@@ -620,13 +627,14 @@ static void test_add_rules_beyond_baseline(void **state)
 	struct vmm_seccomp *ctx = *state;
 	enum vmm_seccomp_role vcpu = VMM_SECCOMP_ROLE_VCPU;
 
-	expect_add_error(ctx, vcpu, "execve", 0, -EPERM, "my.rules:1:1: role vcpu allows execve (unconditionally)",
+	expect_add_error(ctx, vcpu, "execve", 0, -EPERM,
+			 "my.rules:1:1: role vcpu allows execve (unconditionally)",
 			 "extend the baseline first");
 	expect_add_error(ctx, vcpu, "read\nsocket: arg0 == AF_INET", 0, -EPERM,
 			 "my.rules:2:1: role vcpu allows socket (arg0 == 0x2)", NULL);
 	/* the baseline has socket only for AF_UNIX */
-	expect_add_error(ctx, vcpu, "socket", 0, -EPERM, "role vcpu allows socket (unconditionally)",
-			 NULL);
+	expect_add_error(ctx, vcpu, "socket", 0, -EPERM,
+			 "role vcpu allows socket (unconditionally)", NULL);
 	expect_add_error(ctx, VMM_SECCOMP_ROLE_API, "ioctl: arg1 == KVM_SMI", 0, -EPERM,
 			 "role api allows ioctl", NULL);
 	expect_add_error(ctx, vcpu, "mmap: arg2 & PROT_EXEC == PROT_EXEC", 0, -EPERM,
@@ -654,8 +662,8 @@ static void test_add_rules_dangerous(void **state)
 	expect_add_error(ctx, process, "read\nexecve", 0, -EPERM,
 			 "my.rules:2:1: execve is on the dangerous list",
 			 "VMM_SECCOMP_ALLOW_DANGEROUS");
-	expect_add_error(ctx, process, "ptrace: arg0 == 0", 0, -EPERM, "ptrace is on the dangerous list",
-			 NULL);
+	expect_add_error(ctx, process, "ptrace: arg0 == 0", 0, -EPERM,
+			 "ptrace is on the dangerous list", NULL);
 	expect_add_error(ctx, process, "io_uring_setup -> log", 0, -EPERM, "io_uring_setup", NULL);
 	assert_false(ctx->dangerous_baseline);
 	/* refusing a dangerous syscall is always fine */
@@ -666,7 +674,8 @@ static void test_add_rules_dangerous(void **state)
 	expect_add_error(ctx, VMM_SECCOMP_ROLE_VMM, "bpf", 0, -EPERM, "role vmm allows bpf", NULL);
 
 	/* with the flag the baseline takes it, and then a role may too */
-	add_ok(ctx, process, "execve # we re-exec ourselves on upgrade", VMM_SECCOMP_ALLOW_DANGEROUS);
+	add_ok(ctx, process, "execve # we re-exec ourselves on upgrade",
+	       VMM_SECCOMP_ALLOW_DANGEROUS);
 	assert_true(ctx->dangerous_baseline);
 	assert_int_equal(n_extra(ctx, process), 3);
 	add_ok(ctx, VMM_SECCOMP_ROLE_VMM, "execve", 0);
@@ -689,7 +698,8 @@ static void test_compile_fresh(void **state)
 		size_t len = 0;
 
 		if (!vmm_seccomp_program(ctx, r, &len) || len == 0)
-			fail_msg("role %s has no program after compiling", vmm_seccomp_role_name(r));
+			fail_msg("role %s has no program after compiling",
+				 vmm_seccomp_role_name(r));
 	}
 	/* compiling twice is harmless */
 	assert_int_equal(vmm_seccomp_compile(ctx), 0);
@@ -758,15 +768,21 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_set_modes, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_configure, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_configure_from_env, ctx_setup, ctx_teardown),
-		cmocka_unit_test_setup_teardown(test_configure_from_env_message, ctx_setup, ctx_teardown),
-		cmocka_unit_test_setup_teardown(test_configure_from_default_env, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_configure_from_env_message, ctx_setup,
+						ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_configure_from_default_env, ctx_setup,
+						ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_add_rules_syntax, ctx_setup, ctx_teardown),
-		cmocka_unit_test_setup_teardown(test_add_rules_unknown_flags, ctx_setup, ctx_teardown),
-		cmocka_unit_test_setup_teardown(test_add_rules_within_baseline, ctx_setup, ctx_teardown),
-		cmocka_unit_test_setup_teardown(test_add_rules_beyond_baseline, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_add_rules_unknown_flags, ctx_setup,
+						ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_add_rules_within_baseline, ctx_setup,
+						ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_add_rules_beyond_baseline, ctx_setup,
+						ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_add_rules_dangerous, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_compile_fresh, ctx_setup, ctx_teardown),
-		cmocka_unit_test_setup_teardown(test_compile_off_and_extra, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_compile_off_and_extra, ctx_setup,
+						ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_frozen_after_compile, ctx_setup, ctx_teardown),
 	};
 

@@ -111,8 +111,8 @@ static size_t boundary_values(const struct policy_cmp *c, uint64_t out[16])
 	out[n++] = UINT64_MAX;
 	out[n++] = v & 0xffffffffu;
 	if (c->op == POLICY_OP_MASKED_EQ) {
-		out[n++] = v | ~c->mask;        /* noise outside the mask */
-		out[n++] = v ^ c->mask;         /* every masked bit wrong */
+		out[n++] = v | ~c->mask;			       /* noise outside the mask */
+		out[n++] = v ^ c->mask;				       /* every masked bit wrong */
 		out[n++] = (v & ~c->mask) | (c->mask & (0 - c->mask)); /* lowest mask bit set */
 		out[n++] = c->mask;
 	}
@@ -162,7 +162,8 @@ static void collect_vectors(const struct policy *p, int nr, struct vectors *vs, 
 
 		for (a = 0; a < 6; a++) {
 			seed = seed * 1103515245u + 12345u;
-			t[a] = pooled[a] ? pool[a][(seed >> 8) % pooled[a]] : (seed & 1 ? 0 : UINT64_MAX);
+			t[a] = pooled[a] ? pool[a][(seed >> 8) % pooled[a]]
+					 : (seed & 1 ? 0 : UINT64_MAX);
 		}
 		add_vector(vs, t);
 	}
@@ -192,9 +193,12 @@ static int verify_layer(const struct vmm_seccomp *ctx, const struct sock_filter 
 			assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
 			if (got != want) {
 				if (!quiet && bad < 10)
-					fprintf(stderr, "role %s nr %d args %#llx %#llx %#llx: got %#x want %#x\n",
+					fprintf(stderr,
+						"role %s nr %d args %#llx %#llx %#llx: got %#x "
+						"want %#x\n",
 						vmm_seccomp_role_name(role), nr,
-						(unsigned long long)vs.v[i][0], (unsigned long long)vs.v[i][1],
+						(unsigned long long)vs.v[i][0],
+						(unsigned long long)vs.v[i][1],
 						(unsigned long long)vs.v[i][2], got, want);
 				bad++;
 			}
@@ -291,8 +295,8 @@ static void test_foreign_abi(void **state)
 
 /* ---- key facts of the built-in policies, stacked as on a real thread ---- */
 
-static uint32_t stacked(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role, int nr, uint64_t a0,
-			uint64_t a1, uint64_t a2, uint64_t a3)
+static uint32_t stacked(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role, int nr,
+			uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	struct bpf_input in = { .nr = nr, .arch = AUDIT_ARCH_X86_64, .args = { a0, a1, a2, a3 } };
 	uint32_t rets[2];
@@ -312,8 +316,8 @@ static uint32_t stacked(const struct vmm_seccomp *ctx, enum vmm_seccomp_role rol
 
 #define ALLOW SECCOMP_RET_ALLOW
 #define TRAP(role) (SECCOMP_RET_TRAP | (uint32_t)(role))
-#define PTHREAD_FLAGS                                                                     \
-	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |   \
+#define PTHREAD_FLAGS                                                                       \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | \
 	 CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
 
 static void test_policy_facts(void **state)
@@ -332,13 +336,15 @@ static void test_policy_facts(void **state)
 			 TRAP(VMM_SECCOMP_ROLE_VIRTIO_BLOCK));
 	/* KVM_CREATE_VM: the VMM thread (and set-up under the baseline) only */
 	assert_int_equal(stacked(ctx, P, SYS_ioctl, 5, KVM_CREATE_VM, 0, 0), ALLOW);
-	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_VMM, SYS_ioctl, 5, KVM_CREATE_VM, 0, 0), ALLOW);
+	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_VMM, SYS_ioctl, 5, KVM_CREATE_VM, 0, 0),
+			 ALLOW);
 	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_API, SYS_ioctl, 5, KVM_CREATE_VM, 0, 0),
 			 TRAP(VMM_SECCOMP_ROLE_API));
 	/* threads yes, processes no, clone3 answered ENOSYS */
 	assert_int_equal(stacked(ctx, P, SYS_clone, PTHREAD_FLAGS, 0, 0, 0), ALLOW);
 	assert_int_equal(stacked(ctx, P, SYS_clone, SIGCHLD, 0, 0, 0), TRAP(P));
-	assert_int_equal(stacked(ctx, P, SYS_clone, PTHREAD_FLAGS | CLONE_NEWUSER, 0, 0, 0), TRAP(P));
+	assert_int_equal(stacked(ctx, P, SYS_clone, PTHREAD_FLAGS | CLONE_NEWUSER, 0, 0, 0),
+			 TRAP(P));
 	assert_int_equal(stacked(ctx, P, SYS_clone3, 0, 0, 0, 0), SECCOMP_RET_ERRNO | ENOSYS);
 	assert_int_equal(stacked(ctx, V, SYS_clone, PTHREAD_FLAGS, 0, 0, 0), TRAP(V));
 	/* never executable memory */
@@ -348,7 +354,8 @@ static void test_policy_facts(void **state)
 	/* sockets: Unix only, and only where a role needs them */
 	assert_int_equal(stacked(ctx, P, SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0), ALLOW);
 	assert_int_equal(stacked(ctx, P, SYS_socket, AF_INET, SOCK_STREAM, 0, 0), TRAP(P));
-	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_API, SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0), ALLOW);
+	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_API, SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0),
+			 ALLOW);
 	assert_int_equal(stacked(ctx, V, SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0), TRAP(V));
 	/* SIGSYS stays ours: disposition changes are violations, masks emulated */
 	assert_int_equal(stacked(ctx, V, SYS_rt_sigaction, SIGSYS, 0x1000, 0, 8), TRAP(V));
@@ -361,7 +368,8 @@ static void test_policy_facts(void **state)
 	/* futex: plain operations only */
 	assert_int_equal(stacked(ctx, V, SYS_futex, 0x1000, 128 | 0, 1, 0), ALLOW);
 	assert_int_equal(stacked(ctx, V, SYS_futex, 0x1000, 6 /* LOCK_PI */, 0, 0), TRAP(V));
-	assert_int_equal(stacked(ctx, V, SYS_futex, 0x1000, 12 /* CMP_REQUEUE_PI */, 0, 0), TRAP(V));
+	assert_int_equal(stacked(ctx, V, SYS_futex, 0x1000, 12 /* CMP_REQUEUE_PI */, 0, 0),
+			 TRAP(V));
 	/* signals to threads: only the ones we know */
 	assert_int_equal(stacked(ctx, V, SYS_tgkill, 1, 2, SIGABRT, 0), ALLOW);
 	assert_int_equal(stacked(ctx, V, SYS_tgkill, 1, 2, SIGKILL, 0), TRAP(V));
@@ -423,16 +431,20 @@ static void test_mutation_is_caught(void **state)
 /* The generator on its own: every operator, far jumps, 64-bit values. */
 static void test_generator_operators(void **state)
 {
-	static const enum policy_op ops[] = { POLICY_OP_EQ, POLICY_OP_NE, POLICY_OP_LT, POLICY_OP_LE,
-					      POLICY_OP_GT, POLICY_OP_GE, POLICY_OP_MASKED_EQ };
-	static const uint64_t values[] = { 0, 1, 0xffffffffULL, 0x100000000ULL, 0x123456789abcdefULL,
-					   UINT64_MAX - 1, UINT64_MAX };
+	static const enum policy_op ops[] = { POLICY_OP_EQ,	  POLICY_OP_NE, POLICY_OP_LT,
+					      POLICY_OP_LE,	  POLICY_OP_GT, POLICY_OP_GE,
+					      POLICY_OP_MASKED_EQ };
+	static const uint64_t values[] = {
+		0,	   1, 0xffffffffULL, 0x100000000ULL, 0x123456789abcdefULL, UINT64_MAX - 1,
+		UINT64_MAX
+	};
 	size_t o, v, t;
 
 	(void)state;
 	for (o = 0; o < sizeof(ops) / sizeof(ops[0]); o++) {
 		for (v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
-			struct policy_clause cl = { 1, { { 2, ops[o], 0xff00ff00ff00ff00ULL, 0 } } };
+			struct policy_clause cl = { 1,
+						    { { 2, ops[o], 0xff00ff00ff00ff00ULL, 0 } } };
 			struct policy_rule pr = { .n_clauses = 1, .clauses = &cl };
 			struct bpf_rule br = { &cl, 1, SECCOMP_RET_ALLOW };
 			struct bpf_syscall s[300];
@@ -440,27 +452,31 @@ static void test_generator_operators(void **state)
 			struct sock_filter *prog;
 			size_t len, k;
 
-			cl.cmp[0].value = ops[o] == POLICY_OP_MASKED_EQ ? values[v] & cl.cmp[0].mask : values[v];
+			cl.cmp[0].value = ops[o] == POLICY_OP_MASKED_EQ ? values[v] & cl.cmp[0].mask
+									: values[v];
 			/* 300 syscalls with the same rule: jumps longer than 255 */
 			for (k = 0; k < 300; k++) {
 				s[k].nr = (int)k;
 				s[k].rules = &br;
 				s[k].n_rules = 1;
 			}
-			assert_int_equal(bpf_generate(&tgt, s, 300, SECCOMP_RET_TRAP, SECCOMP_RET_KILL_PROCESS,
-						      &prog, &len), 0);
+			assert_int_equal(bpf_generate(&tgt, s, 300, SECCOMP_RET_TRAP,
+						      SECCOMP_RET_KILL_PROCESS, &prog, &len),
+					 0);
 			for (t = 0; t < sizeof(values) / sizeof(values[0]); t++) {
 				uint64_t probes[3] = { values[t], values[t] + 1, values[t] - 1 };
 				size_t q;
 
 				for (q = 0; q < 3; q++) {
-					struct bpf_input in = { .nr = 299, .arch = AUDIT_ARCH_X86_64 };
+					struct bpf_input in = { .nr = 299,
+								.arch = AUDIT_ARCH_X86_64 };
 					uint32_t got;
 
 					in.args[2] = probes[q];
 					assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
-					assert_int_equal(got, policy_rule_matches(&pr, in.args) ? SECCOMP_RET_ALLOW
-												 : SECCOMP_RET_TRAP);
+					assert_int_equal(got, policy_rule_matches(&pr, in.args)
+								      ? SECCOMP_RET_ALLOW
+								      : SECCOMP_RET_TRAP);
 				}
 			}
 			free(prog);

@@ -81,7 +81,8 @@ static int run_in_role(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, void
 {
 	pthread_t t;
 	void *ret = NULL;
-	int rc = vmm_seccomp_thread_create(ctx, &t, NULL, role, vmm_seccomp_role_name(role), fn, arg);
+	int rc = vmm_seccomp_thread_create(ctx, &t, NULL, role, vmm_seccomp_role_name(role), fn,
+					   arg);
 
 	if (rc) {
 		fprintf(stderr, "thread_create: %s\n", vmm_seccomp_last_error(ctx));
@@ -91,13 +92,13 @@ static int run_in_role(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, void
 	return (int)(intptr_t)ret;
 }
 
-#define FAIL_IF(cond)                                                                  \
-	do {                                                                           \
-		if (cond) {                                                            \
+#define FAIL_IF(cond)                                                                       \
+	do {                                                                                \
+		if (cond) {                                                                 \
 			fprintf(stderr, "check failed at %s:%d: %s (errno %d)\n", __FILE__, \
-				__LINE__, #cond, errno);                               \
-			return (void *)(intptr_t)1;                                    \
-		}                                                                      \
+				__LINE__, #cond, errno);                                    \
+			return (void *)(intptr_t)1;                                         \
+		}                                                                           \
 	} while (0)
 
 /* What every thread does under glibc, whatever its role. */
@@ -152,8 +153,10 @@ static void open_fds(void)
 	/* An abstract Unix socket: nothing left in the file system. */
 	memset(&fds.addr, 0, sizeof(fds.addr));
 	fds.addr.sun_family = AF_UNIX;
-	snprintf(fds.addr.sun_path + 1, sizeof(fds.addr.sun_path) - 1, "vmm-seccomp-test-%d", getpid());
-	fds.addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(fds.addr.sun_path + 1));
+	snprintf(fds.addr.sun_path + 1, sizeof(fds.addr.sun_path) - 1, "vmm-seccomp-test-%d",
+		 getpid());
+	fds.addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				  strlen(fds.addr.sun_path + 1));
 	fds.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fds.listen_fd < 0 || bind(fds.listen_fd, (struct sockaddr *)&fds.addr, fds.addrlen) ||
 	    listen(fds.listen_fd, 4))
@@ -221,9 +224,11 @@ static void *vcpu_work(void *arg)
 	(void)arg;
 	FAIL_IF(common_work());
 	/* a vCPU kicks device threads through eventfds; it never sleeps on them */
-	FAIL_IF(write(fds.efd, &v, sizeof(v)) != sizeof(v) || read(fds.efd, &v, sizeof(v)) != sizeof(v));
+	FAIL_IF(write(fds.efd, &v, sizeof(v)) != sizeof(v) ||
+		read(fds.efd, &v, sizeof(v)) != sizeof(v));
 	if (fds.vcpu >= 0) {
-		FAIL_IF(ioctl(fds.vcpu, KVM_GET_REGS, &regs) || ioctl(fds.vcpu, KVM_SET_REGS, &regs));
+		FAIL_IF(ioctl(fds.vcpu, KVM_GET_REGS, &regs) ||
+			ioctl(fds.vcpu, KVM_SET_REGS, &regs));
 		FAIL_IF(ioctl(fds.vcpu, KVM_GET_SREGS, &sregs));
 		FAIL_IF(ioctl(fds.vcpu, KVM_GET_MP_STATE, &mp));
 		FAIL_IF(ioctl(fds.vcpu, KVM_GET_VCPU_EVENTS, &events));
@@ -260,7 +265,8 @@ static void *block_work(void *arg)
 	FAIL_IF(common_work());
 	memset(out, 0x5a, sizeof(out));
 	FAIL_IF(pwrite(fds.disk, out, sizeof(out), 0) != (ssize_t)sizeof(out));
-	FAIL_IF(pread(fds.disk, in, sizeof(in), 0) != (ssize_t)sizeof(in) || memcmp(in, out, sizeof(in)));
+	FAIL_IF(pread(fds.disk, in, sizeof(in), 0) != (ssize_t)sizeof(in) ||
+		memcmp(in, out, sizeof(in)));
 	FAIL_IF(pwritev(fds.disk, &wv, 1, 8192) != (ssize_t)sizeof(out));
 	FAIL_IF(preadv(fds.disk, &rv, 1, 8192) != (ssize_t)sizeof(in));
 	FAIL_IF(fsync(fds.disk) || fdatasync(fds.disk));
@@ -277,7 +283,8 @@ static void *net_work(void *arg)
 
 	(void)arg;
 	FAIL_IF(common_work());
-	FAIL_IF(writev(fds.pipe[1], &wv, 1) != sizeof(frame) || readv(fds.pipe[0], &rv, 1) != sizeof(back));
+	FAIL_IF(writev(fds.pipe[1], &wv, 1) != sizeof(frame) ||
+		readv(fds.pipe[0], &rv, 1) != sizeof(back));
 	FAIL_IF(eventfd_roundtrip());
 	return NULL;
 }
@@ -327,14 +334,10 @@ static void *vsock_work(void *arg)
 }
 
 static void *(*const role_work[VMM_SECCOMP_ROLE_COUNT])(void *) = {
-	[VMM_SECCOMP_ROLE_VMM] = vmm_work,
-	[VMM_SECCOMP_ROLE_VCPU] = vcpu_work,
-	[VMM_SECCOMP_ROLE_API] = api_work,
-	[VMM_SECCOMP_ROLE_VIRTIO_BLOCK] = block_work,
-	[VMM_SECCOMP_ROLE_VIRTIO_NET] = net_work,
-	[VMM_SECCOMP_ROLE_VIRTIO_CONSOLE] = console_work,
-	[VMM_SECCOMP_ROLE_VIRTIO_RNG] = rng_work,
-	[VMM_SECCOMP_ROLE_VIRTIO_VSOCK] = vsock_work,
+	[VMM_SECCOMP_ROLE_VMM] = vmm_work,	  [VMM_SECCOMP_ROLE_VCPU] = vcpu_work,
+	[VMM_SECCOMP_ROLE_API] = api_work,	  [VMM_SECCOMP_ROLE_VIRTIO_BLOCK] = block_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_NET] = net_work, [VMM_SECCOMP_ROLE_VIRTIO_CONSOLE] = console_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_RNG] = rng_work, [VMM_SECCOMP_ROLE_VIRTIO_VSOCK] = vsock_work,
 };
 
 /* ---- each role's legitimate work runs under enforcement ---- */
@@ -426,7 +429,8 @@ static const struct forbidden forbidden[] = {
 
 static long call_forbidden(const struct forbidden *f)
 {
-	long r = syscall(f->nr, f->args[0], f->args[1], f->args[2], f->args[3], f->args[4], f->args[5]);
+	long r = syscall(f->nr, f->args[0], f->args[1], f->args[2], f->args[3], f->args[4],
+			 f->args[5]);
 
 	if (r == 0 && (f->nr == SYS_fork || f->nr == SYS_vfork))
 		syscall(SYS_exit, 0); /* the filter failed and we are the new child */
@@ -463,8 +467,9 @@ static bool skip_dangerous_on_valgrind(void)
 {
 	if (!on_valgrind())
 		return false;
-	fprintf(stderr, "SKIP dangerous syscalls under valgrind: valgrind emulates or refuses most of them "
-			"(execve, fork, clone, unknown ones) before the kernel's filter sees them\n");
+	fprintf(stderr,
+		"SKIP dangerous syscalls under valgrind: valgrind emulates or refuses most of them "
+		"(execve, fork, clone, unknown ones) before the kernel's filter sees them\n");
 	return true;
 }
 
@@ -479,14 +484,18 @@ static void test_forbidden_in_baseline(void **state)
 		struct child c;
 		char want[64];
 
-		assert_int_equal(run_child(child_forbidden_in_baseline, (void *)&forbidden[i], TIMEOUT, &c), 0);
+		assert_int_equal(
+			run_child(child_forbidden_in_baseline, (void *)&forbidden[i], TIMEOUT, &c),
+			0);
 		snprintf(want, sizeof(want), " syscall=%s ", forbidden[i].name);
-		if (!c.signaled || c.sig != SIGSYS || count_lines_with(c.out, want, " role=process ", NULL) != 1)
-			fprintf(stderr, "%s: exited=%d code=%d sig=%d out:\n%s\n", forbidden[i].name,
-				c.exited, c.code, c.sig, c.out);
+		if (!c.signaled || c.sig != SIGSYS ||
+		    count_lines_with(c.out, want, " role=process ", NULL) != 1)
+			fprintf(stderr, "%s: exited=%d code=%d sig=%d out:\n%s\n",
+				forbidden[i].name, c.exited, c.code, c.sig, c.out);
 		assert_true(c.signaled);
 		assert_int_equal(c.sig, SIGSYS);
-		assert_int_equal(count_lines_with(c.out, want, " role=process ", " mode=enforce ", NULL), 1);
+		assert_int_equal(
+			count_lines_with(c.out, want, " role=process ", " mode=enforce ", NULL), 1);
 	}
 }
 
@@ -500,7 +509,8 @@ static void *try_all_forbidden(void *arg)
 	for (i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]); i++) {
 		errno = 0;
 		if (call_forbidden(&forbidden[i]) != -1 || errno != EPERM) {
-			fprintf(stderr, "%s was not refused (errno %d)\n", forbidden[i].name, errno);
+			fprintf(stderr, "%s was not refused (errno %d)\n", forbidden[i].name,
+				errno);
 			return (void *)1;
 		}
 	}
@@ -533,10 +543,11 @@ static void test_forbidden_in_every_role(void **state)
 		struct child c;
 		char role[48];
 
-		assert_int_equal(run_child(child_forbidden_in_role, (void *)(intptr_t)r, TIMEOUT, &c), 0);
+		assert_int_equal(
+			run_child(child_forbidden_in_role, (void *)(intptr_t)r, TIMEOUT, &c), 0);
 		if (!c.exited || c.code)
-			fprintf(stderr, "role %s: code %d sig %d\n%s\n", vmm_seccomp_role_name(r), c.code,
-				c.sig, c.out);
+			fprintf(stderr, "role %s: code %d sig %d\n%s\n", vmm_seccomp_role_name(r),
+				c.code, c.sig, c.out);
 		assert_true(c.exited);
 		assert_int_equal(c.code, 0);
 		snprintf(role, sizeof(role), " role=%s ", vmm_seccomp_role_name(r));
@@ -544,7 +555,8 @@ static void test_forbidden_in_every_role(void **state)
 			char want[64];
 
 			snprintf(want, sizeof(want), " syscall=%s ", forbidden[i].name);
-			assert_int_equal(count_lines_with(c.out, want, role, " action=EPERM", NULL), 1);
+			assert_int_equal(count_lines_with(c.out, want, role, " action=EPERM", NULL),
+					 1);
 		}
 	}
 }
@@ -572,7 +584,9 @@ static int child_execve_in_role(void *arg)
 {
 	enum vmm_seccomp_role role = (enum vmm_seccomp_role)(intptr_t)arg;
 
-	return run_in_role(apply("enforce"), role, on_valgrind() ? bad_ioctl_call : do_execve, NULL) + 10;
+	return run_in_role(apply("enforce"), role, on_valgrind() ? bad_ioctl_call : do_execve,
+			   NULL) +
+	       10;
 }
 
 static void test_enforce_kills_in_every_role(void **state)
@@ -584,15 +598,18 @@ static void test_enforce_kills_in_every_role(void **state)
 		struct child c;
 		char role[48], thread[48];
 
-		assert_int_equal(run_child(child_execve_in_role, (void *)(intptr_t)r, TIMEOUT, &c), 0);
+		assert_int_equal(run_child(child_execve_in_role, (void *)(intptr_t)r, TIMEOUT, &c),
+				 0);
 		assert_true(c.signaled);
 		assert_int_equal(c.sig, SIGSYS);
 		snprintf(role, sizeof(role), " role=%s ", vmm_seccomp_role_name(r));
 		snprintf(thread, sizeof(thread), "thread=%.15s ", vmm_seccomp_role_name(r));
 		assert_int_equal(count_lines_with(c.out, "vmm_seccomp: violation ", thread, role,
-						  on_valgrind() ? " syscall=ioctl nr=16 arch=x86_64 "
-								: " syscall=execve nr=59 arch=x86_64 ",
-						  " mode=enforce ", NULL), 1);
+						  on_valgrind()
+							  ? " syscall=ioctl nr=16 arch=x86_64 "
+							  : " syscall=execve nr=59 arch=x86_64 ",
+						  " mode=enforce ", NULL),
+				 1);
 	}
 }
 
@@ -661,7 +678,8 @@ static void test_stacking(void **state)
 	assert_true(c.signaled);
 	assert_int_equal(c.sig, SIGSYS);
 	assert_int_equal(count_lines_with(c.out, " role=virtio_rng ", " syscall=ioctl ",
-					  " request=TIOCGWINSZ(0x5413) ", NULL), 1);
+					  " request=TIOCGWINSZ(0x5413) ", NULL),
+			 1);
 
 	assert_int_equal(run_child(child_stacking_errno, NULL, TIMEOUT, &c), 0);
 	assert_true(c.exited);
@@ -694,13 +712,15 @@ static int child_filter_counts(void *arg)
 	if (seccomp_status(0, &mode, &filters) || mode != 2 || filters != 1)
 		return 40;
 	pthread_barrier_init(&barrier, NULL, 2);
-	if (vmm_seccomp_thread_create(ctx, &t, NULL, VMM_SECCOMP_ROLE_VCPU, "vcpu7", wait_in_role, NULL))
+	if (vmm_seccomp_thread_create(ctx, &t, NULL, VMM_SECCOMP_ROLE_VCPU, "vcpu7", wait_in_role,
+				      NULL))
 		return 41;
 	pthread_barrier_wait(&barrier);
 	if (seccomp_status(role_tid, &mode, &filters) || mode != 2 || filters != 2)
 		return 42;
 	if (vmm_seccomp_threads(info, 8) != 1 || info[0].tid != role_tid ||
-	    info[0].role != VMM_SECCOMP_ROLE_VCPU || strcmp(info[0].name, "vcpu7") || !info[0].filtered)
+	    info[0].role != VMM_SECCOMP_ROLE_VCPU || strcmp(info[0].name, "vcpu7") ||
+	    !info[0].filtered)
 		return 43;
 	pthread_barrier_wait(&barrier);
 	pthread_join(t, NULL);
@@ -754,7 +774,8 @@ static void *own_filter_and_wait(void *arg)
 
 	(void)arg;
 	prctl(PR_SET_NAME, "own-filter");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
 		return (void *)1;
 	pthread_barrier_wait(&barrier);
 	pthread_barrier_wait(&barrier);
@@ -791,7 +812,8 @@ static void test_tsync(void **state)
 
 	(void)state;
 	if (on_valgrind()) {
-		fprintf(stderr, "SKIP tsync: valgrind has no seccomp(2), hence no TSYNC (see docs/VALGRIND.md)\n");
+		fprintf(stderr, "SKIP tsync: valgrind has no seccomp(2), hence no TSYNC (see "
+				"docs/VALGRIND.md)\n");
 		skip();
 	}
 	assert_int_equal(run_child(child_tsync, NULL, TIMEOUT, &c), 0);
@@ -864,7 +886,10 @@ static long x32_getpid(void)
 {
 	long r;
 
-	__asm__ volatile("syscall" : "=a"(r) : "a"(0x40000000L | SYS_getpid) : "rcx", "r11", "memory");
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(0x40000000L | SYS_getpid)
+			 : "rcx", "r11", "memory");
 	return r;
 }
 
@@ -897,7 +922,8 @@ static void test_foreign_abis(void **state)
 
 	(void)state;
 	if (on_valgrind()) {
-		fprintf(stderr, "SKIP foreign ABIs: valgrind does not run int $0x80 in 64-bit code\n");
+		fprintf(stderr,
+			"SKIP foreign ABIs: valgrind does not run int $0x80 in 64-bit code\n");
 		skip();
 	}
 	for (i = 0; i < 3; i++) {
@@ -909,14 +935,16 @@ static void test_foreign_abis(void **state)
 	}
 	assert_int_equal(run_child(child_int80_unfiltered, NULL, TIMEOUT, &c), 0);
 	if (!c.exited || c.code) {
-		fprintf(stderr, "SKIP i386 ABI: this kernel does not run int $0x80 (no IA32 emulation)\n");
+		fprintf(stderr,
+			"SKIP i386 ABI: this kernel does not run int $0x80 (no IA32 emulation)\n");
 		return;
 	}
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(run_child(child_int80, (void *)modes[i], TIMEOUT, &c), 0);
 		assert_true(c.signaled);
 		assert_int_equal(c.sig, SIGSYS);
-		assert_int_equal(count_lines_with(c.out, " arch=i386 ", " syscall=getpid nr=20 ", NULL), 1);
+		assert_int_equal(
+			count_lines_with(c.out, " arch=i386 ", " syscall=getpid nr=20 ", NULL), 1);
 	}
 }
 
@@ -927,7 +955,8 @@ static int child_clone_process(void *arg)
 	(void)arg;
 	apply("enforce");
 	/* fork() as glibc does it: no CLONE_THREAD, a new process. */
-	if (syscall(SYS_clone, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, 0, NULL, NULL, 0) == 0)
+	if (syscall(SYS_clone, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, 0, NULL, NULL,
+		    0) == 0)
 		syscall(SYS_exit, 0);
 	return 0;
 }
@@ -955,12 +984,14 @@ static void test_clone(void **state)
 	(void)state;
 	if (on_valgrind()) {
 		/* valgrind runs clone and clone3 itself; only the thread path is ours */
-		fprintf(stderr, "SKIP clone of a process and clone3 under valgrind: valgrind emulates them\n");
+		fprintf(stderr, "SKIP clone of a process and clone3 under valgrind: valgrind "
+				"emulates them\n");
 	} else {
 		assert_int_equal(run_child(child_clone_process, NULL, TIMEOUT, &c), 0);
 		assert_true(c.signaled);
 		assert_int_equal(c.sig, SIGSYS);
-		assert_int_equal(count_lines_with(c.out, " syscall=clone ", " role=process ", NULL), 1);
+		assert_int_equal(count_lines_with(c.out, " syscall=clone ", " role=process ", NULL),
+				 1);
 	}
 
 	assert_int_equal(run_child(child_clone3, NULL, TIMEOUT, &c), 0);
@@ -1015,7 +1046,8 @@ static void test_enforce_cannot_be_dodged(void **state)
 
 	(void)state;
 	if (on_valgrind()) {
-		fprintf(stderr, "SKIP SIGSYS dodging: valgrind emulates signal dispositions and masks itself\n");
+		fprintf(stderr, "SKIP SIGSYS dodging: valgrind emulates signal dispositions and "
+				"masks itself\n");
 		skip();
 	}
 	/* Changing the SIGSYS disposition is itself the violation. */
@@ -1023,18 +1055,21 @@ static void test_enforce_cannot_be_dodged(void **state)
 	assert_true(c.signaled);
 	assert_int_equal(c.sig, SIGSYS);
 	assert_int_equal(count_lines_with(c.out, " role=virtio_block ", " syscall=rt_sigaction ",
-					  " args=0x1f,", NULL), 1);
+					  " args=0x1f,", NULL),
+			 1);
 
 	assert_int_equal(run_child(child_dodge, (void *)own_handler_then_execve, TIMEOUT, &c), 0);
 	assert_true(c.signaled);
 	assert_int_equal(c.sig, SIGSYS);
-	assert_int_equal(count_lines_with(c.out, " role=virtio_block ", " syscall=rt_sigaction ", NULL), 1);
+	assert_int_equal(
+		count_lines_with(c.out, " role=virtio_block ", " syscall=rt_sigaction ", NULL), 1);
 
 	/* Blocking SIGSYS is accepted for the other signals but not for SIGSYS. */
 	assert_int_equal(run_child(child_dodge, (void *)block_sigsys_then_execve, TIMEOUT, &c), 0);
 	assert_true(c.signaled);
 	assert_int_equal(c.sig, SIGSYS);
-	assert_int_equal(count_lines_with(c.out, " role=virtio_block ", " syscall=execve ", NULL), 1);
+	assert_int_equal(count_lines_with(c.out, " role=virtio_block ", " syscall=execve ", NULL),
+			 1);
 }
 
 static void *mask_semantics(void *arg)
@@ -1115,14 +1150,16 @@ static int child_errno_mode(void *arg)
 	int rc;
 
 	(void)arg;
-	if (vmm_seccomp_set_report_callback(ctx, report_cb, &cb_calls) || vmm_seccomp_apply_process(ctx))
+	if (vmm_seccomp_set_report_callback(ctx, report_cb, &cb_calls) ||
+	    vmm_seccomp_apply_process(ctx))
 		return 80;
 	rc = run_in_role(ctx, VMM_SECCOMP_ROLE_VCPU, bad_ioctl, NULL);
 	if (rc)
 		return 81;
 	if (cb_calls != 1 || cb_v.role != VMM_SECCOMP_ROLE_VCPU || cb_v.syscall_nr != SYS_ioctl ||
-	    strcmp(cb_v.syscall_name, "ioctl") || !cb_v.ioctl_name || strcmp(cb_v.ioctl_name, "KVM_CREATE_VM") ||
-	    cb_v.args[1] != KVM_CREATE_VM || cb_v.mode != VMM_SECCOMP_MODE_ERRNO)
+	    strcmp(cb_v.syscall_name, "ioctl") || !cb_v.ioctl_name ||
+	    strcmp(cb_v.ioctl_name, "KVM_CREATE_VM") || cb_v.args[1] != KVM_CREATE_VM ||
+	    cb_v.mode != VMM_SECCOMP_MODE_ERRNO)
 		return 82;
 	if (vmm_seccomp_violation_count(ctx, VMM_SECCOMP_ROLE_VCPU, SYS_ioctl) != 1 ||
 	    vmm_seccomp_violation_total(ctx, VMM_SECCOMP_ROLE_VCPU) != 1 ||
@@ -1174,8 +1211,10 @@ static void test_modes(void **state)
 		fprintf(stderr, "%s\n", c.out);
 	assert_true(c.exited);
 	assert_int_equal(c.code, 0);
-	assert_int_equal(count_lines_with(c.out, "thread=vcpu ", " role=vcpu ", " syscall=ioctl nr=16 ",
-					  " request=KVM_CREATE_VM(0xae01) ", " action=EPERM", NULL), 1);
+	assert_int_equal(count_lines_with(c.out, "thread=vcpu ", " role=vcpu ",
+					  " syscall=ioctl nr=16 ",
+					  " request=KVM_CREATE_VM(0xae01) ", " action=EPERM", NULL),
+			 1);
 
 	assert_int_equal(run_child(child_log_mode, NULL, TIMEOUT, &c), 0);
 	assert_true(c.exited);
@@ -1205,7 +1244,8 @@ static int child_bad_config(void *arg)
 	if (!strstr(vmm_seccomp_last_error(ctx), "sometimes"))
 		return 2;
 	/* An embedder's bad rule fails too, before anything is installed. */
-	if (vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_VCPU, "socket: arg0 == AF_INET\n", "extra", 0) != -EPERM)
+	if (vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_VCPU, "socket: arg0 == AF_INET\n", "extra",
+				  0) != -EPERM)
 		return 3;
 	if (seccomp_status(0, &mode, &filters) || mode != 0)
 		return 4;
@@ -1260,7 +1300,9 @@ static void test_extend_role(void **state)
 	assert_int_equal(run_child(child_extended, NULL, TIMEOUT, &c), 0);
 	assert_true(c.signaled);
 	assert_int_equal(c.sig, SIGSYS);
-	assert_int_equal(count_lines_with(c.out, " role=virtio_rng ", " request=FIONREAD(0x541b) ", NULL), 1);
+	assert_int_equal(
+		count_lines_with(c.out, " role=virtio_rng ", " request=FIONREAD(0x541b) ", NULL),
+		1);
 }
 
 int main(void)

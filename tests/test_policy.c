@@ -42,21 +42,11 @@ struct nr_name {
 
 /* x86_64 numbers, so the values look familiar in failure messages. */
 static const struct nr_name test_syscalls[] = {
-	{ "read", 0 },
-	{ "write", 1 },
-	{ "mmap", 9 },
-	{ "mprotect", 10 },
-	{ "rt_sigprocmask", 14 },
-	{ "ioctl", 16 },
-	{ "madvise", 28 },
-	{ "getpid", 39 },
-	{ "socket", 41 },
-	{ "clone", 56 },
-	{ "execve", 59 },
-	{ "prctl", 157 },
-	{ "futex", 202 },
-	{ "tgkill", 234 },
-	{ "clone3", 435 },
+	{ "read", 0 },	    { "write", 1 },	      { "mmap", 9 },
+	{ "mprotect", 10 }, { "rt_sigprocmask", 14 }, { "ioctl", 16 },
+	{ "madvise", 28 },  { "getpid", 39 },	      { "socket", 41 },
+	{ "clone", 56 },    { "execve", 59 },	      { "prctl", 157 },
+	{ "futex", 202 },   { "tgkill", 234 },	      { "clone3", 435 },
 };
 
 struct test_file {
@@ -488,7 +478,9 @@ static void test_dnf_limits_reached(void **state)
 
 	(void)state;
 	/* exactly POLICY_MAX_CMPS comparisons in one clause is fine */
-	parse_ok(&p, "read: arg0 == 0 && arg1 == 1 && arg2 == 2 && arg3 == 3 && arg4 == 4 && arg5 == 5");
+	parse_ok(
+		&p,
+		"read: arg0 == 0 && arg1 == 1 && arg2 == 2 && arg3 == 3 && arg4 == 4 && arg5 == 5");
 	assert_int_equal(p.rules[0].n_clauses, 1);
 	assert_int_equal(p.rules[0].clauses[0].n, POLICY_MAX_CMPS);
 	assert_cmp(&p.rules[0].clauses[0].cmp[5], 5, POLICY_OP_EQ, 5);
@@ -610,8 +602,10 @@ static void test_arch_sections(void **state)
 	assert_int_equal(policy_parse(&p, "t.policy", text, &aarch64_ops, &err), -EINVAL);
 	assert_string_equal(err.msg, "t.policy:2:1: unknown syscall 'nosuch_syscall'");
 	assert_int_equal(p.n_rules, 0);
-	assert_int_equal(policy_parse(&p, "t.policy", text + strlen("@arch aarch64\nnosuch_syscall: arg0 == 1\n"),
-				      &aarch64_ops, &err), 0);
+	assert_int_equal(policy_parse(&p, "t.policy",
+				      text + strlen("@arch aarch64\nnosuch_syscall: arg0 == 1\n"),
+				      &aarch64_ops, &err),
+			 0);
 	assert_int_equal(p.n_rules, 2);
 	assert_string_equal(p.rules[0].syscall, "mmap");
 	assert_string_equal(p.rules[1].syscall, "write");
@@ -640,19 +634,19 @@ static void test_comments(void **state)
 
 	(void)state;
 	parse_ok(&p, "# full-line comment\n"
-		     "read\n"			/* 2: right under a comment */
+		     "read\n" /* 2: right under a comment */
 		     "\n"
-		     "write\n"			/* 4: after a blank line */
-		     "mmap # trailing\n"	/* 5: trailing comment */
-		     "getpid\n"			/* 6: a trailing comment is not a heading */
+		     "write\n"		 /* 4: after a blank line */
+		     "mmap # trailing\n" /* 5: trailing comment */
+		     "getpid\n"		 /* 6: a trailing comment is not a heading */
 		     "   # indented comment\n"
 		     "\tfutex: arg1 == 0# tight\n" /* 8 */
 		     "# heading\n"
 		     "@arch all\n"
-		     "clone\n"			/* 11: a directive in between */
+		     "clone\n" /* 11: a directive in between */
 		     "# heading of a block\n"
-		     "execve\n"			/* 13 */
-		     "socket\n");		/* 14: the block shares its heading */
+		     "execve\n"	  /* 13 */
+		     "socket\n"); /* 14: the block shares its heading */
 	assert_int_equal(p.n_rules, 8);
 	assert_true(p.rules[0].commented);
 	assert_false(p.rules[1].commented);
@@ -737,9 +731,10 @@ static void test_error_unknown_names(void **state)
 	expect_error("nosuch", "t.policy:1:1: ", "unknown syscall 'nosuch'");
 	expect_error("read\n  nosuch: arg0 == 1", "t.policy:2:3: ", "unknown syscall 'nosuch'");
 	expect_error("ioctl: arg1 == KVM_NOPE", "t.policy:1:16: ", "unknown constant 'KVM_NOPE'");
-	expect_error("ioctl: arg1 in {KVM_RUN, KVM_NOPE}", "t.policy:1:26: ",
-		     "unknown constant 'KVM_NOPE'");
-	expect_error("mmap: arg2 & PROT_NOPE == 0", "t.policy:1:14: ", "unknown constant 'PROT_NOPE'");
+	expect_error("ioctl: arg1 in {KVM_RUN, KVM_NOPE}",
+		     "t.policy:1:26: ", "unknown constant 'KVM_NOPE'");
+	expect_error("mmap: arg2 & PROT_NOPE == 0",
+		     "t.policy:1:14: ", "unknown constant 'PROT_NOPE'");
 	/* constants are case-sensitive, like the C names */
 	expect_error("mmap: arg2 == prot_exec", "t.policy:1:15: ", "unknown constant 'prot_exec'");
 	expect_error("@frobnicate x", "t.policy:1:2: ", "unknown directive '@frobnicate'");
@@ -750,10 +745,11 @@ static void test_error_unknown_names(void **state)
 	expect_error("read -> return EFOO", "t.policy:1:16: ", "unknown errno 'EFOO'");
 	/* a constant that is no errno */
 	expect_error("read -> return KVM_RUN", "t.policy:1:16: ", "unknown errno 'KVM_RUN'");
-	expect_error("read -> return", "t.policy:1:15: ",
-		     "expected an errno name or number after 'return'");
+	expect_error("read -> return",
+		     "t.policy:1:15: ", "expected an errno name or number after 'return'");
 	expect_error("read -> permit", "t.policy:1:9: ",
-		     "expected an action (allow, log, trap, return ERRNO, emulate_sigmask), found 'permit'");
+		     "expected an action (allow, log, trap, return ERRNO, emulate_sigmask), found "
+		     "'permit'");
 	expect_error("read ->", "t.policy:1:8: ", "expected an action");
 	expect_error("read -> ALLOW", "t.policy:1:9: ", "found 'ALLOW'");
 }
@@ -765,8 +761,8 @@ static void test_error_numbers(void **state)
 	expect_error("read: arg0 == 0x", "t.policy:1:15: ", "bad number '0x'");
 	expect_error("read: arg0 == 09", "t.policy:1:15: ", "bad number '09'");
 	/* 2^64 does not fit */
-	expect_error("read: arg0 == 18446744073709551616", "t.policy:1:15: ",
-		     "bad number '18446744073709551616'");
+	expect_error("read: arg0 == 18446744073709551616",
+		     "t.policy:1:15: ", "bad number '18446744073709551616'");
 	expect_error("read: arg0 == -x", "t.policy:1:15: ", "expected a number after '-'");
 	expect_error("read: arg0 == ,", "t.policy:1:15: ", "expected a number or a constant name");
 	expect_error("read -> return 12x", "t.policy:1:16: ", "bad number '12x'");
@@ -778,36 +774,39 @@ static void test_error_numbers(void **state)
 static void test_error_syntax(void **state)
 {
 	(void)state;
-	expect_error("read: (arg0 == 1 || arg0 == 2", "t.policy:1:30: ",
-		     "expected ')' to close the '(' at column 7");
-	expect_error("read: arg0 == (1|2", "t.policy:1:19: ",
-		     "expected ')' to close the value opened at column 15");
+	expect_error("read: (arg0 == 1 || arg0 == 2",
+		     "t.policy:1:30: ", "expected ')' to close the '(' at column 7");
+	expect_error("read: arg0 == (1|2",
+		     "t.policy:1:19: ", "expected ')' to close the value opened at column 15");
 	expect_error("read: arg0 in {1, 2", "t.policy:1:20: ", "expected ',' or '}' in the set");
 	expect_error("read: arg0 in {1 2}", "t.policy:1:18: ", "expected ',' or '}' in the set");
 	expect_error("read: arg0 in 1", "t.policy:1:15: ", "expected '{' after 'in'");
-	expect_error("read: arg0 1", "t.policy:1:12: ",
-		     "expected a comparison operator (== != < <= > >= in)");
+	expect_error("read: arg0 1",
+		     "t.policy:1:12: ", "expected a comparison operator (== != < <= > >= in)");
 	expect_error("read: arg0", "t.policy:1:11: ", "expected a comparison operator");
 	expect_error("read: arg0 = 1", "t.policy:1:12: ", "expected a comparison operator");
-	expect_error("read: arg0 & 3 in {1}", "t.policy:1:16: ",
-		     "'in' cannot follow a mask; write '& MASK == VALUE'");
+	expect_error("read: arg0 & 3 in {1}",
+		     "t.policy:1:16: ", "'in' cannot follow a mask; write '& MASK == VALUE'");
 	expect_error("read: arg0 & 3 != 1", "t.policy:1:16: ", "a masked comparison must use '=='");
 	expect_error("read: arg0 & 3 < 1", "t.policy:1:16: ", "a masked comparison must use '=='");
 	expect_error("read: arg0 & 3 >= 1", "t.policy:1:16: ", "a masked comparison must use '=='");
-	expect_error("read: foo == 1", "t.policy:1:7: ",
-		     "expected arg0..arg5, '(' or a comparison, found 'foo'");
+	expect_error("read: foo == 1",
+		     "t.policy:1:7: ", "expected arg0..arg5, '(' or a comparison, found 'foo'");
 	expect_error("read: arg6 == 1", "t.policy:1:7: ", "found 'arg6'");
 	expect_error("read: arg00 == 1", "t.policy:1:7: ", "found 'arg00'");
 	expect_error("read:", "t.policy:1:6: ", "expected arg0..arg5");
 	expect_error(": arg0 == 1", "t.policy:1:1: ", "expected a syscall name");
 	expect_error("read extra", "t.policy:1:6: ", "expected ':', '->' or the end of the line");
-	expect_error("read: arg0 == 1 junk", "t.policy:1:17: ",
-		     "expected '&&', '||', '->' or the end of the line");
-	expect_error("read: arg0 == 1 -> allow now", "t.policy:1:26: ", "expected the end of the line after the action");
-	expect_error("read -> allow now", "t.policy:1:15: ", "expected the end of the line after the action");
-	expect_error("read -> return EPERM 1", "t.policy:1:22: ", "expected the end of the line after the action");
-	expect_error("read0123456789012345678901234567890123456", "t.policy:1:1: ",
-		     "syscall name too long");
+	expect_error("read: arg0 == 1 junk",
+		     "t.policy:1:17: ", "expected '&&', '||', '->' or the end of the line");
+	expect_error("read: arg0 == 1 -> allow now",
+		     "t.policy:1:26: ", "expected the end of the line after the action");
+	expect_error("read -> allow now",
+		     "t.policy:1:15: ", "expected the end of the line after the action");
+	expect_error("read -> return EPERM 1",
+		     "t.policy:1:22: ", "expected the end of the line after the action");
+	expect_error("read0123456789012345678901234567890123456",
+		     "t.policy:1:1: ", "syscall name too long");
 }
 
 static void test_error_limits(void **state)
@@ -819,10 +818,12 @@ static void test_error_limits(void **state)
 
 	(void)state;
 	/* the seventh comparison of a clause, at the '&&' that adds it */
-	expect_error("read: arg0 == 0 && arg1 == 1 && arg2 == 2 && arg3 == 3 && arg4 == 4 && arg5 == 5 && arg0 == 6",
+	expect_error("read: arg0 == 0 && arg1 == 1 && arg2 == 2 && arg3 == 3 && arg4 == 4 && arg5 "
+		     "== 5 && arg0 == 6",
 		     "t.policy:1:82: ", "more than 6 comparisons ANDed together");
 	/* ... also when two parenthesised groups are multiplied */
-	expect_error("read: (arg0 == 1 && arg1 == 1 && arg2 == 1) && (arg3 == 1 && arg4 == 1 && arg5 == 1 && arg0 == 2)",
+	expect_error("read: (arg0 == 1 && arg1 == 1 && arg2 == 1) && (arg3 == 1 && arg4 == 1 && "
+		     "arg5 == 1 && arg0 == 2)",
 		     "t.policy:1:45: ", "more than 6 comparisons ANDed together");
 
 	/* 65 alternatives as a set: reported at the compared argument */
@@ -835,7 +836,8 @@ static void test_error_limits(void **state)
 	/* 65 alternatives ORed: at the last '||' */
 	n = (size_t)snprintf(text, sizeof(text), "read: ");
 	for (i = 0; i <= POLICY_MAX_CLAUSES; i++)
-		n += (size_t)snprintf(text + n, sizeof(text) - n, "%sarg0 == %u", i ? " || " : "", i);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%sarg0 == %u", i ? " || " : "",
+				      i);
 	at = strrchr(text, '|') - 1;
 	where_at(where, sizeof(where), 1, text, at);
 	expect_error(text, where, "more than 64 alternatives");
@@ -851,19 +853,18 @@ static void test_error_includes(void **state)
 {
 	(void)state;
 	/* a includes b includes a: reported where b includes a */
-	expect_error_in("cyc/a", test_file_text("cyc/a"), "cyc/b:3:10: ",
-			"include cycle: 'cyc/a'");
+	expect_error_in("cyc/a", test_file_text("cyc/a"), "cyc/b:3:10: ", "include cycle: 'cyc/a'");
 	/* entering the cycle from outside it */
 	expect_error("@include cyc/b", "cyc/a:2:10: ", "include cycle: 'cyc/b'");
 	expect_error("\n@include t.policy", "t.policy:2:10: ", "include cycle: 't.policy'");
-	expect_error("read\n@include nope", "t.policy:2:10: ",
-		     "cannot include 'nope': no such test file");
+	expect_error("read\n@include nope",
+		     "t.policy:2:10: ", "cannot include 'nope': no such test file");
 	expect_error("@include", "t.policy:1:9: ", "expected a file name after @include");
-	expect_error("@include inc/b junk", "t.policy:1:16: ",
-		     "unexpected text after the include name");
+	expect_error("@include inc/b junk",
+		     "t.policy:1:16: ", "unexpected text after the include name");
 	/* nine nested includes: refused where the ninth would be */
-	expect_error_in("deep/0", test_file_text("deep/0"), "deep/8:1:10: ",
-			"includes nested deeper than 8");
+	expect_error_in("deep/0", test_file_text("deep/0"),
+			"deep/8:1:10: ", "includes nested deeper than 8");
 	/* an error inside an included file names that file and line */
 	expect_error("read\n@include bad/inner\n", "bad/inner:2:16: ", "unknown constant 'nope'");
 }
@@ -885,8 +886,9 @@ static void test_error_rolls_back(void **state)
 
 	(void)state;
 	policy_init(&p);
-	assert_int_equal(policy_parse(&p, "first", "read: arg0 == 1 || arg1 == 2 # kept", &x86_ops,
-				      &err), 0);
+	assert_int_equal(
+		policy_parse(&p, "first", "read: arg0 == 1 || arg1 == 2 # kept", &x86_ops, &err),
+		0);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		int rc = policy_parse(&p, "second", bad[i], &x86_ops, &err);
 
@@ -894,8 +896,8 @@ static void test_error_rolls_back(void **state)
 			size_t n = p.n_rules;
 
 			policy_release(&p);
-			fail_msg("\"%s\": rc %d, %zu rules after the error; want -EINVAL, 1", bad[i],
-				 rc, n);
+			fail_msg("\"%s\": rc %d, %zu rules after the error; want -EINVAL, 1",
+				 bad[i], rc, n);
 		}
 		assert_string_equal(p.rules[0].syscall, "read");
 		assert_int_equal(p.rules[0].n_clauses, 2);
@@ -1180,7 +1182,8 @@ static void test_rule_format(void **state)
 	n = policy_rule_format(&p.rules[0], buf, sizeof(buf));
 	assert_string_equal(buf, want);
 	assert_int_equal(n, strlen(want));
-	want = "arg0 != 0x1 && arg1 < 0x2 && arg2 <= 0x3 && arg3 > 0x4 && arg5 == 0xffffffffffffffff";
+	want = "arg0 != 0x1 && arg1 < 0x2 && arg2 <= 0x3 && arg3 > 0x4 && arg5 == "
+	       "0xffffffffffffffff";
 	n = policy_rule_format(&p.rules[1], buf, sizeof(buf));
 	assert_string_equal(buf, want);
 	assert_int_equal(n, strlen(want));
@@ -1224,7 +1227,8 @@ static void test_append_deep_copy(void **state)
 	(void)state;
 	policy_init(&src);
 	assert_int_equal(policy_parse(&src, "src", "read: arg0 in {1, 2}\n@include inc/b\ngetpid",
-				      &x86_ops, &err), 0);
+				      &x86_ops, &err),
+			 0);
 	assert_int_equal(src.n_rules, 4);
 	policy_init(&dst);
 	assert_int_equal(policy_parse(&dst, "dst", "write # why", &x86_ops, &err), 0);
@@ -1314,27 +1318,91 @@ static void test_ioctl_names(void **state)
 	/* Every ioctl the table knows; each must map back to its own name,
 	 * so two entries with one value would be caught here. */
 	static const char *const names[] = {
-		"KVM_GET_API_VERSION", "KVM_CREATE_VM", "KVM_GET_MSR_INDEX_LIST",
-		"KVM_CHECK_EXTENSION", "KVM_GET_VCPU_MMAP_SIZE", "KVM_GET_SUPPORTED_CPUID",
-		"KVM_GET_EMULATED_CPUID", "KVM_GET_MSR_FEATURE_INDEX_LIST", "KVM_CREATE_VCPU",
-		"KVM_GET_DIRTY_LOG", "KVM_SET_USER_MEMORY_REGION", "KVM_SET_TSS_ADDR",
-		"KVM_SET_IDENTITY_MAP_ADDR", "KVM_CREATE_IRQCHIP", "KVM_GET_IRQCHIP",
-		"KVM_SET_IRQCHIP", "KVM_CREATE_PIT2", "KVM_GET_PIT2", "KVM_SET_PIT2",
-		"KVM_IRQ_LINE", "KVM_IRQ_LINE_STATUS", "KVM_IRQFD", "KVM_IOEVENTFD",
-		"KVM_SET_GSI_ROUTING", "KVM_SIGNAL_MSI", "KVM_SET_CLOCK", "KVM_GET_CLOCK",
-		"KVM_ENABLE_CAP", "KVM_REGISTER_COALESCED_MMIO", "KVM_UNREGISTER_COALESCED_MMIO",
-		"KVM_CREATE_DEVICE", "KVM_SET_DEVICE_ATTR", "KVM_GET_DEVICE_ATTR",
-		"KVM_HAS_DEVICE_ATTR", "KVM_RUN", "KVM_GET_REGS", "KVM_SET_REGS", "KVM_GET_SREGS",
-		"KVM_SET_SREGS", "KVM_TRANSLATE", "KVM_INTERRUPT", "KVM_GET_MSRS", "KVM_SET_MSRS",
-		"KVM_SET_CPUID2", "KVM_GET_CPUID2", "KVM_SET_SIGNAL_MASK", "KVM_GET_FPU",
-		"KVM_SET_FPU", "KVM_GET_LAPIC", "KVM_SET_LAPIC", "KVM_NMI", "KVM_GET_MP_STATE",
-		"KVM_SET_MP_STATE", "KVM_GET_VCPU_EVENTS", "KVM_SET_VCPU_EVENTS",
-		"KVM_GET_DEBUGREGS", "KVM_SET_DEBUGREGS", "KVM_GET_XSAVE", "KVM_SET_XSAVE",
-		"KVM_GET_XCRS", "KVM_SET_XCRS", "KVM_KVMCLOCK_CTRL", "KVM_SET_GUEST_DEBUG",
-		"KVM_GET_TSC_KHZ", "KVM_SET_TSC_KHZ", "KVM_SMI", "TCGETS", "TCSETS", "TCSETSW",
-		"TCSETSF", "TIOCGWINSZ", "TIOCSWINSZ", "FIONBIO", "FIOCLEX", "FIONCLEX",
-		"FIONREAD", "BLKGETSIZE64", "BLKSSZGET", "BLKFLSBUF", "TUNSETIFF", "TUNGETIFF",
-		"TUNSETOFFLOAD", "TUNSETVNETHDRSZ", "TUNSETVNETLE", "TUNGETFEATURES",
+		"KVM_GET_API_VERSION",
+		"KVM_CREATE_VM",
+		"KVM_GET_MSR_INDEX_LIST",
+		"KVM_CHECK_EXTENSION",
+		"KVM_GET_VCPU_MMAP_SIZE",
+		"KVM_GET_SUPPORTED_CPUID",
+		"KVM_GET_EMULATED_CPUID",
+		"KVM_GET_MSR_FEATURE_INDEX_LIST",
+		"KVM_CREATE_VCPU",
+		"KVM_GET_DIRTY_LOG",
+		"KVM_SET_USER_MEMORY_REGION",
+		"KVM_SET_TSS_ADDR",
+		"KVM_SET_IDENTITY_MAP_ADDR",
+		"KVM_CREATE_IRQCHIP",
+		"KVM_GET_IRQCHIP",
+		"KVM_SET_IRQCHIP",
+		"KVM_CREATE_PIT2",
+		"KVM_GET_PIT2",
+		"KVM_SET_PIT2",
+		"KVM_IRQ_LINE",
+		"KVM_IRQ_LINE_STATUS",
+		"KVM_IRQFD",
+		"KVM_IOEVENTFD",
+		"KVM_SET_GSI_ROUTING",
+		"KVM_SIGNAL_MSI",
+		"KVM_SET_CLOCK",
+		"KVM_GET_CLOCK",
+		"KVM_ENABLE_CAP",
+		"KVM_REGISTER_COALESCED_MMIO",
+		"KVM_UNREGISTER_COALESCED_MMIO",
+		"KVM_CREATE_DEVICE",
+		"KVM_SET_DEVICE_ATTR",
+		"KVM_GET_DEVICE_ATTR",
+		"KVM_HAS_DEVICE_ATTR",
+		"KVM_RUN",
+		"KVM_GET_REGS",
+		"KVM_SET_REGS",
+		"KVM_GET_SREGS",
+		"KVM_SET_SREGS",
+		"KVM_TRANSLATE",
+		"KVM_INTERRUPT",
+		"KVM_GET_MSRS",
+		"KVM_SET_MSRS",
+		"KVM_SET_CPUID2",
+		"KVM_GET_CPUID2",
+		"KVM_SET_SIGNAL_MASK",
+		"KVM_GET_FPU",
+		"KVM_SET_FPU",
+		"KVM_GET_LAPIC",
+		"KVM_SET_LAPIC",
+		"KVM_NMI",
+		"KVM_GET_MP_STATE",
+		"KVM_SET_MP_STATE",
+		"KVM_GET_VCPU_EVENTS",
+		"KVM_SET_VCPU_EVENTS",
+		"KVM_GET_DEBUGREGS",
+		"KVM_SET_DEBUGREGS",
+		"KVM_GET_XSAVE",
+		"KVM_SET_XSAVE",
+		"KVM_GET_XCRS",
+		"KVM_SET_XCRS",
+		"KVM_KVMCLOCK_CTRL",
+		"KVM_SET_GUEST_DEBUG",
+		"KVM_GET_TSC_KHZ",
+		"KVM_SET_TSC_KHZ",
+		"KVM_SMI",
+		"TCGETS",
+		"TCSETS",
+		"TCSETSW",
+		"TCSETSF",
+		"TIOCGWINSZ",
+		"TIOCSWINSZ",
+		"FIONBIO",
+		"FIOCLEX",
+		"FIONCLEX",
+		"FIONREAD",
+		"BLKGETSIZE64",
+		"BLKSSZGET",
+		"BLKFLSBUF",
+		"TUNSETIFF",
+		"TUNGETIFF",
+		"TUNSETOFFLOAD",
+		"TUNSETVNETHDRSZ",
+		"TUNSETVNETLE",
+		"TUNGETFEATURES",
 	};
 	size_t i;
 	uint64_t v;
@@ -1346,9 +1414,9 @@ static void test_ioctl_names(void **state)
 	 * of the register are noise */
 	assert_string_equal(policy_ioctl_name(0xffffffff0000ae80ull), "KVM_RUN");
 	assert_string_equal(policy_ioctl_name(0x123456780000ae80ull), "KVM_RUN");
-	assert_string_equal(policy_ioctl_name(0xffffffff00000000ull |
-					      (unsigned int)KVM_GET_MSR_INDEX_LIST),
-			    "KVM_GET_MSR_INDEX_LIST");
+	assert_string_equal(
+		policy_ioctl_name(0xffffffff00000000ull | (unsigned int)KVM_GET_MSR_INDEX_LIST),
+		"KVM_GET_MSR_INDEX_LIST");
 	assert_null(policy_ioctl_name(0));
 	assert_null(policy_ioctl_name(0x12345678));
 	assert_null(policy_ioctl_name(0xae81));
@@ -1438,8 +1506,8 @@ static void append_once(char *list, size_t len, const char *item)
  * groups added behind the roles' backs, valgrind's and the sanitizers',
  * count too) and calls fn on each rule.  Returns the number of role files.
  */
-static size_t for_each_builtin_rule(void (*fn)(const struct policy *p,
-					       const struct policy_rule *r, void *arg),
+static size_t for_each_builtin_rule(void (*fn)(const struct policy *p, const struct policy_rule *r,
+					       void *arg),
 				    void *arg)
 {
 	size_t i, j, n_roles = 0;

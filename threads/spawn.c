@@ -23,7 +23,8 @@ int vmm_seccomp_enter_role(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, 
 	if ((unsigned int)role >= VMM_SECCOMP_ROLE_COUNT || role == VMM_SECCOMP_ROLE_PROCESS)
 		return ctx_fail(ctx, -EINVAL, "role %d is not a thread role", (int)role);
 	if (!ctx->applied)
-		return ctx_fail(ctx, -EPERM, "enter_role(%s): call vmm_seccomp_apply_process() first",
+		return ctx_fail(ctx, -EPERM,
+				"enter_role(%s): call vmm_seccomp_apply_process() first",
 				vmm_seccomp_role_name(role));
 	if (self->has_role)
 		return ctx_fail(ctx, -EALREADY, "this thread already has role %s",
@@ -79,11 +80,13 @@ int vmm_seccomp_thread_create(struct vmm_seccomp *ctx, pthread_t *thread,
 	int rc, detached = PTHREAD_CREATE_JOINABLE;
 
 	if (!ctx || !thread || !start_routine)
-		return ctx_fail(ctx, -EINVAL, "thread_create: missing context, thread or start routine");
+		return ctx_fail(ctx, -EINVAL,
+				"thread_create: missing context, thread or start routine");
 	if ((unsigned int)role >= VMM_SECCOMP_ROLE_COUNT || role == VMM_SECCOMP_ROLE_PROCESS)
 		return ctx_fail(ctx, -EINVAL, "role %d is not a thread role", (int)role);
 	if (!ctx->applied)
-		return ctx_fail(ctx, -EPERM, "thread_create(%s): call vmm_seccomp_apply_process() first",
+		return ctx_fail(ctx, -EPERM,
+				"thread_create(%s): call vmm_seccomp_apply_process() first",
 				vmm_seccomp_role_name(role));
 	memset(&s, 0, sizeof(s));
 	s.ctx = ctx;

@@ -9,7 +9,7 @@
 
 /* What a thread knows about itself; read by the SIGSYS handler. */
 struct thread_self {
-	int tid;                    /* 0 until the thread enters a role */
+	int tid;		    /* 0 until the thread enters a role */
 	enum vmm_seccomp_role role; /* VMM_SECCOMP_ROLE_PROCESS if none */
 	char name[16];
 	bool has_role;

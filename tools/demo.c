@@ -65,7 +65,8 @@ static void *vmm_loop(void *p)
 	uint64_t one = 1;
 
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, d->wake_fd, &ev) ||
-	    write(d->wake_fd, &one, sizeof(one)) != sizeof(one) || epoll_wait(ep, &out, 1, 1000) != 1) {
+	    write(d->wake_fd, &one, sizeof(one)) != sizeof(one) ||
+	    epoll_wait(ep, &out, 1, 1000) != 1) {
 		say("vmm", "event loop FAILED");
 		return (void *)1;
 	}
@@ -97,7 +98,8 @@ static void *api_loop(void *p)
 	struct demo *d = p;
 	char buf[32];
 
-	if (send(d->api_pair[1], "GET /vm", 7, 0) != 7 || recv(d->api_pair[0], buf, sizeof(buf), 0) != 7) {
+	if (send(d->api_pair[1], "GET /vm", 7, 0) != 7 ||
+	    recv(d->api_pair[0], buf, sizeof(buf), 0) != 7) {
 		say("api", "request round trip FAILED");
 		return (void *)1;
 	}
@@ -112,7 +114,8 @@ static void *block_loop(void *p)
 
 	memset(out, 0xa5, sizeof(out));
 	if (pwrite(d->disk_fd, out, sizeof(out), 4096) != (ssize_t)sizeof(out) ||
-	    fdatasync(d->disk_fd) || pread(d->disk_fd, in, sizeof(in), 4096) != (ssize_t)sizeof(in) ||
+	    fdatasync(d->disk_fd) ||
+	    pread(d->disk_fd, in, sizeof(in), 4096) != (ssize_t)sizeof(in) ||
 	    memcmp(in, out, sizeof(in)) != 0) {
 		say("virtio_block", "sector round trip FAILED");
 		return (void *)1;
@@ -127,7 +130,8 @@ static void *net_loop(void *p)
 	char frame[64] = "frame", back[64];
 	struct iovec iov = { frame, sizeof(frame) }, biov = { back, sizeof(back) };
 
-	if (writev(d->net_pipe[1], &iov, 1) != sizeof(frame) || readv(d->net_pipe[0], &biov, 1) != sizeof(back)) {
+	if (writev(d->net_pipe[1], &iov, 1) != sizeof(frame) ||
+	    readv(d->net_pipe[0], &biov, 1) != sizeof(back)) {
 		say("virtio_net", "frame round trip FAILED");
 		return (void *)1;
 	}
@@ -164,7 +168,8 @@ static void *vsock_loop(void *p)
 
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
-	if (sendmsg(d->vsock_pair[0], &mh, 0) != sizeof(buf) || recvmsg(d->vsock_pair[1], &mh, 0) != sizeof(buf)) {
+	if (sendmsg(d->vsock_pair[0], &mh, 0) != sizeof(buf) ||
+	    recvmsg(d->vsock_pair[1], &mh, 0) != sizeof(buf)) {
 		say("virtio_vsock", "message round trip FAILED");
 		return (void *)1;
 	}
@@ -183,9 +188,11 @@ static void *compromised_block(void *p)
 		 * the same containment with a syscall valgrind passes through. */
 		int scratch = 0; /* valgrind's generic ioctl check wants an address */
 
-		say("virtio_block", "compromised: trying ioctl(KVM_CREATE_VM) to open a VM of its own ...");
+		say("virtio_block",
+		    "compromised: trying ioctl(KVM_CREATE_VM) to open a VM of its own ...");
 		if (ioctl(d->kvm_fd, KVM_CREATE_VM, &scratch) < 0)
-			printf("  %-15s ioctl failed: %s (the thread goes on)\n", "virtio_block", strerror(errno));
+			printf("  %-15s ioctl failed: %s (the thread goes on)\n", "virtio_block",
+			       strerror(errno));
 		return NULL;
 	}
 	say("virtio_block", "compromised: trying execve(\"/bin/sh\") ...");
@@ -229,7 +236,8 @@ static int vmm_main(const char *config)
 	d.sc = vmm_seccomp_new();
 	if (!d.sc)
 		return 1;
-	rc = config ? vmm_seccomp_configure(d.sc, config) : vmm_seccomp_configure_from_env(d.sc, NULL);
+	rc = config ? vmm_seccomp_configure(d.sc, config)
+		    : vmm_seccomp_configure_from_env(d.sc, NULL);
 	if (rc) {
 		fprintf(stderr, "demo: %s\n", vmm_seccomp_last_error(d.sc));
 		return 2;
@@ -292,7 +300,9 @@ int main(int argc, char **argv)
 	int status;
 
 	if (argc > 2 || (config && config[0] == '-')) {
-		fprintf(stderr, "usage: %s [CONFIG]   e.g. enforce | log | errno | \"enforce,vcpu=log\"\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s [CONFIG]   e.g. enforce | log | errno | \"enforce,vcpu=log\"\n",
+			argv[0]);
 		return 2;
 	}
 	fflush(stdout);

@@ -4,7 +4,7 @@
 # built with -fsanitize=address,undefined, and cppcheck.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-tools/deps.sh cppcheck clang-tidy || exit 1
+tools/deps.sh cppcheck clang-tidy clang-format git || exit 1
 jobs=$(nproc)
 passed=0
 failed=0
@@ -54,6 +54,13 @@ if cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance 
   passed=$((passed + 1))
 else
   failed=$((failed + 1)); echo "cppcheck found problems"
+fi
+
+echo "== clang-format (the tree stays formatted)"
+if clang-format --dry-run --Werror $(git ls-files vmm_seccomp policy threads tests tools | grep -E '\.[ch]$') 2>&1 | head -20 | grep .; then
+  failed=$((failed + 1)); echo "clang-format: files above need formatting (clang-format -i)"
+else
+  passed=$((passed + 1))
 fi
 
 echo "== clang-tidy (checks in .clang-tidy)"

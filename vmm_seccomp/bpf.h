@@ -13,7 +13,7 @@
 struct bpf_rule {
 	const struct policy_clause *clauses; /* NULL / 0: unconditional */
 	unsigned int n_clauses;
-	uint32_t ret;                        /* SECCOMP_RET_* | data */
+	uint32_t ret; /* SECCOMP_RET_* | data */
 };
 
 /* Every rule of one syscall, in the order they are tried. */
@@ -24,7 +24,7 @@ struct bpf_syscall {
 };
 
 struct bpf_target {
-	uint32_t audit_arch;       /* AUDIT_ARCH_X86_64 */
+	uint32_t audit_arch;	   /* AUDIT_ARCH_X86_64 */
 	uint32_t foreign_nr_floor; /* nr >= this is a foreign ABI (x32); 0: none */
 };
 
@@ -53,8 +53,8 @@ struct bpf_input {
  * *ret, with *steps the instructions executed (may be NULL); -EINVAL for a
  * program the kernel would refuse or that does not end in a return.
  */
-int bpf_run(const struct sock_filter *prog, size_t len, const struct bpf_input *in,
-	    uint32_t *ret, unsigned int *steps);
+int bpf_run(const struct sock_filter *prog, size_t len, const struct bpf_input *in, uint32_t *ret,
+	    unsigned int *steps);
 
 /* The kernel's verdict for stacked filters: the most restrictive return
  * (ties: the most recently installed, i.e. the later one in progs[]). */

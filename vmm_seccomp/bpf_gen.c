@@ -130,7 +130,8 @@ static label emit_cmp(struct emitter *e, const struct policy_cmp *c, label ok, l
 		/* Unsigned 64-bit order: decided by the high words unless they are
 		 * equal.  LT and LE are the negations of GE and GT. */
 		bool neg = c->op == POLICY_OP_LT || c->op == POLICY_OP_LE;
-		uint16_t low_op = (c->op == POLICY_OP_GT || c->op == POLICY_OP_LE) ? BPF_JGT : BPF_JGE;
+		uint16_t low_op =
+			(c->op == POLICY_OP_GT || c->op == POLICY_OP_LE) ? BPF_JGT : BPF_JGE;
 		label yes = neg ? fail : ok, no = neg ? ok : fail;
 		label low;
 

@@ -25,8 +25,8 @@ static int load_word(const struct bpf_input *in, uint32_t off, uint32_t *a)
 	return 0;
 }
 
-int bpf_run(const struct sock_filter *prog, size_t len, const struct bpf_input *in,
-	    uint32_t *ret, unsigned int *steps)
+int bpf_run(const struct sock_filter *prog, size_t len, const struct bpf_input *in, uint32_t *ret,
+	    unsigned int *steps)
 {
 	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS];
 	size_t pc = 0;

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #if defined(__SANITIZE_ADDRESS__)
 #define BUILT_WITH_ASAN 1
 #elif defined(__has_feature)
@@ -29,13 +28,41 @@
 #endif
 
 const char *const dangerous_syscalls[] = {
-	"execve", "execveat", "fork", "vfork", "ptrace", "process_vm_readv",
-	"process_vm_writev", "mount", "umount2", "pivot_root", "chroot", "setns",
-	"unshare", "init_module", "finit_module", "delete_module", "kexec_load",
-	"kexec_file_load", "bpf", "perf_event_open", "keyctl", "add_key", "request_key",
-	"open_by_handle_at", "iopl", "ioperm", "reboot", "swapon", "swapoff",
-	"personality", "userfaultfd", "io_uring_setup", "io_uring_enter",
-	"io_uring_register", NULL,
+	"execve",
+	"execveat",
+	"fork",
+	"vfork",
+	"ptrace",
+	"process_vm_readv",
+	"process_vm_writev",
+	"mount",
+	"umount2",
+	"pivot_root",
+	"chroot",
+	"setns",
+	"unshare",
+	"init_module",
+	"finit_module",
+	"delete_module",
+	"kexec_load",
+	"kexec_file_load",
+	"bpf",
+	"perf_event_open",
+	"keyctl",
+	"add_key",
+	"request_key",
+	"open_by_handle_at",
+	"iopl",
+	"ioperm",
+	"reboot",
+	"swapon",
+	"swapoff",
+	"personality",
+	"userfaultfd",
+	"io_uring_setup",
+	"io_uring_enter",
+	"io_uring_register",
+	NULL,
 };
 
 static const char *const role_files[VMM_SECCOMP_ROLE_COUNT] = {
@@ -130,7 +157,8 @@ int check_role_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role ro
 			for (j = 0; j < bp->n_rules && !ok; j++) {
 				const struct policy_rule *b = &bp->rules[j];
 
-				ok = b->nr == r->nr && allows(b->action) && policy_clause_implied(cl, b);
+				ok = b->nr == r->nr && allows(b->action) &&
+				     policy_clause_implied(cl, b);
 			}
 			if (!ok) {
 				char cond[160];
@@ -145,8 +173,10 @@ int check_role_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role ro
 					snprintf(cond, sizeof(cond), "unconditionally");
 				}
 				return ctx_fail(ctx, -EPERM,
-						"%s:%u:%u: role %s allows %s (%s) where the process baseline does not; "
-						"a role can only narrow the baseline: extend the baseline first",
+						"%s:%u:%u: role %s allows %s (%s) where the "
+						"process baseline does not; "
+						"a role can only narrow the baseline: extend the "
+						"baseline first",
 						rp->files[r->file], r->line, r->col,
 						vmm_seccomp_role_name(role), r->syscall, cond);
 			}
@@ -229,7 +259,8 @@ static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 	struct layer *L = &ctx->layer[role];
 	const struct policy *p = &L->resolved;
 	size_t n = p->n_rules + 1, i, n_sys = 0, n_rules = 0;
-	const struct policy_rule **order = calloc(n, sizeof(*order)); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+	const struct policy_rule **order = calloc(n, sizeof(*order));
 	struct bpf_syscall *sys = calloc(n, sizeof(*sys));
 	struct bpf_rule *rules = calloc(n, sizeof(*rules));
 	struct policy_rule report_rule;
@@ -254,7 +285,8 @@ static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 	for (i = 0; i < p->n_rules; i++)
 		order[i] = &p->rules[i];
 	order[p->n_rules] = &report_rule;
-	qsort(order, n, sizeof(*order), cmp_nr); /* NOLINT(bugprone-sizeof-expression) */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+	qsort(order, n, sizeof(*order), cmp_nr);
 
 	for (i = 0; i < n; i++) {
 		const struct policy_rule *r = order[i];
@@ -331,7 +363,8 @@ int compile_all(struct vmm_seccomp *ctx)
 		struct layer *L = &ctx->layer[r];
 
 		policy_init(&L->resolved);
-		rc = parse_rules(ctx, &L->resolved, role_files[r], builtin_policy_text(role_files[r]));
+		rc = parse_rules(ctx, &L->resolved, role_files[r],
+				 builtin_policy_text(role_files[r]));
 		if (!rc && policy_append(&L->resolved, &L->extra))
 			rc = ctx_fail(ctx, -ENOMEM, "out of memory");
 		if (!rc && ctx->under_valgrind)
@@ -343,8 +376,9 @@ int compile_all(struct vmm_seccomp *ctx)
 	}
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
 		if (r != VMM_SECCOMP_ROLE_PROCESS)
-			rc = check_role_within_baseline(ctx, r, &ctx->layer[r].resolved,
-							&ctx->layer[VMM_SECCOMP_ROLE_PROCESS].resolved);
+			rc = check_role_within_baseline(
+				ctx, r, &ctx->layer[r].resolved,
+				&ctx->layer[VMM_SECCOMP_ROLE_PROCESS].resolved);
 	}
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
 		if (ctx->layer[r].mode != VMM_SECCOMP_MODE_OFF)

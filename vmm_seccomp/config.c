@@ -13,7 +13,7 @@
 
 static const char *const mode_names[VMM_SECCOMP_MODE_COUNT] = {
 	[VMM_SECCOMP_MODE_ENFORCE] = "enforce", [VMM_SECCOMP_MODE_KILL] = "kill",
-	[VMM_SECCOMP_MODE_ERRNO] = "errno",     [VMM_SECCOMP_MODE_LOG] = "log",
+	[VMM_SECCOMP_MODE_ERRNO] = "errno",	[VMM_SECCOMP_MODE_LOG] = "log",
 	[VMM_SECCOMP_MODE_OFF] = "off",
 };
 
@@ -65,8 +65,8 @@ static bool lookup_mode(const char *s, size_t n, enum vmm_seccomp_mode *mode)
 		const char *name;
 		enum vmm_seccomp_mode mode;
 	} aliases[] = {
-		{ "true", VMM_SECCOMP_MODE_ENFORCE },  /* cloud-hypervisor --seccomp true */
-		{ "false", VMM_SECCOMP_MODE_OFF },     /* cloud-hypervisor --seccomp false */
+		{ "true", VMM_SECCOMP_MODE_ENFORCE }, /* cloud-hypervisor --seccomp true */
+		{ "false", VMM_SECCOMP_MODE_OFF },    /* cloud-hypervisor --seccomp false */
 	};
 	unsigned int i;
 
@@ -90,8 +90,8 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_COUNT],
-		 char *err, size_t errlen)
+int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_COUNT], char *err,
+		 size_t errlen)
 {
 	enum vmm_seccomp_mode next[VMM_SECCOMP_ROLE_COUNT];
 	const char *p = str;
@@ -134,7 +134,8 @@ int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_C
 				val++;
 				vn--;
 			}
-			if (kn == strlen("disable_seccomp") && strncasecmp(tok, "disable_seccomp", kn) == 0) {
+			if (kn == strlen("disable_seccomp") &&
+			    strncasecmp(tok, "disable_seccomp", kn) == 0) {
 				/* Kata's configuration.toml: disable_seccomp = true|false */
 				if (vn == 4 && strncasecmp(val, "true", 4) == 0)
 					mode = VMM_SECCOMP_MODE_OFF;
@@ -147,7 +148,10 @@ int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_C
 			} else {
 				if (!lookup_role(tok, kn, &role)) {
 					snprintf(err, errlen,
-						 "unknown role '%.*s' at position %zu of \"%s\" (roles: process, vmm, vcpu, api, virtio_block, virtio_net, virtio_console, virtio_rng, virtio_vsock)",
+						 "unknown role '%.*s' at position %zu of \"%s\" "
+						 "(roles: process, vmm, vcpu, api, virtio_block, "
+						 "virtio_net, virtio_console, virtio_rng, "
+						 "virtio_vsock)",
 						 (int)kn, tok, (size_t)(tok - str) + 1, str);
 					return -EINVAL;
 				}
@@ -156,9 +160,10 @@ int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_C
 				next[role] = mode;
 			}
 			goto next_token;
-bad_value:
+		bad_value:
 			snprintf(err, errlen,
-				 "bad mode '%.*s' at position %zu of \"%s\" (expected enforce, kill, errno, log, off, true or false)",
+				 "bad mode '%.*s' at position %zu of \"%s\" (expected enforce, "
+				 "kill, errno, log, off, true or false)",
 				 (int)vn, val, (size_t)(val - str) + 1, str);
 			return -EINVAL;
 		} else {
@@ -166,14 +171,16 @@ bad_value:
 
 			if (!lookup_mode(tok, n, &mode)) {
 				snprintf(err, errlen,
-					 "bad setting '%.*s' at position %zu of \"%s\" (expected a mode: enforce, kill, errno, log, off, true, false; ROLE=MODE; or disable_seccomp[=true|false])",
+					 "bad setting '%.*s' at position %zu of \"%s\" (expected a "
+					 "mode: enforce, kill, errno, log, off, true, false; "
+					 "ROLE=MODE; or disable_seccomp[=true|false])",
 					 (int)n, tok, (size_t)(tok - str) + 1, str);
 				return -EINVAL;
 			}
 			for (i = 0; i < VMM_SECCOMP_ROLE_COUNT; i++)
 				next[i] = mode;
 		}
-next_token:
+	next_token:
 		if (*end != ',')
 			break;
 		p = end + 1;

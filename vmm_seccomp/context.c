@@ -19,7 +19,9 @@ int ctx_fail(struct vmm_seccomp *ctx, int rc, const char *fmt, ...)
 
 	(void)ctx;
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): va_start above; analyzer false positive */
+	/* va_start is above: the analyzer's valist warning is a false positive */
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -162,7 +164,8 @@ int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 	if (!policy_text)
 		return ctx_fail(ctx, -EINVAL, "no policy text");
 	if (flags & ~VMM_SECCOMP_ALLOW_DANGEROUS)
-		return ctx_fail(ctx, -EINVAL, "unknown flags %#x", flags & ~VMM_SECCOMP_ALLOW_DANGEROUS);
+		return ctx_fail(ctx, -EINVAL, "unknown flags %#x",
+				flags & ~VMM_SECCOMP_ALLOW_DANGEROUS);
 	policy_init(&staged);
 	rc = parse_rules(ctx, &staged, origin ? origin : "embedder", policy_text);
 	if (rc)
@@ -174,7 +177,8 @@ int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 		    r->action != POLICY_ACT_TRAP && vmm_seccomp_is_dangerous(r->syscall) &&
 		    !(flags & VMM_SECCOMP_ALLOW_DANGEROUS)) {
 			rc = ctx_fail(ctx, -EPERM,
-				      "%s:%u:%u: %s is on the dangerous list; the baseline takes it only with VMM_SECCOMP_ALLOW_DANGEROUS",
+				      "%s:%u:%u: %s is on the dangerous list; the baseline takes "
+				      "it only with VMM_SECCOMP_ALLOW_DANGEROUS",
 				      staged.files[r->file], r->line, r->col, r->syscall);
 			goto out;
 		}
@@ -262,7 +266,8 @@ int vmm_seccomp_apply_process(struct vmm_seccomp *ctx)
 	if (!ctx)
 		return ctx_fail(ctx, -EINVAL, "no context");
 	if (report_active())
-		return ctx_fail(ctx, -EALREADY, "a vmm_seccomp context is already applied in this process");
+		return ctx_fail(ctx, -EALREADY,
+				"a vmm_seccomp context is already applied in this process");
 	rc = vmm_seccomp_compile(ctx);
 	if (rc)
 		return rc;

@@ -111,13 +111,16 @@ static int map_install_error(struct vmm_seccomp *ctx, int err, const char *what)
 	switch (err) {
 	case ENOSYS:
 	case EINVAL:
-		return ctx_fail(ctx, err == ENOSYS ? -ENOSYS : -EOPNOTSUPP,
-				"%s: the kernel refused the filter (%s): seccomp filters unsupported?",
-				what, strerror(err));
+		return ctx_fail(
+			ctx, err == ENOSYS ? -ENOSYS : -EOPNOTSUPP,
+			"%s: the kernel refused the filter (%s): seccomp filters unsupported?",
+			what, strerror(err));
 	case EACCES:
 		return ctx_fail(ctx, -EACCES, "%s: not permitted (%s)", what, strerror(err));
 	case ENOMEM:
-		return ctx_fail(ctx, -ENOMEM, "%s: the kernel is out of memory or the filter stack is too long", what);
+		return ctx_fail(ctx, -ENOMEM,
+				"%s: the kernel is out of memory or the filter stack is too long",
+				what);
 	case EFAULT:
 	case EOPNOTSUPP:
 		return ctx_fail(ctx, -EOPNOTSUPP, "%s: %s", what, strerror(err));
@@ -147,7 +150,9 @@ int install_process_filter(struct vmm_seccomp *ctx)
 
 			thread_comm(tid, name, sizeof(name));
 			return ctx_fail(ctx, -EBUSY,
-					"under valgrind the baseline can only be installed while the process has one thread; thread %d (%s) is already running: nothing was installed",
+					"under valgrind the baseline can only be installed while "
+					"the process has one thread; thread %d (%s) is already "
+					"running: nothing was installed",
 					tid, name);
 		}
 		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0))
@@ -160,7 +165,9 @@ int install_process_filter(struct vmm_seccomp *ctx)
 
 		thread_comm((int)rc, name, sizeof(name));
 		return ctx_fail(ctx, -EBUSY,
-				"thread %ld (%s) cannot be synchronised: it has seccomp filters the calling thread does not (apply the baseline before threads enter roles): nothing was installed",
+				"thread %ld (%s) cannot be synchronised: it has seccomp filters "
+				"the calling thread does not (apply the baseline before threads "
+				"enter roles): nothing was installed",
 				rc, name);
 	}
 	if (rc < 0)
@@ -185,6 +192,7 @@ int install_thread_filter(const struct vmm_seccomp *ctx, enum vmm_seccomp_role r
 	else
 		rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
 	if (rc)
-		return map_install_error((struct vmm_seccomp *)ctx, errno, "installing a role filter");
+		return map_install_error((struct vmm_seccomp *)ctx, errno,
+					 "installing a role filter");
 	return 0;
 }

@@ -20,7 +20,7 @@
  * mode, so the SIGSYS handler needs no lookup to know it.
  */
 #define TRAP_DATA(role, mode) ((uint32_t)(((unsigned int)(mode) << 8) | (unsigned int)(role)))
-#define TRAP_DATA_ROLE(d) ((d) & 0xffu)
+#define TRAP_DATA_ROLE(d) ((d)&0xffu)
 #define TRAP_DATA_MODE(d) (((d) >> 8) & 0xfu)
 #define TRAP_MODE_SIGMASK 0xfu /* emulate rt_sigprocmask, not a violation */
 
@@ -29,8 +29,8 @@
 
 struct layer {
 	enum vmm_seccomp_mode mode;
-	struct policy extra;     /* the embedder's rules, parsed */
-	struct policy resolved;  /* built-in + extra (+ valgrind), after compile */
+	struct policy extra;	/* the embedder's rules, parsed */
+	struct policy resolved; /* built-in + extra (+ valgrind), after compile */
 	struct sock_filter *prog;
 	size_t prog_len;
 };
@@ -58,8 +58,8 @@ int ctx_fail(struct vmm_seccomp *ctx, int rc, const char *fmt, ...)
 void ctx_clear_error(void);
 
 /* config.c: parses a configuration string into modes[] (all or nothing). */
-int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_COUNT],
-		 char *err, size_t errlen);
+int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_COUNT], char *err,
+		 size_t errlen);
 
 /* builtin (generated from policy/): the policy files compiled in. */
 struct builtin_policy {
@@ -73,8 +73,7 @@ const char *builtin_policy_text(const char *name);
 /* compile.c */
 int compile_all(struct vmm_seccomp *ctx);
 void compile_release(struct vmm_seccomp *ctx);
-int parse_rules(struct vmm_seccomp *ctx, struct policy *out, const char *origin,
-		const char *text);
+int parse_rules(struct vmm_seccomp *ctx, struct policy *out, const char *origin, const char *text);
 int check_role_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 			       const struct policy *role_policy, const struct policy *baseline);
 extern const char *const dangerous_syscalls[];

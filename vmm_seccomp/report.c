@@ -80,7 +80,7 @@ static void put_hex(struct line *l, uint64_t v)
 
 /* ---- rt_sigprocmask emulation ---- */
 
-#define SIGBIT(s) (1ULL << ((s) - 1))
+#define SIGBIT(s) (1ULL << ((s)-1))
 
 static void emulate_sigprocmask(ucontext_t *uc)
 {
@@ -119,7 +119,10 @@ static long raw_syscall6(long nr, long a, long b, long c)
 {
 	long ret;
 
-	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
 	return ret;
 }
 
@@ -255,7 +258,9 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 
 	if (ctx) {
 		slot = (v.arch == AUDIT_ARCH_X86_64 && !(info->si_syscall & X32_SYSCALL_BIT) &&
-			v.syscall_nr < NR_TABLE_SIZE) ? v.syscall_nr : FOREIGN_SLOT;
+			v.syscall_nr < NR_TABLE_SIZE)
+			       ? v.syscall_nr
+			       : FOREIGN_SLOT;
 		atomic_fetch_add(&ctx->counts[v.role][slot], 1);
 		if (ctx->report_fn)
 			ctx->report_fn(&v, l.buf, ctx->report_arg);

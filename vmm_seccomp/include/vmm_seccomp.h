@@ -88,15 +88,15 @@ struct vmm_seccomp;
  * callback.  Every pointer borrows storage valid only during the call. */
 struct vmm_seccomp_violation {
 	int tid;
-	const char *thread_name;     /* the thread's name ("vcpu0")          */
-	enum vmm_seccomp_role role;  /* the layer that refused the syscall   */
-	enum vmm_seccomp_mode mode;  /* that layer's mode                    */
-	uint32_t arch;               /* AUDIT_ARCH_* of the syscall's ABI     */
-	const char *arch_name;       /* "x86_64", "i386", "x32"              */
-	int syscall_nr;              /* without the x32 bit                  */
-	const char *syscall_name;    /* "execve", or "?" when unknown        */
+	const char *thread_name;    /* the thread's name ("vcpu0")          */
+	enum vmm_seccomp_role role; /* the layer that refused the syscall   */
+	enum vmm_seccomp_mode mode; /* that layer's mode                    */
+	uint32_t arch;		    /* AUDIT_ARCH_* of the syscall's ABI     */
+	const char *arch_name;	    /* "x86_64", "i386", "x32"              */
+	int syscall_nr;		    /* without the x32 bit                  */
+	const char *syscall_name;   /* "execve", or "?" when unknown        */
 	uint64_t args[6];
-	const char *ioctl_name;      /* for ioctl: the request's name or NULL */
+	const char *ioctl_name; /* for ioctl: the request's name or NULL */
 };
 
 /*
@@ -105,8 +105,8 @@ struct vmm_seccomp_violation {
  * role (write(2) to a descriptor is; see vmm_seccomp_set_report_fd()).
  * `line` is the formatted one-line report, newline-terminated.
  */
-typedef void (*vmm_seccomp_report_fn)(const struct vmm_seccomp_violation *v,
-				      const char *line, void *arg);
+typedef void (*vmm_seccomp_report_fn)(const struct vmm_seccomp_violation *v, const char *line,
+				      void *arg);
 
 /* Snapshot of one registered thread (see vmm_seccomp_threads()). */
 struct vmm_seccomp_thread_info {
