@@ -65,18 +65,6 @@ const char *const dangerous_syscalls[] = {
 	NULL,
 };
 
-static const char *const role_files[VMM_SECCOMP_ROLE_COUNT] = {
-	[VMM_SECCOMP_ROLE_PROCESS] = "roles/process.policy",
-	[VMM_SECCOMP_ROLE_VMM] = "roles/vmm.policy",
-	[VMM_SECCOMP_ROLE_VCPU] = "roles/vcpu.policy",
-	[VMM_SECCOMP_ROLE_API] = "roles/api.policy",
-	[VMM_SECCOMP_ROLE_VIRTIO_BLOCK] = "roles/virtio_block.policy",
-	[VMM_SECCOMP_ROLE_VIRTIO_NET] = "roles/virtio_net.policy",
-	[VMM_SECCOMP_ROLE_VIRTIO_CONSOLE] = "roles/virtio_console.policy",
-	[VMM_SECCOMP_ROLE_VIRTIO_RNG] = "roles/virtio_rng.policy",
-	[VMM_SECCOMP_ROLE_VIRTIO_VSOCK] = "roles/virtio_vsock.policy",
-};
-
 const char *builtin_policy_text(const char *name)
 {
 	size_t i;
@@ -361,10 +349,12 @@ int compile_all(struct vmm_seccomp *ctx)
 		return ctx_fail(ctx, -EOPNOTSUPP, "this build supports x86_64 only");
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
 		struct layer *L = &ctx->layer[r];
+		char file[64];
 
+		/* the built-in policy of a role is roles/<role name>.policy */
+		snprintf(file, sizeof(file), "roles/%s.policy", vmm_seccomp_role_name(r));
 		policy_init(&L->resolved);
-		rc = parse_rules(ctx, &L->resolved, role_files[r],
-				 builtin_policy_text(role_files[r]));
+		rc = parse_rules(ctx, &L->resolved, file, builtin_policy_text(file));
 		if (!rc && policy_append(&L->resolved, &L->extra))
 			rc = ctx_fail(ctx, -ENOMEM, "out of memory");
 		if (!rc && ctx->under_valgrind)

@@ -129,16 +129,26 @@ static int map_install_error(struct vmm_seccomp *ctx, int err, const char *what)
 	}
 }
 
+/* Installs a layer's program on the calling thread: seccomp(2) with
+ * `flags`, or, under valgrind, prctl(PR_SET_SECCOMP), which takes none. */
+static long install_program(const struct vmm_seccomp *ctx, const struct layer *L,
+			    unsigned int flags)
+{
+	struct sock_fprog fp = { .len = (unsigned short)L->prog_len, .filter = L->prog };
+
+	if (ctx->under_valgrind)
+		return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0);
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fp);
+}
+
 int install_process_filter(struct vmm_seccomp *ctx)
 {
-	struct layer *L = &ctx->layer[VMM_SECCOMP_ROLE_PROCESS];
-	struct sock_fprog fp;
+	const struct layer *L = &ctx->layer[VMM_SECCOMP_ROLE_PROCESS];
+	char name[32];
 	long rc;
 
 	if (!L->prog)
 		return 0; /* mode off */
-	fp.len = (unsigned short)L->prog_len;
-	fp.filter = L->prog;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return map_install_error(ctx, errno, "setting no_new_privs");
 	if (ctx->under_valgrind) {
@@ -146,8 +156,6 @@ int install_process_filter(struct vmm_seccomp *ctx)
 		int tid = other_thread();
 
 		if (tid) {
-			char name[32];
-
 			thread_comm(tid, name, sizeof(name));
 			return ctx_fail(ctx, -EBUSY,
 					"under valgrind the baseline can only be installed while "
@@ -155,14 +163,9 @@ int install_process_filter(struct vmm_seccomp *ctx)
 					"running: nothing was installed",
 					tid, name);
 		}
-		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0))
-			return map_install_error(ctx, errno, "installing the process baseline");
-		return 0;
 	}
-	rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fp);
+	rc = install_program(ctx, L, SECCOMP_FILTER_FLAG_TSYNC);
 	if (rc > 0) {
-		char name[32];
-
 		thread_comm((int)rc, name, sizeof(name));
 		return ctx_fail(ctx, -EBUSY,
 				"thread %ld (%s) cannot be synchronised: it has seccomp filters "
@@ -178,20 +181,12 @@ int install_process_filter(struct vmm_seccomp *ctx)
 int install_thread_filter(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 {
 	const struct layer *L = &ctx->layer[role];
-	struct sock_fprog fp;
-	long rc;
 
 	if (!L->prog)
 		return 0; /* mode off */
-	fp.len = (unsigned short)L->prog_len;
-	fp.filter = L->prog;
 	if (!ctx->baseline_installed && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return map_install_error((struct vmm_seccomp *)ctx, errno, "setting no_new_privs");
-	if (ctx->under_valgrind)
-		rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0);
-	else
-		rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
-	if (rc)
+	if (install_program(ctx, L, 0))
 		return map_install_error((struct vmm_seccomp *)ctx, errno,
 					 "installing a role filter");
 	return 0;
