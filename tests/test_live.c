@@ -1305,6 +1305,89 @@ static void test_extend_role(void **state)
 		1);
 }
 
+/* ---- a thread whose filter cannot be installed never runs user code ---- */
+
+static _Atomic int user_code_ran;
+
+static void *mark_ran(void *arg)
+{
+	(void)arg;
+	user_code_ran = 1;
+	return NULL;
+}
+
+/* Stacks allow-all filters until the kernel's budget for one thread's
+ * filters (32768 instructions, 4 more per filter) has less room left than
+ * `keep` instructions. */
+static int fill_filter_budget(size_t used, size_t keep)
+{
+	static struct sock_filter filler[4096];
+	size_t i;
+
+	for (i = 0; i + 1 < 4096; i++)
+		filler[i] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
+	filler[4095] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	while (used + keep < 32768) {
+		size_t len = 32768 - used - keep - 4;
+		struct sock_fprog prog;
+
+		if (len > 4096)
+			len = 4096;
+		if (len < 1)
+			break;
+		filler[len - 1] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		prog.len = (unsigned short)len;
+		prog.filter = filler;
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+			return -1;
+		filler[len - 1] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
+		used += len + 4;
+	}
+	return 0;
+}
+
+static int child_install_fails(void *arg)
+{
+	struct vmm_seccomp *ctx = apply("enforce");
+	size_t base_len, vcpu_len;
+	pthread_t t;
+	int rc;
+
+	(void)arg;
+	vmm_seccomp_program(ctx, VMM_SECCOMP_ROLE_PROCESS, &base_len);
+	vmm_seccomp_program(ctx, VMM_SECCOMP_ROLE_VCPU, &vcpu_len);
+	/* leave room for less than the vCPU filter */
+	if (fill_filter_budget(base_len + 4, vcpu_len / 2))
+		return 1;
+	rc = vmm_seccomp_thread_create(ctx, &t, NULL, VMM_SECCOMP_ROLE_VCPU, "vcpu9", mark_ran,
+				       NULL);
+	fprintf(stderr, "thread_create: %d %s\n", rc, vmm_seccomp_last_error(ctx));
+	if (rc != -ENOMEM || user_code_ran)
+		return 2;
+	if (!strstr(vmm_seccomp_last_error(ctx), "vcpu9"))
+		return 3;
+	if (vmm_seccomp_threads(NULL, 0) != 0)
+		return 4; /* it never entered the registry */
+	return 0;
+}
+
+static void test_failed_install_runs_nothing(void **state)
+{
+	struct child c;
+
+	(void)state;
+	if (on_valgrind()) {
+		fprintf(stderr, "SKIP filter budget: the fillers are installed with seccomp(2), "
+				"which valgrind lacks\n");
+		skip();
+	}
+	assert_int_equal(run_child(child_install_fails, NULL, TIMEOUT, &c), 0);
+	if (!c.exited || c.code)
+		fprintf(stderr, "%s\n", c.out);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1324,6 +1407,7 @@ int main(void)
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_bad_config_installs_nothing),
 		cmocka_unit_test(test_extend_role),
+		cmocka_unit_test(test_failed_install_runs_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
