@@ -534,8 +534,9 @@ static int parse_directive(struct parser *ps)
 		if (ps->depth >= POLICY_MAX_INCLUDE_DEPTH)
 			return fail(ps, arg, "includes nested deeper than %d",
 				    POLICY_MAX_INCLUDE_DEPTH);
-		text = ps->ops->open_include ? ps->ops->open_include(ps->ops->arg, name, &why)
-					     : NULL;
+		text = ps->ops->open_include
+			       ? ps->ops->open_include(ps->ops->arg, ps->origin, name, &why)
+			       : NULL;
 		if (!text)
 			return fail(ps, arg, "cannot include '%s': %s", name, why);
 		saved = *ps;

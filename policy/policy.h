@@ -76,9 +76,11 @@ struct policy_error {
 
 /* Hooks the parser calls; `arg` is passed back. */
 struct policy_ops {
-	/* Text of an @include'd file, or NULL (then set *why).  Borrowed until
-	 * the parse returns. */
-	const char *(*open_include)(void *arg, const char *name, const char **why);
+	/* Text of the file `name` that `includer` (the origin of the file
+	 * being parsed) includes, or NULL (then set *why).  Borrowed until the
+	 * parse returns. */
+	const char *(*open_include)(void *arg, const char *includer, const char *name,
+				    const char **why);
 	/* Number of a syscall on the target arch, or -1 if unknown. */
 	int (*resolve_syscall)(void *arg, const char *name);
 	void *arg;

@@ -87,8 +87,9 @@ bool vmm_seccomp_is_dangerous(const char *name)
 	return false;
 }
 
-static const char *open_builtin(void *arg, const char *name, const char **why)
+static const char *open_builtin(void *arg, const char *includer, const char *name, const char **why)
 {
+	(void)includer;
 	const char *text = builtin_policy_text(name);
 
 	(void)arg;
@@ -97,7 +98,7 @@ static const char *open_builtin(void *arg, const char *name, const char **why)
 	return text;
 }
 
-static int resolve_native(void *arg, const char *name)
+int resolve_native_syscall(void *arg, const char *name)
 {
 	int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name);
 
@@ -105,11 +106,25 @@ static int resolve_native(void *arg, const char *name)
 	return nr == __NR_SCMP_ERROR || nr < 0 ? -1 : nr;
 }
 
+int base_policy(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, struct policy *out)
+{
+	char file[64];
+
+	if (ctx->layer[role].replaced) {
+		if (policy_append(out, &ctx->layer[role].replacement))
+			return ctx_fail(ctx, -ENOMEM, "out of memory");
+		return 0;
+	}
+	/* the built-in policy of a role is roles/<role name>.policy */
+	snprintf(file, sizeof(file), "roles/%s.policy", vmm_seccomp_role_name(role));
+	return parse_rules(ctx, out, file, builtin_policy_text(file));
+}
+
 int parse_rules(struct vmm_seccomp *ctx, struct policy *out, const char *origin, const char *text)
 {
 	const struct policy_ops ops = {
 		.open_include = open_builtin,
-		.resolve_syscall = resolve_native,
+		.resolve_syscall = resolve_native_syscall,
 		.arg = ctx,
 		.arch = POLICY_ARCH_X86_64,
 	};
@@ -266,7 +281,7 @@ static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 	report_clause.cmp[0].arg = 0;
 	report_clause.cmp[0].op = POLICY_OP_EQ;
 	report_clause.cmp[0].value = (uint64_t)ctx->report_fd;
-	report_rule.nr = resolve_native(NULL, "write");
+	report_rule.nr = resolve_native_syscall(NULL, "write");
 	report_rule.n_clauses = 1;
 	report_rule.clauses = &report_clause;
 	report_rule.action = POLICY_ACT_ALLOW;
@@ -349,12 +364,9 @@ int compile_all(struct vmm_seccomp *ctx)
 		return ctx_fail(ctx, -EOPNOTSUPP, "this build supports x86_64 only");
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
 		struct layer *L = &ctx->layer[r];
-		char file[64];
 
-		/* the built-in policy of a role is roles/<role name>.policy */
-		snprintf(file, sizeof(file), "roles/%s.policy", vmm_seccomp_role_name(r));
 		policy_init(&L->resolved);
-		rc = parse_rules(ctx, &L->resolved, file, builtin_policy_text(file));
+		rc = base_policy(ctx, r, &L->resolved);
 		if (!rc && policy_append(&L->resolved, &L->extra))
 			rc = ctx_fail(ctx, -ENOMEM, "out of memory");
 		if (!rc && ctx->under_valgrind)

@@ -48,6 +48,7 @@ struct vmm_seccomp *vmm_seccomp_new(void)
 		ctx->layer[r].mode = VMM_SECCOMP_MODE_ENFORCE;
 		policy_init(&ctx->layer[r].extra);
 		policy_init(&ctx->layer[r].resolved);
+		policy_init(&ctx->layer[r].replacement);
 	}
 	ctx->report_fd = 2;
 	return ctx;
@@ -62,12 +63,14 @@ void vmm_seccomp_free(struct vmm_seccomp *ctx)
 	if (report_active() == ctx)
 		report_set_active(NULL);
 	compile_release(ctx);
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
 		policy_release(&ctx->layer[r].extra);
+		policy_release(&ctx->layer[r].replacement);
+	}
 	free(ctx);
 }
 
-static int check_configurable(struct vmm_seccomp *ctx)
+int ctx_check_configurable(struct vmm_seccomp *ctx)
 {
 	if (!ctx)
 		return ctx_fail(ctx, -EINVAL, "no context");
@@ -79,7 +82,7 @@ static int check_configurable(struct vmm_seccomp *ctx)
 int vmm_seccomp_set_mode(struct vmm_seccomp *ctx, enum vmm_seccomp_mode mode)
 {
 	unsigned int r;
-	int rc = check_configurable(ctx);
+	int rc = ctx_check_configurable(ctx);
 
 	if (rc)
 		return rc;
@@ -93,7 +96,7 @@ int vmm_seccomp_set_mode(struct vmm_seccomp *ctx, enum vmm_seccomp_mode mode)
 int vmm_seccomp_set_role_mode(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 			      enum vmm_seccomp_mode mode)
 {
-	int rc = check_configurable(ctx);
+	int rc = ctx_check_configurable(ctx);
 
 	if (rc)
 		return rc;
@@ -118,7 +121,7 @@ int vmm_seccomp_configure(struct vmm_seccomp *ctx, const char *str)
 	enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_COUNT];
 	char err[400];
 	unsigned int r;
-	int rc = check_configurable(ctx);
+	int rc = ctx_check_configurable(ctx);
 
 	if (rc)
 		return rc;
@@ -139,7 +142,7 @@ int vmm_seccomp_configure_from_env(struct vmm_seccomp *ctx, const char *var)
 	int rc;
 
 	if (!val || !*val)
-		return check_configurable(ctx);
+		return ctx_check_configurable(ctx);
 	rc = vmm_seccomp_configure(ctx, val);
 	if (rc && rc != -EBUSY) {
 		char why[sizeof(last_error)];
@@ -155,7 +158,7 @@ int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 {
 	struct policy staged;
 	size_t i;
-	int rc = check_configurable(ctx);
+	int rc = ctx_check_configurable(ctx);
 
 	if (rc)
 		return rc;
@@ -188,8 +191,7 @@ int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 		struct policy base;
 
 		policy_init(&base);
-		rc = parse_rules(ctx, &base, "roles/process.policy",
-				 builtin_policy_text("roles/process.policy"));
+		rc = base_policy(ctx, VMM_SECCOMP_ROLE_PROCESS, &base);
 		if (!rc && policy_append(&base, &ctx->layer[VMM_SECCOMP_ROLE_PROCESS].extra))
 			rc = ctx_fail(ctx, -ENOMEM, "out of memory");
 		if (!rc)
@@ -209,7 +211,7 @@ out:
 
 int vmm_seccomp_set_report_fd(struct vmm_seccomp *ctx, int fd)
 {
-	int rc = check_configurable(ctx);
+	int rc = ctx_check_configurable(ctx);
 
 	if (rc)
 		return rc;
@@ -221,7 +223,7 @@ int vmm_seccomp_set_report_fd(struct vmm_seccomp *ctx, int fd)
 
 int vmm_seccomp_set_report_callback(struct vmm_seccomp *ctx, vmm_seccomp_report_fn fn, void *arg)
 {
-	int rc = check_configurable(ctx);
+	int rc = ctx_check_configurable(ctx);
 
 	if (rc)
 		return rc;

@@ -29,8 +29,10 @@
 
 struct layer {
 	enum vmm_seccomp_mode mode;
-	struct policy extra;	/* the embedder's rules, parsed */
-	struct policy resolved; /* built-in + extra (+ valgrind), after compile */
+	bool replaced;		   /* a policy directory gave this role's policy */
+	struct policy replacement; /* ... parsed: used instead of the built-in file */
+	struct policy extra;	   /* the embedder's rules, parsed */
+	struct policy resolved;	   /* built-in + extra (+ valgrind), after compile */
 	struct sock_filter *prog;
 	size_t prog_len;
 };
@@ -56,6 +58,8 @@ struct vmm_seccomp {
 int ctx_fail(struct vmm_seccomp *ctx, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ctx_clear_error(void);
+/* 0 if ctx can still be configured, else -EINVAL/-EBUSY with a message. */
+int ctx_check_configurable(struct vmm_seccomp *ctx);
 
 /* config.c: parses a configuration string into modes[] (all or nothing). */
 int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_COUNT], char *err,
@@ -77,6 +81,12 @@ int parse_rules(struct vmm_seccomp *ctx, struct policy *out, const char *origin,
 int check_role_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 			       const struct policy *role_policy, const struct policy *baseline);
 extern const char *const dangerous_syscalls[];
+
+/* The policy a layer starts from: the built-in file or its replacement
+ * from a policy directory (appended to *out). */
+/* Number of a syscall on x86_64, or -1 (a policy_ops resolver). */
+int resolve_native_syscall(void *arg, const char *name);
+int base_policy(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, struct policy *out);
 
 /* install.c */
 bool running_on_valgrind(void);

@@ -190,6 +190,22 @@ VMM_SECCOMP_API int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_secc
 					  const char *policy_text, const char *origin,
 					  unsigned int flags);
 
+/*
+ * Reads policies from directory `dir` (the library reads no file unless
+ * asked): each ROLE.policy there ("vcpu.policy", "process.policy", ...)
+ * replaces that role's built-in policy.  To extend the built-in policy
+ * instead, start the file with "@include builtin/roles/ROLE.policy".  Other
+ * @include names are files under `dir` (no absolute paths, no ".."), kept
+ * in subdirectories: every *.policy file directly in `dir` must be named
+ * after a role.  Every
+ * file is parsed and every role checked against the baseline before
+ * anything changes.  Borrows dir.
+ * Errors: -EINVAL (a file that is not a role's, a syntax or name error:
+ * the message gives file:line:column), -EPERM (a role allows what the
+ * baseline does not), -ENOENT etc. (the directory), -EBUSY (compiled).
+ */
+VMM_SECCOMP_API int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir);
+
 /* Reports go to fd (default 2).  Every compiled filter allows write(2) on
  * exactly this descriptor so a report can be written from any role.
  * Errors: -EINVAL (fd < 0), -EBUSY (already compiled). */
