@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The vmm-seccomp command-line tool: each command's output and exit code,
+ * with good and bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "vmm_seccomp.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char out[65536];
+static char dir[64];
+
+/* Runs the tool with the NULL-terminated arguments; returns its exit code
+ * and leaves stdout and stderr, merged, in out. */
+static int tool(const char *first, ...)
+{
+	const char *argv[16] = { VMM_SECCOMP_TOOL, first };
+	int pfd[2], status, argc = 2;
+	size_t used = 0;
+	ssize_t n;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, first);
+	while (argc < 15 && (argv[argc] = va_arg(ap, const char *)))
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+	if (!first)
+		argv[1] = NULL;
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], out + used, sizeof(out) - 1 - used)) > 0)
+		used += (size_t)n;
+	out[used] = '\0';
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status)); /* never a crash */
+	return WEXITSTATUS(status);
+}
+
+static void has(const char *needle)
+{
+	if (!strstr(out, needle))
+		fprintf(stderr, "missing \"%s\" in:\n%s\n", needle, out);
+	assert_non_null(strstr(out, needle));
+}
+
+static void put(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char *path_of(const char *name)
+{
+	static char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return path;
+}
+
+static void test_usage(void **state)
+{
+	(void)state;
+	assert_int_equal(tool(NULL, NULL), 2);
+	has("usage: vmm-seccomp");
+	assert_int_equal(tool("--help", NULL), 0);
+	has("simulate ROLE SYSCALL");
+	assert_int_equal(tool("frobnicate", NULL), 2);
+	has("unknown command 'frobnicate'");
+	assert_int_equal(tool("show", "vcpu", "--bogus", NULL), 2);
+	has("unknown option --bogus");
+	assert_int_equal(tool("show", NULL), 2);
+}
+
+static void test_roles(void **state)
+{
+	unsigned int r;
+
+	(void)state;
+	assert_int_equal(tool("roles", NULL), 0);
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+		has(vmm_seccomp_role_name(r));
+	has("A vCPU thread");
+}
+
+static void test_show(void **state)
+{
+	(void)state;
+	assert_int_equal(tool("show", "vcpu", NULL), 0);
+	has("ioctl: arg1 == KVM_RUN    # groups/kvm_vcpu.policy:");
+	/* a vCPU never creates threads (0x3d0f00: pthread_create's flags) */
+	assert_null(strstr(out, "\nclone: arg0 == 0x3d0f00"));
+	has("write: arg0 == 2    # the report descriptor");
+	assert_int_equal(tool("show", "vcpu", "--mode", "errno", NULL), 0);
+	has("mode errno");
+	assert_int_equal(tool("show", "gpu", NULL), 3);
+	has("unknown role 'gpu'");
+	assert_int_equal(tool("show", "vcpu", "--mode", "sometimes", NULL), 3);
+	has("bad setting 'sometimes'");
+}
+
+static void test_export(void **state)
+{
+	struct vmm_seccomp *ctx = vmm_seccomp_new();
+	struct stat st;
+	size_t len;
+	const void *prog;
+	char *file;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(vmm_seccomp_compile(ctx), 0);
+	prog = vmm_seccomp_program(ctx, VMM_SECCOMP_ROLE_VCPU, &len);
+	assert_int_equal(tool("export", "vcpu", "--format", "bpf", "-o", path_of("vcpu.bpf"), NULL),
+			 0);
+	assert_int_equal(stat(path_of("vcpu.bpf"), &st), 0);
+	assert_int_equal((size_t)st.st_size, len * 8);
+	file = malloc((size_t)st.st_size);
+	f = fopen(path_of("vcpu.bpf"), "r");
+	assert_non_null(f);
+	assert_int_equal(fread(file, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+	fclose(f);
+	/* byte for byte what the library installs */
+	assert_memory_equal(file, prog, len * 8);
+	free(file);
+	vmm_seccomp_free(ctx);
+
+	assert_int_equal(tool("export", "vcpu", "--format", "c", NULL), 0);
+	has("static const struct sock_filter vmm_seccomp_vcpu_filter[");
+	assert_int_equal(tool("export", "api", "--format", "pfc", NULL), 0);
+	has("if ($syscall == 41)"); /* socket */
+	has("if ($a0 == 0x1)");	    /* ... AF_UNIX only */
+	assert_int_equal(tool("export", "vcpu", "--format", "xml", NULL), 2);
+	has("unknown format 'xml'");
+	assert_int_equal(tool("export", "vcpu", NULL), 2);
+	assert_int_equal(tool("export", "vcpu", "--format", "c", "--mode", "vcpu=off", NULL), 3);
+	has("role vcpu is off");
+}
+
+static void test_check(void **state)
+{
+	char want[200];
+
+	(void)state;
+	/* a clean directory */
+	put("vcpu.policy", "@include builtin/roles/vcpu.policy\n"
+			   "getrandom  # entropy for the vCPU's own use\n");
+	put("process.policy", "@include builtin/roles/process.policy\n");
+	assert_int_equal(tool("check", dir, NULL), 0);
+	has("0 findings");
+
+	/* a sensitive syscall without a reason, and a rule that can never apply */
+	put("vcpu.policy", "@include builtin/roles/vcpu.policy\n"
+			   "\n"
+			   "ioctl: arg1 == TIOCGWINSZ\n"
+			   "getrandom  # why\n"
+			   "getrandom: arg2 == 0  # never reached\n");
+	assert_int_equal(tool("check", dir, NULL), 1);
+	snprintf(want, sizeof(want), "%s/vcpu.policy:3:1: warning: ioctl has no comment", dir);
+	has(want);
+	snprintf(want, sizeof(want),
+		 "%s/vcpu.policy:5:1: warning: this getrandom rule is never used", dir);
+	has(want);
+	has("2 findings");
+
+	/* broken input: the error with its place, exit 3 */
+	put("vcpu.policy", "@include builtin/roles/vcpu.policy\nioctl: arg1 == KVM_RUNN  # typo\n");
+	assert_int_equal(tool("check", dir, NULL), 3);
+	snprintf(want, sizeof(want), "%s/vcpu.policy:2:16: unknown constant 'KVM_RUNN'", dir);
+	has(want);
+
+	/* a single file named after a role */
+	put("vcpu.policy", "getcwd  # logging\n");
+	put("extra.txt", "execve  # really?\n");
+	unlink(path_of("process.policy"));
+	assert_int_equal(tool("check", path_of("vcpu.policy"), NULL), 3);
+	has("role vcpu allows getcwd"); /* not in the built-in baseline */
+	assert_int_equal(tool("check", path_of("extra.txt"), NULL), 3);
+	has("execve is on the dangerous list");
+	assert_int_equal(tool("check", "/nonexistent", NULL), 3);
+}
+
+static void test_explain(void **state)
+{
+	(void)state;
+	assert_int_equal(tool("explain", "59", NULL), 0);
+	has("syscall 59 on x86_64: execve");
+	has("syscall 59 on aarch64:");
+	assert_int_equal(tool("explain", "ioctl", NULL), 0);
+	has("syscall ioctl on x86_64: 16");
+	assert_int_equal(tool("explain", "KVM_CREATE_VM", NULL), 0);
+	has("ioctl request KVM_CREATE_VM: 0xae01");
+	assert_int_equal(tool("explain", "0xae80", NULL), 0);
+	has("ioctl request 0xae80: KVM_RUN");
+	assert_int_equal(tool("explain", "PROT_EXEC", NULL), 0);
+	has("constant PROT_EXEC: 0x4");
+	assert_int_equal(tool("explain", "frobnicate", NULL), 3);
+	has("nothing known as 'frobnicate'");
+}
+
+static void test_simulate(void **state)
+{
+	(void)state;
+	assert_int_equal(tool("simulate", "vcpu", "ioctl", "5", "KVM_RUN", NULL), 0);
+	has("verdict  ioctl(0x5, 0xae80): allow");
+	assert_int_equal(tool("simulate", "vcpu", "ioctl", "5", "KVM_CREATE_VM", NULL), 1);
+	has("trap: violation of role vcpu in mode enforce");
+	assert_int_equal(tool("simulate", "virtio_block", "execve", NULL), 1);
+	has("role virtio_block in mode enforce");
+	assert_int_equal(tool("simulate", "api", "socket", "AF_INET", "SOCK_STREAM", "0", NULL), 1);
+	has("violation of role api");
+	assert_int_equal(tool("simulate", "api", "socket", "AF_UNIX", "1", "0", NULL), 0);
+	assert_int_equal(tool("simulate", "vcpu", "clone3", NULL), 1);
+	has("errno 38");
+	assert_int_equal(tool("simulate", "vcpu", "execve", "--mode", "errno,vcpu=log", NULL), 1);
+	has("violation of role process in mode errno (report, EPERM)");
+	assert_int_equal(tool("simulate", "vcpu", "nosuchcall", NULL), 3);
+	has("unknown syscall 'nosuchcall'");
+	assert_int_equal(tool("simulate", "vcpu", "ioctl", "5", "KVM_NOPE", NULL), 3);
+	has("'KVM_NOPE' is neither a number nor a known constant");
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/vmm-seccomp-tool-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_usage),	 cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_show),	 cmocka_unit_test(test_export),
+		cmocka_unit_test(test_check),	 cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_simulate),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

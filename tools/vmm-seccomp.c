@@ -1,0 +1,698 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vmm-seccomp: look at, check and try the policies without a VMM.
+ *
+ *   vmm-seccomp roles
+ *   vmm-seccomp show ROLE
+ *   vmm-seccomp export ROLE --format bpf|c|pfc [-o FILE]
+ *   vmm-seccomp check FILE|DIR
+ *   vmm-seccomp explain NUMBER|NAME
+ *   vmm-seccomp simulate ROLE SYSCALL [ARG...]
+ * Options for show, export, simulate: --policy-dir DIR, --mode CONFIG.
+ * Exit codes: 0 done (check: no findings; simulate: allowed), 1 check
+ * found problems / simulate: refused, 2 usage, 3 bad input (a policy that
+ * does not parse or resolve, an unknown role, syscall or constant).
+ */
+#include "bpf.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define EXIT_FINDINGS 1
+#define EXIT_USAGE 2
+#define EXIT_BAD_INPUT 3
+
+static const char usage_text[] =
+	"usage: vmm-seccomp COMMAND [ARGS]\n"
+	"\n"
+	"  roles                              list the roles and what each is for\n"
+	"  show ROLE                          the resolved rules of a role, with where each comes "
+	"from\n"
+	"  export ROLE --format bpf|c|pfc [-o FILE]\n"
+	"                                     the compiled filter: raw BPF, a C array, or pseudo "
+	"code\n"
+	"  check FILE|DIR                     parse, resolve and lint policies (a ROLE.policy file "
+	"or a\n"
+	"                                     policy directory)\n"
+	"  explain NUMBER|NAME                syscall and ioctl numbers <-> names\n"
+	"  simulate ROLE SYSCALL [ARG...]     what the baseline stacked with ROLE does with a "
+	"syscall\n"
+	"\n"
+	"options (show, export, simulate):\n"
+	"  --policy-dir DIR   policies from DIR as vmm_seccomp_load_policy_dir() reads them\n"
+	"  --mode CONFIG      a configuration string, e.g. \"errno\" or \"enforce,vcpu=log\"\n"
+	"\n"
+	"exit codes: 0 done (check: nothing found; simulate: allowed), 1 check found problems or\n"
+	"simulate: refused, 2 usage, 3 bad input.  `vmm-seccomp COMMAND --help` for one command.\n";
+
+static int usage(FILE *f, int code)
+{
+	fputs(usage_text, f);
+	return code;
+}
+
+/* ---- shared helpers ---- */
+
+struct opts {
+	const char *policy_dir;
+	const char *mode;
+	const char *format;
+	const char *output;
+	const char *pos[8];
+	int n_pos;
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < argc; i++) {
+		const char **slot = NULL;
+
+		if (!strcmp(argv[i], "--policy-dir"))
+			slot = &o->policy_dir;
+		else if (!strcmp(argv[i], "--mode"))
+			slot = &o->mode;
+		else if (!strcmp(argv[i], "--format"))
+			slot = &o->format;
+		else if (!strcmp(argv[i], "-o"))
+			slot = &o->output;
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return -2;
+		if (slot) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "vmm-seccomp: %s needs a value\n", argv[i]);
+				return -1;
+			}
+			*slot = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1] &&
+			   (argv[i][1] < '0' || argv[i][1] > '9')) {
+			fprintf(stderr, "vmm-seccomp: unknown option %s\n", argv[i]);
+			return -1;
+		} else if (o->n_pos < 8) {
+			o->pos[o->n_pos++] = argv[i];
+		} else {
+			fprintf(stderr, "vmm-seccomp: too many arguments\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A compiled context as the options describe it, or NULL (message printed). */
+static struct vmm_seccomp *compiled_ctx(const struct opts *o)
+{
+	struct vmm_seccomp *ctx = vmm_seccomp_new();
+
+	if (!ctx) {
+		fprintf(stderr, "vmm-seccomp: out of memory\n");
+		return NULL;
+	}
+	if ((o->mode && vmm_seccomp_configure(ctx, o->mode)) ||
+	    (o->policy_dir && vmm_seccomp_load_policy_dir(ctx, o->policy_dir)) ||
+	    vmm_seccomp_compile(ctx)) {
+		fprintf(stderr, "vmm-seccomp: %s\n", vmm_seccomp_last_error(ctx));
+		vmm_seccomp_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static int role_arg(const char *name, enum vmm_seccomp_role *role)
+{
+	if (vmm_seccomp_role_from_name(name, role)) {
+		fprintf(stderr, "vmm-seccomp: unknown role '%s' (see `vmm-seccomp roles`)\n", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* A number or a named constant. */
+static int value_arg(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	if (*s && !*end && !errno)
+		return 0;
+	if (*s == '-') {
+		long long n = strtoll(s, &end, 0);
+
+		if (!*end && !errno) {
+			*v = (uint64_t)n;
+			return 0;
+		}
+	}
+	if (policy_constant(s, strlen(s), v))
+		return 0;
+	fprintf(stderr, "vmm-seccomp: '%s' is neither a number nor a known constant\n", s);
+	return -1;
+}
+
+static const char *action_text(const struct policy_rule *r, char *buf, size_t len)
+{
+	switch (r->action) {
+	case POLICY_ACT_ALLOW:
+		return "allow";
+	case POLICY_ACT_LOG:
+		return "log";
+	case POLICY_ACT_TRAP:
+		return "trap";
+	case POLICY_ACT_SIGMASK:
+		return "emulate_sigmask";
+	case POLICY_ACT_ERRNO:
+		snprintf(buf, len, "return %d", r->errno_value);
+		return buf;
+	}
+	return "?";
+}
+
+/* ---- roles ---- */
+
+static int cmd_roles(void)
+{
+	unsigned int r;
+
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		char file[64];
+		const char *text, *line;
+		size_t n;
+
+		snprintf(file, sizeof(file), "roles/%s.policy", vmm_seccomp_role_name(r));
+		text = builtin_policy_text(file);
+		/* the first comment line of the role's file says what it is for */
+		line = text && text[0] == '#' ? text + 1 : "";
+		while (*line == ' ')
+			line++;
+		n = strcspn(line, "\n");
+		printf("%-15s %.*s\n", vmm_seccomp_role_name(r), (int)n, line);
+	}
+	return 0;
+}
+
+/* ---- show ---- */
+
+static void print_condition(const struct policy_rule *r, FILE *f)
+{
+	unsigned int c, i;
+
+	for (c = 0; c < r->n_clauses; c++) {
+		const struct policy_clause *cl = &r->clauses[c];
+
+		fputs(c ? " || " : "", f);
+		for (i = 0; i < cl->n; i++) {
+			const struct policy_cmp *cmp = &cl->cmp[i];
+			static const char *const ops[] = { "==", "!=", "<", "<=", ">", ">=", "==" };
+			const char *name = NULL;
+
+			fputs(i ? " && " : "", f);
+			if (cmp->op == POLICY_OP_MASKED_EQ)
+				fprintf(f, "arg%u & %#llx == ", cmp->arg,
+					(unsigned long long)cmp->mask);
+			else
+				fprintf(f, "arg%u %s ", cmp->arg, ops[cmp->op]);
+			if (r->nr == SCMP_SYS(ioctl) && cmp->arg == 1 && cmp->op == POLICY_OP_EQ)
+				name = policy_ioctl_name(cmp->value);
+			if (name)
+				fputs(name, f);
+			else
+				fprintf(f, "%#llx", (unsigned long long)cmp->value);
+		}
+	}
+}
+
+static int cmd_show(const struct opts *o)
+{
+	enum vmm_seccomp_role role;
+	struct vmm_seccomp *ctx;
+	size_t i;
+
+	if (o->n_pos != 1)
+		return usage(stderr, EXIT_USAGE);
+	if (role_arg(o->pos[0], &role))
+		return EXIT_BAD_INPUT;
+	ctx = compiled_ctx(o);
+	if (!ctx)
+		return EXIT_BAD_INPUT;
+	printf("# role %s, mode %s; a syscall runs only if the baseline (role process) allows it "
+	       "too\n",
+	       vmm_seccomp_role_name(role),
+	       vmm_seccomp_mode_name(vmm_seccomp_get_role_mode(ctx, role)));
+	for (i = 0; i < ctx->layer[role].resolved.n_rules; i++) {
+		const struct policy *p = &ctx->layer[role].resolved;
+		const struct policy_rule *r = &p->rules[i];
+		char buf[32];
+
+		printf("%s", r->syscall);
+		if (r->n_clauses) {
+			fputs(": ", stdout);
+			print_condition(r, stdout);
+		}
+		if (r->action != POLICY_ACT_ALLOW)
+			printf(" -> %s", action_text(r, buf, sizeof(buf)));
+		printf("    # %s:%u\n", p->files[r->file], r->line);
+	}
+	printf("write: arg0 == %d    # the report descriptor, added to every layer\n",
+	       ctx->report_fd);
+	vmm_seccomp_free(ctx);
+	return 0;
+}
+
+/* ---- export ---- */
+
+static void export_pfc(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role, FILE *f)
+{
+	const struct policy *p = &ctx->layer[role].resolved;
+	size_t i;
+
+	fprintf(f, "#\n# pseudo filter code of role %s (libseccomp's pfc layout)\n#\n",
+		vmm_seccomp_role_name(role));
+	fprintf(f, "# filter for arch x86_64 (%u)\nif ($arch == %u)\n", AUDIT_ARCH_X86_64,
+		AUDIT_ARCH_X86_64);
+	fprintf(f, "  # x32 syscall numbers are a foreign ABI\n  if ($syscall >= 0x40000000)\n"
+		   "    action BADARCH;\n");
+	for (i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+		unsigned int c, k;
+		char buf[32];
+
+		fprintf(f, "  # %s (%d) from %s:%u\n  if ($syscall == %d)\n", r->syscall, r->nr,
+			p->files[r->file], r->line, r->nr);
+		for (c = 0; c < (r->n_clauses ? r->n_clauses : 1); c++) {
+			const struct policy_clause *cl = r->n_clauses ? &r->clauses[c] : NULL;
+			unsigned int depth = 2;
+
+			for (k = 0; cl && k < cl->n; k++, depth++) {
+				const struct policy_cmp *cmp = &cl->cmp[k];
+				static const char *const ops[] = { "==", "!=", "<", "<=",
+								   ">",	 ">=", "==" };
+
+				if (cmp->op == POLICY_OP_MASKED_EQ)
+					fprintf(f, "%*sif (($a%u & %#llx) == %#llx)\n", depth * 2,
+						"", cmp->arg, (unsigned long long)cmp->mask,
+						(unsigned long long)cmp->value);
+				else
+					fprintf(f, "%*sif ($a%u %s %#llx)\n", depth * 2, "",
+						cmp->arg, ops[cmp->op],
+						(unsigned long long)cmp->value);
+			}
+			fprintf(f, "%*saction %s;\n", depth * 2, "",
+				action_text(r, buf, sizeof(buf)));
+		}
+	}
+	fprintf(f, "  if ($syscall == %d)\n    if ($a0 == %d)\n      action allow;\n",
+		SCMP_SYS(write), ctx->report_fd);
+	fprintf(f,
+		"  # default action\n  action %s;\n# invalid architecture action\naction "
+		"BADARCH;\n",
+		vmm_seccomp_mode_name(vmm_seccomp_get_role_mode(ctx, role)));
+}
+
+static int cmd_export(const struct opts *o)
+{
+	enum vmm_seccomp_role role;
+	struct vmm_seccomp *ctx;
+	const struct sock_filter *prog;
+	FILE *f = stdout;
+	size_t len, i;
+	int rc = 0;
+
+	if (o->n_pos != 1 || !o->format)
+		return usage(stderr, EXIT_USAGE);
+	if (strcmp(o->format, "bpf") != 0 && strcmp(o->format, "c") != 0 &&
+	    strcmp(o->format, "pfc") != 0) {
+		fprintf(stderr, "vmm-seccomp: unknown format '%s' (bpf, c, pfc)\n", o->format);
+		return EXIT_USAGE;
+	}
+	if (role_arg(o->pos[0], &role))
+		return EXIT_BAD_INPUT;
+	ctx = compiled_ctx(o);
+	if (!ctx)
+		return EXIT_BAD_INPUT;
+	prog = vmm_seccomp_program(ctx, role, &len);
+	if (!prog) {
+		fprintf(stderr, "vmm-seccomp: role %s is off: no filter\n", o->pos[0]);
+		vmm_seccomp_free(ctx);
+		return EXIT_BAD_INPUT;
+	}
+	if (o->output && !(f = fopen(o->output, "we"))) {
+		fprintf(stderr, "vmm-seccomp: %s: %s\n", o->output, strerror(errno));
+		vmm_seccomp_free(ctx);
+		return EXIT_BAD_INPUT;
+	}
+	if (!strcmp(o->format, "bpf")) {
+		if (fwrite(prog, sizeof(*prog), len, f) != len)
+			rc = EXIT_BAD_INPUT;
+	} else if (!strcmp(o->format, "c")) {
+		fprintf(f, "/* role %s, mode %s: %zu instructions, generated by vmm-seccomp */\n",
+			vmm_seccomp_role_name(role),
+			vmm_seccomp_mode_name(vmm_seccomp_get_role_mode(ctx, role)), len);
+		fprintf(f,
+			"#include <linux/filter.h>\n\nstatic const struct sock_filter "
+			"vmm_seccomp_%s_filter[%zu] = {\n",
+			vmm_seccomp_role_name(role), len);
+		for (i = 0; i < len; i++)
+			fprintf(f, "\t{ 0x%04x, %3u, %3u, 0x%08x },\n", prog[i].code, prog[i].jt,
+				prog[i].jf, prog[i].k);
+		fprintf(f, "};\n");
+	} else {
+		export_pfc(ctx, role, f);
+	}
+	if (f != stdout && fclose(f))
+		rc = EXIT_BAD_INPUT;
+	vmm_seccomp_free(ctx);
+	return rc;
+}
+
+/* ---- check ---- */
+
+/* Syscalls whose every rule needs a comment saying why. */
+static bool sensitive(const char *name)
+{
+	static const char *const list[] = { "clone",	"clone3", "ioctl",	  "mmap",
+					    "mprotect", "prctl",  "socket",	  "socketpair",
+					    "openat",	"open",	  "seccomp",	  "madvise",
+					    "tgkill",	"kill",	  "setsockopt",	  "connect",
+					    "bind",	"fcntl",  "memfd_create", NULL };
+	size_t i;
+
+	for (i = 0; list[i]; i++) {
+		if (!strcmp(list[i], name))
+			return true;
+	}
+	return vmm_seccomp_is_dangerous(name);
+}
+
+static int lint(const char *role_name, const struct policy *p)
+{
+	size_t i, j;
+	int findings = 0;
+
+	for (i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+		const char *file = p->files[r->file];
+		bool allows = r->action == POLICY_ACT_ALLOW || r->action == POLICY_ACT_LOG ||
+			      r->action == POLICY_ACT_SIGMASK;
+
+		if (strncmp(file, "builtin/", 8) == 0 || builtin_policy_text(file))
+			continue; /* the built-in files are checked by the test suite */
+		if (allows && vmm_seccomp_is_dangerous(r->syscall)) {
+			printf("%s:%u:%u: error: role %s allows %s, which is on the dangerous "
+			       "list\n",
+			       file, r->line, r->col, role_name, r->syscall);
+			findings++;
+		}
+		if (allows && sensitive(r->syscall) && !r->commented) {
+			printf("%s:%u:%u: warning: %s has no comment saying why the role needs "
+			       "it\n",
+			       file, r->line, r->col, r->syscall);
+			findings++;
+		}
+		for (j = 0; j < i; j++) {
+			const struct policy_rule *o = &p->rules[j];
+
+			if (o->nr == r->nr && o->n_clauses == 0) {
+				printf("%s:%u:%u: warning: this %s rule is never used: %s:%u "
+				       "allows it "
+				       "whatever its arguments\n",
+				       file, r->line, r->col, r->syscall, p->files[o->file],
+				       o->line);
+				findings++;
+				break;
+			}
+		}
+	}
+	return findings;
+}
+
+static int cmd_check(const struct opts *o)
+{
+	struct vmm_seccomp *ctx;
+	struct stat st;
+	int findings = 0, rc;
+	unsigned int r;
+
+	if (o->n_pos != 1)
+		return usage(stderr, EXIT_USAGE);
+	if (stat(o->pos[0], &st)) {
+		fprintf(stderr, "vmm-seccomp: %s: %s\n", o->pos[0], strerror(errno));
+		return EXIT_BAD_INPUT;
+	}
+	ctx = vmm_seccomp_new();
+	if (!ctx)
+		return EXIT_BAD_INPUT;
+	if (S_ISDIR(st.st_mode)) {
+		rc = vmm_seccomp_load_policy_dir(ctx, o->pos[0]);
+	} else {
+		/* one file: the policy of the role it is named after, or rules to
+		 * add to the baseline when it is not named after a role */
+		const char *base =
+			strrchr(o->pos[0], '/') ? strrchr(o->pos[0], '/') + 1 : o->pos[0];
+		char name[64];
+		enum vmm_seccomp_role role = VMM_SECCOMP_ROLE_PROCESS;
+		FILE *f = fopen(o->pos[0], "re");
+		char *text = NULL;
+		size_t cap = 0;
+		ssize_t n;
+
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(base, "."), base);
+		vmm_seccomp_role_from_name(name, &role);
+		if (!f) {
+			fprintf(stderr, "vmm-seccomp: %s: %s\n", o->pos[0], strerror(errno));
+			vmm_seccomp_free(ctx);
+			return EXIT_BAD_INPUT;
+		}
+		n = getdelim(&text, &cap, '\0', f);
+		fclose(f);
+		rc = n < 0 ? -EINVAL : vmm_seccomp_add_rules(ctx, role, text, o->pos[0], 0);
+		free(text);
+	}
+	if (!rc)
+		rc = vmm_seccomp_compile(ctx);
+	if (rc) {
+		printf("%s\n", vmm_seccomp_last_error(ctx));
+		vmm_seccomp_free(ctx);
+		return EXIT_BAD_INPUT;
+	}
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+		findings += lint(vmm_seccomp_role_name(r), &ctx->layer[r].resolved);
+	vmm_seccomp_free(ctx);
+	printf("%d finding%s\n", findings, findings == 1 ? "" : "s");
+	return findings ? EXIT_FINDINGS : 0;
+}
+
+/* ---- explain ---- */
+
+static const struct {
+	const char *name;
+	uint32_t token;
+} arches[] = {
+	{ "x86_64", SCMP_ARCH_X86_64 },
+	{ "i386", SCMP_ARCH_X86 },
+	{ "x32", SCMP_ARCH_X32 },
+	{ "aarch64", SCMP_ARCH_AARCH64 },
+};
+
+static int cmd_explain(const struct opts *o)
+{
+	const char *what;
+	char *end;
+	unsigned long long v;
+	size_t a;
+	int found = 0;
+
+	if (o->n_pos != 1)
+		return usage(stderr, EXIT_USAGE);
+	what = o->pos[0];
+	errno = 0;
+	v = strtoull(what, &end, 0);
+	if (*what && !*end && !errno) {
+		for (a = 0; a < sizeof(arches) / sizeof(arches[0]) && v < 0x10000; a++) {
+			char *name = seccomp_syscall_resolve_num_arch(arches[a].token, (int)v);
+
+			if (name) {
+				printf("syscall %llu on %s: %s\n", v, arches[a].name, name);
+				found++;
+			}
+			free(name);
+		}
+		if (policy_ioctl_name(v)) {
+			printf("ioctl request %#llx: %s\n", v, policy_ioctl_name(v));
+			found++;
+		}
+	} else {
+		uint64_t c;
+
+		for (a = 0; a < sizeof(arches) / sizeof(arches[0]); a++) {
+			int nr = seccomp_syscall_resolve_name_arch(arches[a].token, what);
+
+			if (nr >= 0) {
+				printf("syscall %s on %s: %d\n", what, arches[a].name, nr);
+				found++;
+			}
+		}
+		if (policy_constant(what, strlen(what), &c)) {
+			printf("%s %s: %#llx (%llu)\n",
+			       policy_ioctl_name(c) && !strcmp(policy_ioctl_name(c), what)
+				       ? "ioctl request"
+				       : "constant",
+			       what, (unsigned long long)c, (unsigned long long)c);
+			found++;
+		}
+	}
+	if (!found) {
+		fprintf(stderr, "vmm-seccomp: nothing known as '%s'\n", what);
+		return EXIT_BAD_INPUT;
+	}
+	return 0;
+}
+
+/* ---- simulate ---- */
+
+static void describe(uint32_t ret, const struct vmm_seccomp *ctx, char *buf, size_t len)
+{
+	uint32_t data = ret & SECCOMP_RET_DATA;
+
+	(void)ctx;
+	switch (ret & SECCOMP_RET_ACTION_FULL) {
+	case SECCOMP_RET_ALLOW:
+		snprintf(buf, len, "allow");
+		break;
+	case SECCOMP_RET_LOG:
+		snprintf(buf, len, "log (runs, the kernel logs it)");
+		break;
+	case SECCOMP_RET_ERRNO:
+		snprintf(buf, len, "errno %u (%s)", data, strerror((int)data));
+		break;
+	case SECCOMP_RET_KILL_PROCESS:
+		snprintf(buf, len, "kill-process");
+		break;
+	case SECCOMP_RET_TRAP:
+		if (TRAP_DATA_MODE(data) == TRAP_MODE_SIGMASK)
+			snprintf(buf, len, "trap: rt_sigprocmask emulated by the library (runs)");
+		else
+			snprintf(buf, len, "trap: violation of role %s in mode %s (%s)",
+				 vmm_seccomp_role_name(TRAP_DATA_ROLE(data)),
+				 vmm_seccomp_mode_name(TRAP_DATA_MODE(data)),
+				 TRAP_DATA_MODE(data) == VMM_SECCOMP_MODE_ERRNO ? "report, EPERM"
+										: "report, kill");
+		break;
+	default:
+		snprintf(buf, len, "%#x", ret);
+	}
+}
+
+static int cmd_simulate(const struct opts *o)
+{
+	struct bpf_input in = { .arch = AUDIT_ARCH_X86_64 };
+	enum vmm_seccomp_role role;
+	struct vmm_seccomp *ctx;
+	uint32_t rets[2], final;
+	unsigned int steps[2] = { 0, 0 };
+	int i, n_layers = 0, nr;
+	char buf[160];
+	char *end;
+
+	if (o->n_pos < 2 || o->n_pos > 8)
+		return usage(stderr, EXIT_USAGE);
+	if (role_arg(o->pos[0], &role))
+		return EXIT_BAD_INPUT;
+	nr = (int)strtol(o->pos[1], &end, 0);
+	if (*end || !*o->pos[1])
+		nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, o->pos[1]);
+	if (nr < 0) {
+		fprintf(stderr, "vmm-seccomp: unknown syscall '%s'\n", o->pos[1]);
+		return EXIT_BAD_INPUT;
+	}
+	in.nr = nr;
+	for (i = 2; i < o->n_pos; i++) {
+		if (value_arg(o->pos[i], &in.args[i - 2]))
+			return EXIT_BAD_INPUT;
+	}
+	ctx = compiled_ctx(o);
+	if (!ctx)
+		return EXIT_BAD_INPUT;
+	for (i = 0; i < 2; i++) {
+		enum vmm_seccomp_role layer = i ? role : VMM_SECCOMP_ROLE_PROCESS;
+		size_t len;
+		const struct sock_filter *prog = vmm_seccomp_program(ctx, layer, &len);
+
+		if (i && role == VMM_SECCOMP_ROLE_PROCESS)
+			break;
+		if (!prog) {
+			printf("%-8s %-15s off: no filter\n", i ? "role" : "baseline",
+			       vmm_seccomp_role_name(layer));
+			continue;
+		}
+		if (bpf_run(prog, len, &in, &rets[n_layers], &steps[n_layers])) {
+			fprintf(stderr, "vmm-seccomp: the simulator refused the program\n");
+			vmm_seccomp_free(ctx);
+			return EXIT_BAD_INPUT;
+		}
+		describe(rets[n_layers], ctx, buf, sizeof(buf));
+		printf("%-8s %-15s %s  [%u BPF instructions]\n", i ? "role" : "baseline",
+		       vmm_seccomp_role_name(layer), buf, steps[n_layers]);
+		n_layers++;
+	}
+	final = bpf_stack_verdict(rets, (size_t)n_layers);
+	if (!n_layers)
+		final = SECCOMP_RET_ALLOW;
+	describe(final, ctx, buf, sizeof(buf));
+	printf("verdict  %s(", o->pos[1]);
+	for (i = 0; i < o->n_pos - 2; i++)
+		printf("%s%#llx", i ? ", " : "", (unsigned long long)in.args[i]);
+	printf("): %s\n", buf);
+	vmm_seccomp_free(ctx);
+	switch (final & SECCOMP_RET_ACTION_FULL) {
+	case SECCOMP_RET_ALLOW:
+	case SECCOMP_RET_LOG:
+		return 0;
+	case SECCOMP_RET_TRAP:
+		return TRAP_DATA_MODE(final & SECCOMP_RET_DATA) == TRAP_MODE_SIGMASK
+			       ? 0
+			       : EXIT_FINDINGS;
+	default:
+		return EXIT_FINDINGS;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	const char *cmd;
+	int rc;
+
+	if (argc < 2)
+		return usage(stderr, EXIT_USAGE);
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+		return usage(stdout, 0);
+	rc = parse_opts(argc - 2, argv + 2, &o);
+	if (rc == -2)
+		return usage(stdout, 0);
+	if (rc)
+		return usage(stderr, EXIT_USAGE);
+	if (!strcmp(cmd, "roles"))
+		return o.n_pos ? usage(stderr, EXIT_USAGE) : cmd_roles();
+	if (!strcmp(cmd, "show"))
+		return cmd_show(&o);
+	if (!strcmp(cmd, "export"))
+		return cmd_export(&o);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(&o);
+	if (!strcmp(cmd, "explain"))
+		return cmd_explain(&o);
+	if (!strcmp(cmd, "simulate"))
+		return cmd_simulate(&o);
+	fprintf(stderr, "vmm-seccomp: unknown command '%s'\n", cmd);
+	return usage(stderr, EXIT_USAGE);
+}
