@@ -26,28 +26,28 @@
  * boot.rst, "THE REAL-MODE KERNEL HEADER": the header lives at 0x1f1 of the
  * image's first sector, and at the same offset of struct boot_params.  The
  * protocol version that introduced each field is noted beside it. */
-#define HDR_START 0x1f1           /* first byte of struct setup_header */
-#define HDR_SETUP_SECTS 0x1f1     /* u8, 0 means 4 */
-#define HDR_SYSSIZE 0x1f4         /* u32 (2.04+), payload in 16-byte units */
-#define HDR_BOOT_FLAG 0x1fe       /* u16, 0xaa55 */
-#define HDR_JUMP 0x200            /* u16, jump over the header; byte 0x201 sizes it */
-#define HDR_HEADER 0x202          /* u32, "HdrS" */
-#define HDR_VERSION 0x206         /* u16, boot protocol version */
-#define HDR_TYPE_OF_LOADER 0x210  /* u8 */
-#define HDR_LOADFLAGS 0x211       /* u8 */
-#define HDR_CODE32_START 0x214    /* u32 */
-#define HDR_RAMDISK_IMAGE 0x218   /* u32 */
-#define HDR_RAMDISK_SIZE 0x21c    /* u32 */
-#define HDR_HEAP_END_PTR 0x224    /* u16 (2.01+) */
-#define HDR_CMD_LINE_PTR 0x228    /* u32 (2.02+) */
-#define HDR_INITRD_ADDR_MAX 0x22c /* u32 (2.03+), highest byte the initrd may use */
+#define HDR_START 0x1f1		   /* first byte of struct setup_header */
+#define HDR_SETUP_SECTS 0x1f1	   /* u8, 0 means 4 */
+#define HDR_SYSSIZE 0x1f4	   /* u32 (2.04+), payload in 16-byte units */
+#define HDR_BOOT_FLAG 0x1fe	   /* u16, 0xaa55 */
+#define HDR_JUMP 0x200		   /* u16, jump over the header; byte 0x201 sizes it */
+#define HDR_HEADER 0x202	   /* u32, "HdrS" */
+#define HDR_VERSION 0x206	   /* u16, boot protocol version */
+#define HDR_TYPE_OF_LOADER 0x210   /* u8 */
+#define HDR_LOADFLAGS 0x211	   /* u8 */
+#define HDR_CODE32_START 0x214	   /* u32 */
+#define HDR_RAMDISK_IMAGE 0x218	   /* u32 */
+#define HDR_RAMDISK_SIZE 0x21c	   /* u32 */
+#define HDR_HEAP_END_PTR 0x224	   /* u16 (2.01+) */
+#define HDR_CMD_LINE_PTR 0x228	   /* u32 (2.02+) */
+#define HDR_INITRD_ADDR_MAX 0x22c  /* u32 (2.03+), highest byte the initrd may use */
 #define HDR_KERNEL_ALIGNMENT 0x230 /* u32 (2.05+) */
-#define HDR_RELOCATABLE 0x234     /* u8 (2.05+) */
-#define HDR_XLOADFLAGS 0x236      /* u16 (2.12+) */
-#define HDR_CMDLINE_SIZE 0x238    /* u32 (2.06+), without the NUL */
-#define HDR_SETUP_DATA 0x250      /* u64 (2.09+) */
-#define HDR_PREF_ADDRESS 0x258    /* u64 (2.10+) */
-#define HDR_INIT_SIZE 0x260       /* u32 (2.10+) */
+#define HDR_RELOCATABLE 0x234	   /* u8 (2.05+) */
+#define HDR_XLOADFLAGS 0x236	   /* u16 (2.12+) */
+#define HDR_CMDLINE_SIZE 0x238	   /* u32 (2.06+), without the NUL */
+#define HDR_SETUP_DATA 0x250	   /* u64 (2.09+) */
+#define HDR_PREF_ADDRESS 0x258	   /* u64 (2.10+) */
+#define HDR_INIT_SIZE 0x260	   /* u32 (2.10+) */
 /* The header is "0x0202 + byte value at offset 0x0201" long (boot.rst, "64-bit
  * BOOT PROTOCOL"); init_size is the last field we need, and boot_params
  * reserves the space up to edd_mbr_sig_buffer at 0x290 for it. */
@@ -57,13 +57,13 @@
 #define BOOT_FLAG_MAGIC 0xaa55
 #define HDR_MAGIC 0x53726448 /* "HdrS" read little endian */
 #define LOADED_HIGH 0x01     /* loadflags bit 0: protected-mode code at 0x100000 */
-#define CAN_USE_HEAP 0x80U /* loadflags bit 7: heap_end_ptr is valid */
+#define CAN_USE_HEAP 0x80U   /* loadflags bit 7: heap_end_ptr is valid */
 #define XLF_KERNEL_64 0x0001 /* xloadflags bit 0: has the 64-bit entry at +0x200 */
 #define ENTRY64_OFFSET 0x200 /* boot.rst, "64-bit BOOT PROTOCOL" */
 #define SECTOR 512
-#define DEFAULT_SETUP_SECTS 4 /* boot.rst: "If this field is 0, the real value is 4." */
-#define PROTOCOL_MIN 0x0206   /* cmdline_size */
-#define PROTOCOL_64 0x020c    /* xloadflags */
+#define DEFAULT_SETUP_SECTS 4	   /* boot.rst: "If this field is 0, the real value is 4." */
+#define PROTOCOL_MIN 0x0206	   /* cmdline_size */
+#define PROTOCOL_64 0x020c	   /* xloadflags */
 #define LOADER_TYPE_UNDEFINED 0xff /* type_of_loader: no assigned id */
 
 /* ---- the rest of struct boot_params (zero-page.rst) ---- */
@@ -71,9 +71,9 @@
 #define ZP_EXT_RAMDISK_IMAGE 0x0c0 /* u32, high half of ramdisk_image */
 #define ZP_EXT_RAMDISK_SIZE 0x0c4  /* u32 */
 #define ZP_EXT_CMD_LINE_PTR 0x0c8  /* u32 */
-#define ZP_E820_ENTRIES 0x1e8      /* u8 */
-#define ZP_E820_TABLE 0x2d0        /* struct boot_e820_entry[128], 20 bytes each */
-#define E820_ENTRY_SIZE 20         /* { u64 addr; u64 size; u32 type; } packed */
+#define ZP_E820_ENTRIES 0x1e8	   /* u8 */
+#define ZP_E820_TABLE 0x2d0	   /* struct boot_e820_entry[128], 20 bytes each */
+#define E820_ENTRY_SIZE 20	   /* { u64 addr; u64 size; u32 type; } packed */
 #define E820_RAM 1
 #define E820_RESERVED 2
 
@@ -102,7 +102,9 @@ static void report(char *err, size_t errlen, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (err && errlen)
-		vsnprintf(err, errlen, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): va_start above; analyzer false positive */
+		/* va_start is above: the analyzer's valist warning is a false positive */
+		/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
+		vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
 
@@ -177,8 +179,8 @@ static int probe_bzimage(const uint8_t *img, size_t len, struct kernel_info *ki,
 			    HDR_HEADER, get32(img, HDR_HEADER));
 	if (len < HDR_VERSION + 2)
 		return fail(err, errlen, -ENOEXEC,
-			    "bzImage truncated: %zu bytes, the version at 0x%x needs 0x%x",
-			    len, HDR_VERSION, HDR_VERSION + 2);
+			    "bzImage truncated: %zu bytes, the version at 0x%x needs 0x%x", len,
+			    HDR_VERSION, HDR_VERSION + 2);
 	version = get16(img, HDR_VERSION);
 	if (version < PROTOCOL_MIN)
 		return fail(err, errlen, -ENOEXEC,
@@ -227,8 +229,8 @@ static int probe_bzimage(const uint8_t *img, size_t len, struct kernel_info *ki,
 	 * payload is the rest of the file, which must hold at least that. */
 	syssize = get32(img, HDR_SYSSIZE);
 	if (syssize == 0)
-		return fail(err, errlen, -ENOEXEC,
-			    "zero-size payload: syssize at 0x%x is 0", HDR_SYSSIZE);
+		return fail(err, errlen, -ENOEXEC, "zero-size payload: syssize at 0x%x is 0",
+			    HDR_SYSSIZE);
 	if ((uint64_t)syssize * 16 > len - (size_t)(sects + 1) * SECTOR)
 		return fail(err, errlen, -ENOEXEC,
 			    "payload beyond the end: syssize at 0x%x says 0x%llx bytes of kernel "
@@ -349,15 +351,13 @@ static int probe_elf(const uint8_t *img, size_t len, struct kernel_info *ki, cha
 			    offsetof(Elf64_Ehdr, e_machine));
 	if (eh.e_type != ET_EXEC)
 		return fail(err, errlen, -ENOEXEC,
-			    "ELF e_type %u at offset %zu is not ET_EXEC (a vmlinux is)",
-			    eh.e_type, offsetof(Elf64_Ehdr, e_type));
+			    "ELF e_type %u at offset %zu is not ET_EXEC (a vmlinux is)", eh.e_type,
+			    offsetof(Elf64_Ehdr, e_type));
 	if (eh.e_phentsize != sizeof(Elf64_Phdr))
-		return fail(err, errlen, -ENOEXEC,
-			    "ELF e_phentsize %u at offset %zu is not %zu", eh.e_phentsize,
-			    offsetof(Elf64_Ehdr, e_phentsize), sizeof(Elf64_Phdr));
+		return fail(err, errlen, -ENOEXEC, "ELF e_phentsize %u at offset %zu is not %zu",
+			    eh.e_phentsize, offsetof(Elf64_Ehdr, e_phentsize), sizeof(Elf64_Phdr));
 	if (eh.e_phnum == 0 || eh.e_phnum == PN_XNUM)
-		return fail(err, errlen, -ENOEXEC,
-			    "ELF e_phnum %u at offset %zu: %s", eh.e_phnum,
+		return fail(err, errlen, -ENOEXEC, "ELF e_phnum %u at offset %zu: %s", eh.e_phnum,
 			    offsetof(Elf64_Ehdr, e_phnum),
 			    eh.e_phnum ? "extended numbering is not supported"
 				       : "no program headers");
@@ -501,8 +501,7 @@ static void put_e820(uint8_t *zp, unsigned int n, uint64_t addr, uint64_t size, 
  * image's setup header into it, then fill in what a boot loader owns.  An
  * ELF vmlinux has no header, so it gets a minimal one saying the same. */
 static void build_zero_page(uint8_t *zp, const uint8_t *img, const struct kernel_info *ki,
-			    uint64_t initrd_addr, uint64_t initrd_size,
-			    uint64_t mem_size)
+			    uint64_t initrd_addr, uint64_t initrd_size, uint64_t mem_size)
 {
 	size_t hdr_end = ki->header_end;
 
@@ -544,8 +543,8 @@ static void build_zero_page(uint8_t *zp, const uint8_t *img, const struct kernel
 }
 
 int loader_load_linux(void *mem, size_t mem_size, const void *kernel, size_t klen,
-		      const void *initrd, size_t ilen, const char *cmdline,
-		      struct linux_boot *out, char *err, size_t errlen)
+		      const void *initrd, size_t ilen, const char *cmdline, struct linux_boot *out,
+		      char *err, size_t errlen)
 {
 	struct kernel_info ki;
 	uint8_t *m = mem;
@@ -569,8 +568,7 @@ int loader_load_linux(void *mem, size_t mem_size, const void *kernel, size_t kle
 	/* The kernel: from load_addr, the image and what it needs to run. */
 	if (ki.mem_needed > UINT64_MAX - ki.load_addr)
 		return fail(err, errlen, -E2BIG, "kernel needs 0x%llx bytes from 0x%llx: overflow",
-			    (unsigned long long)ki.mem_needed,
-			    (unsigned long long)ki.load_addr);
+			    (unsigned long long)ki.mem_needed, (unsigned long long)ki.load_addr);
 	kend = ki.load_addr + ki.mem_needed;
 	if (kend > mem_size)
 		return fail(err, errlen, -E2BIG,
@@ -581,7 +579,7 @@ int loader_load_linux(void *mem, size_t mem_size, const void *kernel, size_t kle
 				    ? "loaded at 0x100000, it runs with init_size from"
 				    : "the end of its last PT_LOAD segment, the first at",
 			    (unsigned long long)(ki.format == KERNEL_BZIMAGE ? ki.run_addr
-									       : ki.load_addr));
+									     : ki.load_addr));
 
 	clen = strlen(cmdline);
 	if (clen > ki.cmdline_max)

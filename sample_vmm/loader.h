@@ -33,19 +33,19 @@ enum kernel_format { KERNEL_BZIMAGE, KERNEL_ELF };
 
 struct kernel_info {
 	enum kernel_format format;
-	uint16_t protocol;        /* boot protocol version (bzImage), e.g. 0x020f */
-	size_t setup_size;        /* bytes of real-mode setup (bzImage) */
-	size_t payload_offset;    /* where the protected-mode kernel starts in the file
+	uint16_t protocol;	  /* boot protocol version (bzImage), e.g. 0x020f */
+	size_t setup_size;	  /* bytes of real-mode setup (bzImage) */
+	size_t payload_offset;	  /* where the protected-mode kernel starts in the file
 				   * (ELF: the first byte any PT_LOAD segment copies) */
-	size_t payload_size;      /* bzImage: the rest of the file; ELF: the span of the
+	size_t payload_size;	  /* bzImage: the rest of the file; ELF: the span of the
 				   * file the PT_LOAD segments copy */
-	uint64_t load_addr;       /* guest-physical load address */
-	uint64_t entry64;         /* guest-physical 64-bit entry point */
-	uint64_t mem_needed;      /* bytes from load_addr the kernel needs: bzImage up to
+	uint64_t load_addr;	  /* guest-physical load address */
+	uint64_t entry64;	  /* guest-physical 64-bit entry point */
+	uint64_t mem_needed;	  /* bytes from load_addr the kernel needs: bzImage up to
 				   * run_addr + init_size (at least payload_size); ELF up to
 				   * the end of its highest PT_LOAD segment */
-	uint32_t cmdline_max;     /* longest command line it accepts, without the NUL */
-	uint64_t run_addr;        /* where it runs (boot.rst, init_size); ELF: load_addr */
+	uint32_t cmdline_max;	  /* longest command line it accepts, without the NUL */
+	uint64_t run_addr;	  /* where it runs (boot.rst, init_size); ELF: load_addr */
 	uint32_t initrd_addr_max; /* highest byte address the initrd may occupy */
 	unsigned int header_end;  /* bzImage: end of the setup header (0x202 + [0x201]) */
 };
@@ -57,7 +57,7 @@ struct kernel_info {
 int loader_probe(const void *image, size_t len, struct kernel_info *ki, char *err, size_t errlen);
 
 struct linux_boot {
-	uint64_t entry;       /* RIP */
+	uint64_t entry;	      /* RIP */
 	uint64_t boot_params; /* RSI */
 };
 
@@ -71,7 +71,7 @@ struct linux_boot {
  * err; on error nothing has been written to guest memory: every check is
  * done before the first copy. */
 int loader_load_linux(void *mem, size_t mem_size, const void *kernel, size_t klen,
-		      const void *initrd, size_t ilen, const char *cmdline,
-		      struct linux_boot *out, char *err, size_t errlen);
+		      const void *initrd, size_t ilen, const char *cmdline, struct linux_boot *out,
+		      char *err, size_t errlen);
 
 #endif

@@ -8,6 +8,7 @@
  *   vmm-seccomp check FILE|DIR
  *   vmm-seccomp explain NUMBER|NAME
  *   vmm-seccomp simulate ROLE SYSCALL [ARG...]
+ *   vmm-seccomp profile [-o DIR] [--role-map NAME=ROLE]... -- CMD [ARG...]
  * Options for show, export, simulate: --policy-dir DIR, --mode CONFIG.
  * Exit codes: 0 done (check: no findings; simulate: allowed), 1 check
  * found problems / simulate: refused, 2 usage, 3 bad input (a policy that
@@ -15,6 +16,7 @@
  */
 #include "bpf.h"
 #include "internal.h"
+#include "profile.h"
 
 #include <errno.h>
 #include <linux/audit.h>
@@ -676,6 +678,8 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
 		return usage(stdout, 0);
+	if (!strcmp(cmd, "profile"))
+		return profile_main(argc - 2, argv + 2);
 	rc = parse_opts(argc - 2, argv + 2, &o);
 	if (rc == -2)
 		return usage(stdout, 0);

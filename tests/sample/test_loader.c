@@ -269,13 +269,12 @@ static uint8_t *new_guest(size_t size)
 	return g;
 }
 
-static int load(uint8_t *guest, size_t gsize, const uint8_t *img, size_t len,
-		const uint8_t *initrd, size_t ilen, const char *cmdline, struct linux_boot *out,
-		char *err, size_t errlen)
+static int load(uint8_t *guest, size_t gsize, const uint8_t *img, size_t len, const uint8_t *initrd,
+		size_t ilen, const char *cmdline, struct linux_boot *out, char *err, size_t errlen)
 {
 	uint8_t *copy = dup_exact(img, len);
-	int rc = loader_load_linux(guest, gsize, copy, len, initrd, ilen, cmdline, out, err,
-				   errlen);
+	int rc =
+		loader_load_linux(guest, gsize, copy, len, initrd, ilen, cmdline, out, err, errlen);
 
 	free(copy);
 	return rc;
@@ -479,8 +478,9 @@ static void test_probe_bzimage_bad_header(void **state)
 	o = bz_default();
 	img = make_bz(&o, &len);
 	img[0x1f1] = 255;
-	probe_fails(img, len, "setup_sects at 0x1f1 says 255 sectors, so the kernel starts at "
-			      "0x20000");
+	probe_fails(img, len,
+		    "setup_sects at 0x1f1 says 255 sectors, so the kernel starts at "
+		    "0x20000");
 	free(img);
 
 	o = bz_default();
@@ -499,8 +499,9 @@ static void test_probe_bzimage_bad_header(void **state)
 	o = bz_default();
 	o.payload = 0x200;
 	img = make_bz(&o, &len);
-	probe_fails(img, len, "payload of 0x200 bytes from 0xa00 ends before the 64-bit entry "
-			      "point at +0x200");
+	probe_fails(img, len,
+		    "payload of 0x200 bytes from 0xa00 ends before the 64-bit entry "
+		    "point at +0x200");
 	free(img);
 
 	o = bz_default();
@@ -750,9 +751,8 @@ static void test_load_errors(void **state)
 				    "most 100 (cmdline_size at 0x238"));
 	assert_true(all_untouched(guest, GUEST_SIZE));
 	longline[100] = '\0';
-	assert_int_equal(load(guest, GUEST_SIZE, img, len, NULL, 0, longline, &boot, err,
-			      sizeof(err)),
-			 0);
+	assert_int_equal(
+		load(guest, GUEST_SIZE, img, len, NULL, 0, longline, &boot, err, sizeof(err)), 0);
 	assert_int_equal(strlen((const char *)guest + 0x20000), 100);
 	memset(guest, UNTOUCHED, GUEST_SIZE);
 
@@ -765,8 +765,7 @@ static void test_load_errors(void **state)
 	assert_true(all_untouched(guest, GUEST_SIZE));
 	rc = load(guest, 0x80000, img, len, NULL, 0, "", &boot, err, sizeof(err));
 	assert_int_equal(rc, -E2BIG);
-	assert_int_equal(load(guest, 0x580000, img, len, NULL, 0, "", &boot, err, sizeof(err)),
-			 0);
+	assert_int_equal(load(guest, 0x580000, img, len, NULL, 0, "", &boot, err, sizeof(err)), 0);
 	memset(guest, UNTOUCHED, GUEST_SIZE);
 
 	/* Initrd too big: one page more than the room above the kernel, then
@@ -789,12 +788,12 @@ static void test_load_errors(void **state)
 	assert_int_equal(load(guest, GUEST_SIZE, img, len, NULL, 1, "", &boot, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "initrd"));
-	assert_int_equal(loader_load_linux(NULL, GUEST_SIZE, img, len, NULL, 0, "", &boot, err,
-					   sizeof(err)),
-			 -EINVAL);
-	assert_int_equal(loader_load_linux(guest, GUEST_SIZE, img, len, NULL, 0, "", NULL, err,
-					   sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		loader_load_linux(NULL, GUEST_SIZE, img, len, NULL, 0, "", &boot, err, sizeof(err)),
+		-EINVAL);
+	assert_int_equal(
+		loader_load_linux(guest, GUEST_SIZE, img, len, NULL, 0, "", NULL, err, sizeof(err)),
+		-EINVAL);
 	rc = load(guest, GUEST_SIZE, img, 0x300, NULL, 0, "", &boot, err, sizeof(err));
 	assert_int_equal(rc, -ENOEXEC);
 	assert_non_null(strstr(err, "payload beyond the end"));
@@ -901,8 +900,9 @@ static void test_probe_elf_errors(void **state)
 	probe_fails(img, 63, "ELF image truncated");
 	/* Program headers cut off, then a segment's contents cut off. */
 	probe_fails(img, 64 + 2 * 56, "ELF program headers");
-	probe_fails(img, 0x4fff, "program header 2 (at 0xb0): PT_LOAD p_offset 0x4000 + "
-				 "p_filesz 0x1000 is beyond the end of the 0x4fff-byte file");
+	probe_fails(img, 0x4fff,
+		    "program header 2 (at 0xb0): PT_LOAD p_offset 0x4000 + "
+		    "p_filesz 0x1000 is beyond the end of the 0x4fff-byte file");
 
 	img[EI_CLASS] = ELFCLASS32;
 	probe_fails(img, ELF_LEN, "ELF class 1 at offset 4 is not ELFCLASS64");
@@ -960,8 +960,9 @@ static void test_probe_elf_errors(void **state)
 	ph.p_filesz = ELF_LEN;
 	ph.p_memsz = ELF_LEN;
 	phdr_put(img, 0, &ph);
-	probe_fails(img, ELF_LEN, "program header 0 (at 0x40): PT_LOAD p_offset 0x1000 + "
-				  "p_filesz 0x5000 is beyond the end");
+	probe_fails(img, ELF_LEN,
+		    "program header 0 (at 0x40): PT_LOAD p_offset 0x1000 + "
+		    "p_filesz 0x5000 is beyond the end");
 	ph.p_offset = UINT64_MAX - 0x10;
 	ph.p_filesz = 0x100;
 	phdr_put(img, 0, &ph);
@@ -1187,8 +1188,7 @@ static void test_real_kernel(void **state)
 	assert_true(ki.mem_needed >= ki.payload_size);
 	printf("real kernel %s: protocol %u.%02u, payload 0x%zx, runs at 0x%llx, needs 0x%llx\n",
 	       path, (unsigned int)ki.protocol >> 8, (unsigned int)ki.protocol & 0xff,
-	       ki.payload_size, (unsigned long long)ki.run_addr,
-	       (unsigned long long)ki.mem_needed);
+	       ki.payload_size, (unsigned long long)ki.run_addr, (unsigned long long)ki.mem_needed);
 
 	/* And loads, with an initrd above it. */
 	gsize = (size_t)(ki.load_addr + ki.mem_needed) + 2 * MIB;

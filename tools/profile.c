@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vmm-seccomp profile: learn policies from a run.
+ *
+ * Runs a program under ptrace, records for every thread which syscalls it
+ * makes — with the values of the arguments the built-in policies check —
+ * maps threads to roles by name, and writes one policy file per role (in
+ * the form vmm_seccomp_load_policy_dir() reads) plus a diff against the
+ * built-in policies.  A syscall the built-in rules already allow is written
+ * as those rules; anything else as the exact values seen.
+ */
+#include "profile.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_VECTORS 64 /* distinct argument vectors kept per role and syscall */
+#define MAX_THREADS 4096
+#define MAX_MAPS 32
+
+struct seen {
+	bool used;
+	unsigned int n;
+	uint64_t v[MAX_VECTORS][6];
+	bool overflow;
+};
+
+struct thread {
+	pid_t tid;
+	char name[16];
+	enum vmm_seccomp_role role;
+	long entry_nr; /* syscall in progress, -1 between */
+};
+
+struct role_map {
+	char pattern[64];
+	enum vmm_seccomp_role role;
+};
+
+struct profile {
+	struct seen seen[VMM_SECCOMP_ROLE_COUNT][NR_TABLE_SIZE];
+	uint8_t checked[NR_TABLE_SIZE]; /* bit i: some built-in rule tests arg i */
+	struct thread threads[MAX_THREADS];
+	size_t n_threads;
+	struct role_map maps[MAX_MAPS];
+	size_t n_maps;
+	bool recording;	  /* after the program's exec */
+	bool baseline_in; /* the program installed a process baseline */
+	char thread_names[VMM_SECCOMP_ROLE_COUNT][256];
+};
+
+/* Thread names as the sample VMM and the demo give them. */
+static const struct role_map default_maps[] = {
+	{ "vmm", VMM_SECCOMP_ROLE_VMM },
+	{ "vcpu*", VMM_SECCOMP_ROLE_VCPU },
+	{ "api", VMM_SECCOMP_ROLE_API },
+	{ "virtio-blk*", VMM_SECCOMP_ROLE_VIRTIO_BLOCK },
+	{ "virtio-net*", VMM_SECCOMP_ROLE_VIRTIO_NET },
+	{ "virtio-console*", VMM_SECCOMP_ROLE_VIRTIO_CONSOLE },
+	{ "virtio-rng*", VMM_SECCOMP_ROLE_VIRTIO_RNG },
+	{ "virtio-vsock*", VMM_SECCOMP_ROLE_VIRTIO_VSOCK },
+};
+
+static enum vmm_seccomp_role role_of(const struct profile *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_maps; i++) {
+		if (!fnmatch(p->maps[i].pattern, name, 0))
+			return p->maps[i].role;
+	}
+	for (i = 0; i < sizeof(default_maps) / sizeof(default_maps[0]); i++) {
+		if (!fnmatch(default_maps[i].pattern, name, 0))
+			return default_maps[i].role;
+	}
+	return VMM_SECCOMP_ROLE_PROCESS;
+}
+
+static void refresh_name(struct profile *p, struct thread *t, pid_t pid)
+{
+	char path[64], name[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, t->tid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(name, sizeof(name), f))
+			name[strcspn(name, "\n")] = '\0';
+		fclose(f);
+	}
+	snprintf(t->name, sizeof(t->name), "%.15s", name);
+	t->role = role_of(p, t->name);
+	if (t->role != VMM_SECCOMP_ROLE_PROCESS && !strstr(p->thread_names[t->role], t->name) &&
+	    strlen(p->thread_names[t->role]) + strlen(t->name) + 3 < sizeof(p->thread_names[0])) {
+		char *names = p->thread_names[t->role];
+		size_t used = strlen(names);
+
+		snprintf(names + used, sizeof(p->thread_names[0]) - used, "%s%s", used ? ", " : "",
+			 t->name);
+	}
+}
+
+static struct thread *thread_of(struct profile *p, pid_t tid, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_threads; i++) {
+		if (p->threads[i].tid == tid)
+			return &p->threads[i];
+	}
+	if (p->n_threads == MAX_THREADS)
+		return NULL;
+	p->threads[p->n_threads].tid = tid;
+	p->threads[p->n_threads].entry_nr = -1;
+	refresh_name(p, &p->threads[p->n_threads], pid);
+	return &p->threads[p->n_threads++];
+}
+
+static void record(struct profile *p, enum vmm_seccomp_role role, int nr, const uint64_t args[6])
+{
+	struct seen *s = &p->seen[role][nr];
+	uint64_t v[6];
+	unsigned int i, a;
+
+	s->used = true;
+	for (a = 0; a < 6; a++)
+		v[a] = (p->checked[nr] & (1u << a)) ? args[a] : 0;
+	for (i = 0; i < s->n; i++) {
+		if (!memcmp(s->v[i], v, sizeof(v)))
+			return;
+	}
+	if (s->n == MAX_VECTORS) {
+		s->overflow = true;
+		return;
+	}
+	memcpy(s->v[s->n++], v, sizeof(v));
+}
+
+/* ---- tracing ---- */
+
+static int trace(struct profile *p, char **argv, bool keep_seccomp)
+{
+	pid_t child, pid;
+	int status, exit_code = -1;
+
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (child == 0) {
+		/* log: the filters go in (their installation tells the tracer
+		 * when the baseline and each role start) but stop nothing */
+		if (!keep_seccomp)
+			setenv(VMM_SECCOMP_ENV, "log", 1);
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(126);
+		raise(SIGSTOP);
+		execvp(argv[0], argv);
+		fprintf(stderr, "vmm-seccomp profile: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(child, &status, 0) != child || !WIFSTOPPED(status))
+		return -ECHILD;
+	ptrace(PTRACE_SETOPTIONS, child, NULL,
+	       (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+			      PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL));
+	ptrace(PTRACE_SYSCALL, child, NULL, NULL);
+	while ((pid = waitpid(-1, &status, __WALL)) > 0) {
+		int sig = 0;
+
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			if (pid == child)
+				exit_code = WIFEXITED(status) ? WEXITSTATUS(status)
+							      : 128 + WTERMSIG(status);
+			continue;
+		}
+		if (!WIFSTOPPED(status))
+			continue;
+		if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+			struct __ptrace_syscall_info info;
+			struct thread *t = thread_of(p, pid, child);
+
+			/* valgrind does not know this request fills the buffer */
+			memset(&info, 0, sizeof(info));
+			if (t &&
+			    ptrace(PTRACE_GET_SYSCALL_INFO, pid, (void *)sizeof(info), &info) > 0) {
+				if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+					t->entry_nr = (long)info.entry.nr;
+					/* Installing the baseline on every thread: what
+					 * came before (start-up, loading libraries) need
+					 * not be in any policy. */
+					if (info.entry.nr == SYS_seccomp &&
+					    info.entry.args[0] == SECCOMP_SET_MODE_FILTER &&
+					    (info.entry.args[1] & SECCOMP_FILTER_FLAG_TSYNC) &&
+					    !p->baseline_in) {
+						p->baseline_in = true;
+						memset(p->seen, 0, sizeof(p->seen));
+					}
+					if (p->recording && info.arch == AUDIT_ARCH_X86_64 &&
+					    info.entry.nr < NR_TABLE_SIZE) {
+						record(p, VMM_SECCOMP_ROLE_PROCESS,
+						       (int)info.entry.nr, info.entry.args);
+						if (t->role != VMM_SECCOMP_ROLE_PROCESS)
+							record(p, t->role, (int)info.entry.nr,
+							       info.entry.args);
+					}
+				} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+					/* a thread that renamed itself may have a new role */
+					if (t->entry_nr == SYS_prctl)
+						refresh_name(p, t, child);
+					t->entry_nr = -1;
+				}
+			}
+		} else if (status >> 16) {
+			/* PTRACE_EVENT_EXEC: the program proper starts now; other
+			 * events (clone, fork): the new task is traced already */
+			if ((status >> 16) == PTRACE_EVENT_EXEC)
+				p->recording = true;
+		} else if (WSTOPSIG(status) != SIGSTOP) {
+			sig = WSTOPSIG(status); /* deliver the program's own signals */
+		}
+		ptrace(PTRACE_SYSCALL, pid, NULL, (void *)(long)sig);
+	}
+	return exit_code;
+}
+
+/* ---- writing policies ---- */
+
+static void fmt_condition(const struct policy_rule *r, const struct policy_clause *only, FILE *f)
+{
+	unsigned int c, i;
+	static const char *const ops[] = { "==", "!=", "<", "<=", ">", ">=", "==" };
+
+	for (c = 0; c < r->n_clauses; c++) {
+		const struct policy_clause *cl = &r->clauses[c];
+
+		if (only && cl != only)
+			continue;
+		if (!only && c)
+			fputs(" || ", f);
+		for (i = 0; i < cl->n; i++) {
+			const struct policy_cmp *cmp = &cl->cmp[i];
+			const char *name =
+				r->nr == SYS_ioctl && cmp->arg == 1 && cmp->op == POLICY_OP_EQ
+					? policy_ioctl_name(cmp->value)
+					: NULL;
+
+			fputs(i ? " && " : "", f);
+			if (cmp->op == POLICY_OP_MASKED_EQ)
+				fprintf(f, "arg%u & %#llx == ", cmp->arg,
+					(unsigned long long)cmp->mask);
+			else
+				fprintf(f, "arg%u %s ", cmp->arg, ops[cmp->op]);
+			if (name)
+				fputs(name, f);
+			else
+				fprintf(f, "%#llx", (unsigned long long)cmp->value);
+		}
+	}
+}
+
+static void fmt_action(const struct policy_rule *r, FILE *f)
+{
+	switch (r->action) {
+	case POLICY_ACT_ALLOW:
+		break;
+	case POLICY_ACT_LOG:
+		fputs(" -> log", f);
+		break;
+	case POLICY_ACT_TRAP:
+		fputs(" -> trap", f);
+		break;
+	case POLICY_ACT_SIGMASK:
+		fputs(" -> emulate_sigmask", f);
+		break;
+	case POLICY_ACT_ERRNO:
+		fprintf(f, " -> return %d", r->errno_value);
+		break;
+	}
+}
+
+/* The built-in rule of `nr` that decides a vector, or NULL if none does. */
+static const struct policy_rule *deciding(const struct policy *bp, int nr, const uint64_t v[6])
+{
+	size_t i;
+
+	for (i = 0; i < bp->n_rules; i++) {
+		if (bp->rules[i].nr == nr && policy_rule_matches(&bp->rules[i], v))
+			return &bp->rules[i];
+	}
+	return NULL;
+}
+
+static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
+		      enum vmm_seccomp_role role, const char *dir, char **argv, FILE *diff)
+{
+	const struct policy *bp = &ctx->layer[role].resolved;
+	char path[4096], *nm;
+	int nr, added = 0, removed = 0;
+	size_t i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.policy", dir, vmm_seccomp_role_name(role));
+	f = fopen(path, "we");
+	if (!f) {
+		fprintf(stderr, "vmm-seccomp profile: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f,
+		"# Role %s, learned by `vmm-seccomp profile` from:", vmm_seccomp_role_name(role));
+	for (i = 0; argv[i]; i++)
+		fprintf(f, " %s", argv[i]);
+	fprintf(f, "\n# threads: %s\n",
+		role == VMM_SECCOMP_ROLE_PROCESS ? "every thread"
+		: p->thread_names[role][0]	 ? p->thread_names[role]
+						 : "none: this role allows nothing");
+	fprintf(f, "# Rules the built-in policy had are kept as they were; the rest are\n"
+		   "# the exact argument values seen.  Review before use.\n\n");
+	fprintf(diff, "== %s\n", vmm_seccomp_role_name(role));
+	for (nr = 0; nr < NR_TABLE_SIZE; nr++) {
+		const struct seen *s = &p->seen[role][nr];
+		const struct policy_rule *emitted[64];
+		size_t n_emitted = 0, k;
+		unsigned int v;
+
+		if (!s->used)
+			continue;
+		nm = ctx->names_native[nr];
+		for (v = 0; v < s->n; v++) {
+			const struct policy_rule *r = deciding(bp, nr, s->v[v]);
+			bool seen_before = false;
+
+			if (r && r->action != POLICY_ACT_TRAP) {
+				for (k = 0; k < n_emitted; k++)
+					seen_before = seen_before || emitted[k] == r;
+				if (seen_before || n_emitted == 64)
+					continue;
+				emitted[n_emitted++] = r;
+				fprintf(f, "%s", r->syscall);
+				if (r->n_clauses) {
+					fputs(": ", f);
+					fmt_condition(r, NULL, f);
+				}
+				fmt_action(r, f);
+				fprintf(f, "    # built in: %s:%u\n", bp->files[r->file], r->line);
+				continue;
+			}
+			/* not allowed today: the values seen */
+			fprintf(f, "%s", nm ? nm : "?");
+			if (p->checked[nr]) {
+				unsigned int a;
+				bool first = true;
+
+				fputs(": ", f);
+				for (a = 0; a < 6; a++) {
+					const char *iname = nr == SYS_ioctl && a == 1
+								    ? policy_ioctl_name(s->v[v][a])
+								    : NULL;
+
+					if (!(p->checked[nr] & (1u << a)))
+						continue;
+					fprintf(f, "%sarg%u == ", first ? "" : " && ", a);
+					if (iname)
+						fputs(iname, f);
+					else
+						fprintf(f, "%#llx", (unsigned long long)s->v[v][a]);
+					first = false;
+				}
+			}
+			fprintf(f, "    # learned: not allowed by the built-in policy\n");
+			fprintf(diff, "+ %s", nm ? nm : "?");
+			if (p->checked[nr]) {
+				unsigned int a;
+
+				for (a = 0; a < 6; a++) {
+					if (p->checked[nr] & (1u << a))
+						fprintf(diff, " arg%u=%#llx", a,
+							(unsigned long long)s->v[v][a]);
+				}
+			}
+			fputc('\n', diff);
+			added++;
+			if (!p->checked[nr])
+				break; /* one unconditional rule says it all */
+		}
+		if (s->overflow)
+			fprintf(f, "# (more than %d argument combinations of %s were seen)\n",
+				MAX_VECTORS, nm ? nm : "?");
+	}
+	/* what the built-in policy allows that the run never used */
+	for (i = 0; i < bp->n_rules; i++) {
+		const struct policy_rule *r = &bp->rules[i];
+		size_t j;
+		bool dup = false;
+
+		for (j = 0; j < i; j++)
+			dup = dup || bp->rules[j].nr == r->nr;
+		if (!dup && r->nr < NR_TABLE_SIZE && !p->seen[role][r->nr].used &&
+		    r->action != POLICY_ACT_ERRNO) {
+			fprintf(diff, "- %s    # %s:%u, not used in this run\n", r->syscall,
+				bp->files[r->file], r->line);
+			removed++;
+		}
+	}
+	fprintf(diff, "   %d added, %d unused\n", added, removed);
+	if (fclose(f)) {
+		fprintf(stderr, "vmm-seccomp profile: %s: write failed\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+int profile_main(int argc, char **argv)
+{
+	static struct profile p; /* large: keep it off the stack */
+	const char *dir = "learned-policies";
+	bool keep_seccomp = false;
+	struct vmm_seccomp *ctx;
+	char diff_path[4096];
+	FILE *diff;
+	int i, rc, r;
+	size_t k;
+	unsigned int c, a;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+			dir = argv[++i];
+		} else if (!strcmp(argv[i], "--keep-seccomp")) {
+			keep_seccomp = true;
+		} else if (!strcmp(argv[i], "--role-map") && i + 1 < argc) {
+			const char *spec = argv[++i], *eq = strchr(spec, '=');
+			enum vmm_seccomp_role role;
+
+			if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof(p.maps[0].pattern) ||
+			    vmm_seccomp_role_from_name(eq + 1, &role) || p.n_maps == MAX_MAPS) {
+				fprintf(stderr,
+					"vmm-seccomp profile: bad --role-map '%s' (NAME=ROLE, NAME "
+					"may use * and ?)\n",
+					spec);
+				return 2;
+			}
+			snprintf(p.maps[p.n_maps].pattern, sizeof(p.maps[0].pattern), "%.*s",
+				 (int)(eq - spec), spec);
+			p.maps[p.n_maps++].role = role;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: vmm-seccomp profile [-o DIR] [--role-map NAME=ROLE]... "
+			       "[--keep-seccomp] -- CMD [ARG...]\n"
+			       "Runs CMD under ptrace with VMM_SECCOMP=log (unless "
+			       "--keep-seccomp),\n"
+			       "records every thread's syscalls from when the program installs "
+			       "its\n"
+			       "baseline (from its exec if it never does), and writes "
+			       "DIR/ROLE.policy\n"
+			       "(default DIR: "
+			       "learned-policies) and DIR/DIFF.txt against the built-in policies.  "
+			       "Threads\n"
+			       "map to roles by name: vmm, vcpu*, api, virtio-blk*, virtio-net*,\n"
+			       "virtio-console*, virtio-rng*, virtio-vsock*, and --role-map "
+			       "patterns\n"
+			       "(tried first); other threads count for the baseline only.\n");
+			return 0;
+		} else {
+			fprintf(stderr, "vmm-seccomp profile: unknown argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (i + 1 >= argc) {
+		fprintf(stderr, "vmm-seccomp profile: no command after --\n");
+		return 2;
+	}
+	ctx = vmm_seccomp_new();
+	if (!ctx || vmm_seccomp_compile(ctx)) {
+		fprintf(stderr, "vmm-seccomp profile: %s\n", vmm_seccomp_last_error(ctx));
+		vmm_seccomp_free(ctx);
+		return 3;
+	}
+	/* the arguments worth recording are those some built-in rule tests */
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		const struct policy *bp = &ctx->layer[r].resolved;
+
+		for (k = 0; k < bp->n_rules; k++) {
+			for (c = 0; c < bp->rules[k].n_clauses; c++) {
+				for (a = 0; a < bp->rules[k].clauses[c].n; a++) {
+					if (bp->rules[k].nr < NR_TABLE_SIZE)
+						p.checked[bp->rules[k].nr] |=
+							(uint8_t)(1u << bp->rules[k]
+										.clauses[c]
+										.cmp[a]
+										.arg);
+				}
+			}
+		}
+	}
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		fprintf(stderr, "vmm-seccomp profile: %s: %s\n", dir, strerror(errno));
+		vmm_seccomp_free(ctx);
+		return 3;
+	}
+	rc = trace(&p, argv + i + 1, keep_seccomp);
+	if (rc < 0) {
+		fprintf(stderr, "vmm-seccomp profile: tracing failed: %s\n", strerror(-rc));
+		vmm_seccomp_free(ctx);
+		return 3;
+	}
+	snprintf(diff_path, sizeof(diff_path), "%s/DIFF.txt", dir);
+	diff = fopen(diff_path, "we");
+	if (!diff) {
+		fprintf(stderr, "vmm-seccomp profile: %s: %s\n", diff_path, strerror(errno));
+		vmm_seccomp_free(ctx);
+		return 3;
+	}
+	/* Every role gets a file: one no thread played allows nothing (a
+	 * built-in one left in place could exceed the learned baseline). */
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		if (write_role(&p, ctx, r, dir, argv + i + 1, diff)) {
+			fclose(diff);
+			vmm_seccomp_free(ctx);
+			return 3;
+		}
+	}
+	fclose(diff);
+	vmm_seccomp_free(ctx);
+	printf("vmm-seccomp profile: the program exited with status %d; policies in %s/, diff in "
+	       "%s\n",
+	       rc, dir, diff_path);
+	return 0;
+}
