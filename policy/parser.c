@@ -503,6 +503,38 @@ static int parse_action(struct parser *ps, struct policy_rule *r)
 
 static int parse_policy_text(struct parser *ps, const char *origin, const char *text);
 
+/* An earlier rule of the same file that says exactly the same.  (Groups
+ * included from several places may repeat each other: that is fine.) */
+static const struct policy_rule *find_duplicate(const struct policy *p, const struct policy_rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *o = &p->rules[i];
+
+		unsigned int c, k;
+		bool same;
+
+		if (o->file != r->file || o->nr != r->nr || o->action != r->action ||
+		    o->errno_value != r->errno_value || o->n_clauses != r->n_clauses)
+			continue;
+		same = true;
+		for (c = 0; c < r->n_clauses && same; c++) {
+			same = o->clauses[c].n == r->clauses[c].n;
+			for (k = 0; k < r->clauses[c].n && same; k++) {
+				const struct policy_cmp *a = &o->clauses[c].cmp[k],
+							*b = &r->clauses[c].cmp[k];
+
+				same = a->arg == b->arg && a->op == b->op && a->value == b->value &&
+				       a->mask == b->mask;
+			}
+		}
+		if (same)
+			return o;
+	}
+	return NULL;
+}
+
 static int parse_directive(struct parser *ps)
 {
 	const char *w, *arg;
@@ -632,6 +664,18 @@ static int parse_rule(struct parser *ps)
 	}
 	free(d);
 	d = NULL;
+	{
+		const struct policy_rule *dup = find_duplicate(ps->out, &r);
+
+		if (dup) {
+			free(r.clauses);
+			/* the same line again: the file was included twice */
+			if (dup->line == r.line)
+				return 0;
+			return fail(ps, name, "duplicate rule: line %u of this file says the same",
+				    dup->line);
+		}
+	}
 	rc = push_rule(ps->out, &r);
 	if (rc) {
 		free(r.clauses);

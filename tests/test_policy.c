@@ -553,13 +553,23 @@ static void test_include_nested_and_twice(void **state)
 	assert_int_equal(p.rules[2].line, 2);
 	policy_release(&p);
 
-	/* the same file twice, side by side, is no cycle, and its name is
-	 * recorded once */
+	/* the same file twice, side by side, is no cycle, its name is
+	 * recorded once, and its rules count once */
 	parse_ok(&p, "@include inc/b\n@include inc/nested\n");
-	assert_int_equal(p.n_rules, 5);
-	assert_int_equal(p.rules[0].file, p.rules[2].file);
+	assert_int_equal(p.n_rules, 3);
+	assert_string_equal(p.files[p.rules[0].file], "inc/b");
+	assert_string_equal(p.rules[2].syscall, "futex");
 	assert_int_equal(p.n_files, 3);
 	policy_release(&p);
+}
+
+static void test_duplicate_rule(void **state)
+{
+	(void)state;
+	expect_error("read\nwrite\nread  # again\n",
+		     "t.policy:3:1: ", "duplicate rule: line 1 of this file says the same");
+	expect_error("ioctl: arg1 == KVM_RUN\nioctl: arg1 == 0xae80\n",
+		     "t.policy:2:1: ", "duplicate rule: line 1");
 }
 
 static void test_include_depth_limit_ok(void **state)
@@ -1631,6 +1641,7 @@ int main(void)
 		cmocka_unit_test(test_dnf_limits_reached),
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_include_nested_and_twice),
+		cmocka_unit_test(test_duplicate_rule),
 		cmocka_unit_test(test_include_depth_limit_ok),
 		cmocka_unit_test(test_arch_sections),
 		cmocka_unit_test(test_comments),
