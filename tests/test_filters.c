@@ -272,22 +272,27 @@ static void test_foreign_abi(void **state)
 			size_t len;
 			const struct sock_filter *prog = vmm_seccomp_program(ctx, r, &len);
 			uint32_t want = i == 3 ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_TRAP | r;
-			struct bpf_input in = { .nr = 20, .arch = AUDIT_ARCH_I386 };
 			uint32_t got;
+			int nr;
 
-			assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
-			assert_int_equal(got, want);
-			in.arch = AUDIT_ARCH_AARCH64;
-			assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
-			assert_int_equal(got, want);
-			/* x32: the x86_64 arch with bit 30 in the number */
-			in.arch = AUDIT_ARCH_X86_64;
-			in.nr = 0x40000000 | SYS_getpid;
-			assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
-			assert_int_equal(got, want);
-			in.nr = 0x40000000 | SYS_read;
-			assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
-			assert_int_equal(got, want);
+			/* every syscall number of the i386 and x32 ABIs, and of
+			 * another arch altogether */
+			for (nr = 0; nr < NR_TABLE_SIZE + 64; nr++) {
+				struct bpf_input in = { .nr = nr,
+							.arch = AUDIT_ARCH_I386,
+							.args = { 1, 2, 3, 4, 5, 6 } };
+
+				assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
+				assert_int_equal(got, want);
+				in.arch = AUDIT_ARCH_AARCH64;
+				assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
+				assert_int_equal(got, want);
+				/* x32: the x86_64 arch with bit 30 in the number */
+				in.arch = AUDIT_ARCH_X86_64;
+				in.nr = 0x40000000 | nr;
+				assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
+				assert_int_equal(got, want);
+			}
 		}
 		vmm_seccomp_free(ctx);
 	}
