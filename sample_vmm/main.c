@@ -47,6 +47,7 @@ struct options {
 	const char *serial_out;
 	const char *guest;
 	bool guest_stay;
+	bool guest_hostile;
 	bool demo_exploit;
 	const char *kernel;
 	const char *initrd;
@@ -75,6 +76,9 @@ static void usage(FILE *f)
 "  --guest FILE         a flat guest image with the sample guest header (guest/abi.h)\n"
 "                       instead of the built-in guest\n"
 "  --guest-stay         the built-in guest idles after its tests instead of powering off\n"
+"  --guest-hostile      the built-in guest then attacks virtio-blk with malformed queues\n"
+"                       (out-of-memory buffers, loops, bad indices, ...): the VMM must\n"
+"                       refuse each one and go on\n"
 "  --demo-exploit       the built-in guest sends a bogus virtio-blk request (type 0x7e57)\n"
 "                       and the virtio-blk thread, as if compromised, tries execve(\"/bin/sh\")\n"
 "  --bench N            the built-in guest does N port-I/O exits, then powers off; the\n"
@@ -130,7 +134,7 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 
 enum {
 	OPT_MEM = 256, OPT_VCPUS, OPT_DISK, OPT_DISK_RO, OPT_SERIAL_OUT, OPT_GUEST, OPT_GUEST_STAY,
-	OPT_DEMO, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_API_SOCK, OPT_SECCOMP,
+	OPT_DEMO, OPT_HOSTILE, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_API_SOCK, OPT_SECCOMP,
 	OPT_SECCOMP_ROLE, OPT_BENCH, OPT_HELP,
 };
 
@@ -146,6 +150,7 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 		{"guest", required_argument, NULL, OPT_GUEST},
 		{"guest-stay", no_argument, NULL, OPT_GUEST_STAY},
 		{"demo-exploit", no_argument, NULL, OPT_DEMO},
+		{"guest-hostile", no_argument, NULL, OPT_HOSTILE},
 		{"kernel", required_argument, NULL, OPT_KERNEL},
 		{"initrd", required_argument, NULL, OPT_INITRD},
 		{"cmdline", required_argument, NULL, OPT_CMDLINE},
@@ -187,6 +192,7 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 		case OPT_GUEST: o->guest = optarg; break;
 		case OPT_GUEST_STAY: o->guest_stay = true; break;
 		case OPT_DEMO: o->demo_exploit = true; break;
+		case OPT_HOSTILE: o->guest_hostile = true; break;
 		case OPT_KERNEL: o->kernel = optarg; break;
 		case OPT_INITRD: o->initrd = optarg; break;
 		case OPT_CMDLINE: o->cmdline = optarg; break;
@@ -522,6 +528,7 @@ static int load_guest(struct vmm *vmm, const struct options *o, uint64_t *entry,
 	bi->magic = GUEST_BOOT_MAGIC;
 	bi->flags = (o->guest_stay ? GUEST_FLAG_STAY : 0) |
 		    (o->demo_exploit ? GUEST_FLAG_DEMO_EXPLOIT : 0) |
+		    (o->guest_hostile ? GUEST_FLAG_HOSTILE : 0) |
 		    (o->bench ? GUEST_FLAG_BENCH : 0);
 	bi->ncpus = vmm->nvcpus;
 	bi->bench_iterations = o->bench;

@@ -47,6 +47,7 @@ struct guest_image_header {
 #define GUEST_FLAG_STAY 0x1U         /* idle after the tests instead of powering off */
 #define GUEST_FLAG_DEMO_EXPLOIT 0x2U /* send the bogus virtio-blk request */
 #define GUEST_FLAG_BENCH 0x4U        /* run the VM-exit benchmark loop */
+#define GUEST_FLAG_HOSTILE 0x8U      /* then attack virtio-blk with malformed queues */
 
 struct guest_boot_info {
 	uint32_t magic;

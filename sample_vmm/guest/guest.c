@@ -21,6 +21,7 @@ enum failure {
 	FAIL_IRQ = 0x12,
 	FAIL_DEMO = 0x13,
 	FAIL_EXCEPTION = 0x14,
+	FAIL_HOSTILE = 0x15,
 };
 
 /* ---- freestanding basics ------------------------------------------------ */
@@ -301,6 +302,10 @@ struct vq {
 static int virtio_init(struct vq *q, uint64_t base, uint32_t id)
 {
 	q->base = base;
+	q->next_avail = 0;
+	memset(q->desc, 0, sizeof(q->desc));
+	memset(&q->avail, 0, sizeof(q->avail));
+	memset(&q->used, 0, sizeof(q->used));
 	if (rd32(base) != 0x74726976 || rd32(base + 0x04) != 2 || rd32(base + 0x08) != id)
 		return -1;
 	wr32(base + 0x70, 0);
@@ -379,13 +384,13 @@ static uint8_t rng_buf[32];
 
 /* type with a data buffer of len bytes (device-writable if in); returns the
  * status byte. */
-static uint8_t blk_request(uint32_t type, void *data, uint32_t len, int in)
+static uint8_t blk_request_at(uint32_t type, uint64_t sector, void *data, uint32_t len, int in)
 {
 	int n = 0;
 
 	blk_hdr.type = type;
 	blk_hdr.reserved = 0;
-	blk_hdr.sector = 0;
+	blk_hdr.sector = sector;
 	blk_status = 0xff;
 	set_desc(&blk_q, n++, &blk_hdr, sizeof(blk_hdr), VRING_DESC_F_NEXT);
 	if (len)
@@ -393,6 +398,11 @@ static uint8_t blk_request(uint32_t type, void *data, uint32_t len, int in)
 	set_desc(&blk_q, n, &blk_status, 1, VRING_DESC_F_WRITE);
 	virtio_submit(&blk_q);
 	return blk_status;
+}
+
+static uint8_t blk_request(uint32_t type, void *data, uint32_t len, int in)
+{
+	return blk_request_at(type, 0, data, len, in);
 }
 
 static void test_blk(const volatile struct guest_boot_info *bi)
@@ -452,6 +462,106 @@ static void test_rng(void)
 	say("virtio-rng: ", got, 1, " bytes");
 }
 
+/* ---- a hostile driver ------------------------------------------------------ */
+
+#define ST_NEEDS_RESET 0x40
+
+/* Posts descriptor 0 with avail.idx moved by `step`; 0 once the device has
+ * declared itself broken (DEVICE_NEEDS_RESET), -1 if it never does. */
+static int post_expect_reset(struct vq *q, uint16_t step)
+{
+	q->avail.ring[q->next_avail % QSIZE] = 0;
+	q->next_avail = (uint16_t)(q->next_avail + step);
+	barrier();
+	q->avail.idx = q->next_avail;
+	barrier();
+	wr32(q->base + 0x50, 0);
+	for (int i = 0; i < 100000; i++)
+		if (rd32(q->base + 0x70) & ST_NEEDS_RESET)
+			return 0;
+	return -1;
+}
+
+static void hostile_reset(const char *what)
+{
+	if (virtio_init(&blk_q, VIRTIO_BLK_BASE, 2) != 0)
+		fail(FAIL_HOSTILE, what);
+}
+
+/* Each attack must leave the VMM running and the device refusing the
+ * queue, or failing the request; the device must work again after a reset. */
+static void test_hostile(const volatile struct guest_boot_info *bi)
+{
+	uint64_t mem = bi->mem_size;
+	unsigned n = 0;
+
+	if (blk_q.base == 0)
+		fail(FAIL_HOSTILE, "hostile: needs virtio-blk");
+	/* 1: a buffer crossing the end of guest memory. */
+	set_desc(&blk_q, 0, &blk_hdr, sizeof(blk_hdr), VRING_DESC_F_NEXT);
+	blk_q.desc[0].addr = mem - 8;
+	if (post_expect_reset(&blk_q, 1))
+		fail(FAIL_HOSTILE, "hostile: buffer past the end of memory accepted");
+	hostile_reset("hostile: reset 1");
+	n++;
+	/* 2: an address + length that wraps around 2^64. */
+	set_desc(&blk_q, 0, (void *)0xfffffffffffff000ULL, 0x2000, VRING_DESC_F_NEXT);
+	if (post_expect_reset(&blk_q, 1))
+		fail(FAIL_HOSTILE, "hostile: wrapping buffer accepted");
+	hostile_reset("hostile: reset 2");
+	n++;
+	/* 3: a descriptor chain that loops on itself. */
+	set_desc(&blk_q, 0, &blk_hdr, sizeof(blk_hdr), VRING_DESC_F_NEXT);
+	blk_q.desc[0].next = 0;
+	if (post_expect_reset(&blk_q, 1))
+		fail(FAIL_HOSTILE, "hostile: looping chain accepted");
+	hostile_reset("hostile: reset 3");
+	n++;
+	/* 4: a next index beyond the queue. */
+	set_desc(&blk_q, 0, &blk_hdr, sizeof(blk_hdr), VRING_DESC_F_NEXT);
+	blk_q.desc[0].next = 200;
+	if (post_expect_reset(&blk_q, 1))
+		fail(FAIL_HOSTILE, "hostile: out-of-range next accepted");
+	hostile_reset("hostile: reset 4");
+	n++;
+	/* 5: an indirect table, never negotiated. */
+	set_desc(&blk_q, 0, &blk_hdr, 16, 4 /* VRING_DESC_F_INDIRECT */);
+	if (post_expect_reset(&blk_q, 1))
+		fail(FAIL_HOSTILE, "hostile: indirect descriptor accepted");
+	hostile_reset("hostile: reset 5");
+	n++;
+	/* 6: the available index running far ahead of the ring. */
+	set_desc(&blk_q, 0, &blk_hdr, sizeof(blk_hdr), 0);
+	if (post_expect_reset(&blk_q, 1000))
+		fail(FAIL_HOSTILE, "hostile: runaway available index accepted");
+	hostile_reset("hostile: reset 6");
+	n++;
+	/* 7: a descriptor table outside guest memory. */
+	wr32(VIRTIO_BLK_BASE + 0x70, 0);
+	wr32(VIRTIO_BLK_BASE + 0x70, ST_ACK | ST_DRIVER);
+	wr32(VIRTIO_BLK_BASE + 0x24, 1);
+	wr32(VIRTIO_BLK_BASE + 0x20, 1);
+	wr32(VIRTIO_BLK_BASE + 0x70, ST_ACK | ST_DRIVER | ST_FEATURES_OK);
+	wr32(VIRTIO_BLK_BASE + 0x38, QSIZE);
+	wr32(VIRTIO_BLK_BASE + 0x80, (uint32_t)mem);
+	wr32(VIRTIO_BLK_BASE + 0x84, (uint32_t)(mem >> 32));
+	wr32(VIRTIO_BLK_BASE + 0x44, 1);
+	if (!(rd32(VIRTIO_BLK_BASE + 0x70) & ST_NEEDS_RESET) || rd32(VIRTIO_BLK_BASE + 0x44))
+		fail(FAIL_HOSTILE, "hostile: queue outside memory accepted");
+	hostile_reset("hostile: reset 7");
+	n++;
+	/* 8: reading past the end of the disk, and a partial sector: IOERR. */
+	if (blk_request_at(0, ~0ULL >> 9, blk_in, 512, 1) != 1 /* VIRTIO_BLK_S_IOERR */)
+		fail(FAIL_HOSTILE, "hostile: read past the disk accepted");
+	if (blk_request(0, blk_in, 100, 1) != 1)
+		fail(FAIL_HOSTILE, "hostile: partial sector accepted");
+	n++;
+	/* And the device still works. */
+	if (blk_request(0, blk_in, sizeof(blk_in), 1) != 0 || blk_in[0] != GUEST_PATTERN(0, 0))
+		fail(FAIL_HOSTILE, "hostile: device broken after the attacks");
+	say("hostile: ", n, 1, " attacks refused, device still works");
+}
+
 static void bench(const volatile struct guest_boot_info *bi)
 {
 	uint32_t i, n = bi->bench_iterations;
@@ -486,6 +596,8 @@ __attribute__((section(".text.entry"), noreturn)) void guest_start(uint64_t cpu,
 	setup_interrupts();
 	test_blk(bi);
 	test_rng();
+	if (bi->flags & GUEST_FLAG_HOSTILE)
+		test_hostile(bi);
 	say("interrupts: ", irq_count, 1, "");
 	if (irq_count == 0)
 		fail(FAIL_IRQ, "no interrupt taken");
