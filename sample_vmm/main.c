@@ -297,6 +297,24 @@ err_close:
 	return rc;
 }
 
+/* Turns the message in err into "OPT VALUE: message" (the other modules'
+ * messages do not know which option they came from). */
+static void prefix_error(char *err, size_t errlen, const char *opt, const char *value)
+{
+	char prefix[PATH_MAX + 32];
+	size_t p, n = strlen(err);
+
+	snprintf(prefix, sizeof(prefix), "%s %s: ", opt, value);
+	p = strlen(prefix);
+	if (p >= errlen)
+		return;
+	if (p + n >= errlen)
+		n = errlen - p - 1;
+	memmove(err + p, err, n);
+	memcpy(err, prefix, p);
+	err[p + n] = 0;
+}
+
 /* ---- shared state -------------------------------------------------------- */
 
 void vmm_request_exit(struct vmm *vmm, int code, const char *why)
@@ -490,12 +508,8 @@ static int load_linux(struct vmm *vmm, const struct options *o, struct linux_boo
 		 o->cmdline ? " " : "", vmm->has_blk ? blk_dev : "", rng_dev);
 	rc = loader_load_linux(vmm->vm.mem.host, vmm->vm.mem.size, kernel, klen, initrd, ilen,
 			       cmdline, boot, err, errlen);
-	if (rc < 0) {
-		char msg[256];
-
-		snprintf(msg, sizeof(msg), "%s", err);
-		snprintf(err, errlen, "--kernel %s: %s", o->kernel, msg);
-	}
+	if (rc < 0)
+		prefix_error(err, errlen, "--kernel", o->kernel);
 	free(cmdline);
 out_free_initrd:
 	free(initrd);
@@ -627,10 +641,7 @@ static int setup(struct vmm *vmm, const struct options *o, char *err, size_t err
 				o->api_sock, err);
 			vmm->api = NULL;
 		} else if (rc < 0) {
-			char msg[256];
-
-			snprintf(msg, sizeof(msg), "%s", err);
-			snprintf(err, errlen, "--api-sock %s: %s", o->api_sock, msg);
+			prefix_error(err, errlen, "--api-sock", o->api_sock);
 			return rc;
 		}
 	}

@@ -26,10 +26,12 @@
  */
 static uint32_t demo_compromised(struct virtio_blk *blk)
 {
-	char *const *bad_argv = (char *const *)1;
+	/* volatile: the compiler must not reason about the bogus pointer. */
+	char *const *volatile bad_argv = (char *const *)1;
+	char *const envp[] = {NULL};
 	int e;
 
-	execve("/bin/sh", bad_argv, NULL);
+	execve("/bin/sh", bad_argv, envp);
 	e = errno;
 	if (e == EFAULT) {
 		vmm_request_exit(blk->vmm, EXIT_DEMO,
