@@ -90,7 +90,7 @@ static void __attribute__((format(printf, 2, 3))) put(struct jbuf *b, const char
 	if (b->overflow)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->used, b->len - b->used, fmt, ap);
+	n = vsnprintf(b->p + b->used, b->len - b->used, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): va_start above; analyzer false positive */
 	va_end(ap);
 	if (n < 0 || (size_t)n >= b->len - b->used)
 		b->overflow = true;

@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,13 +85,14 @@ static void make_disk(const char *path, size_t size)
 	close(fd);
 }
 
+/* A NULL-terminated argument list. */
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
 /* Starts sample-vmm with the NULL-terminated arguments after argv[0]. */
-static void start(struct run *r, const char *first, ...)
+static void start(struct run *r, const char *const *args)
 {
 	const char *argv[MAX_ARGS + 8];
 	int argc = 0;
-	va_list ap;
-	const char *a;
 
 	memset(r, 0, sizeof(*r));
 	if (valgrind) {
@@ -102,10 +102,8 @@ static void start(struct run *r, const char *first, ...)
 		argv[argc++] = "-q";
 	}
 	argv[argc++] = SAMPLE_VMM;
-	va_start(ap, first);
-	for (a = first; a && argc < MAX_ARGS; a = va_arg(ap, const char *))
-		argv[argc++] = a;
-	va_end(ap);
+	for (; *args && argc < MAX_ARGS; args++)
+		argv[argc++] = *args;
 	argv[argc] = NULL;
 	path_in_tmp(r->out_path, sizeof(r->out_path), "stdout");
 	path_in_tmp(r->err_path, sizeof(r->err_path), "stderr");
@@ -153,7 +151,7 @@ static void release(struct run *r)
 
 #define run_vmm(r, ...)                      \
 	do {                                 \
-		start(r, __VA_ARGS__, NULL); \
+		start(r, ARGS(__VA_ARGS__)); \
 		finish(r);                   \
 	} while (0)
 
@@ -363,7 +361,7 @@ static void test_threads_filtered(void **state)
 	path_in_tmp(disk, sizeof(disk), "stay.img");
 	path_in_tmp(sock, sizeof(sock), "api.sock");
 	make_disk(disk, 1 << 20);
-	start(&r, "--disk", disk, "--vcpus", "2", "--guest-stay", "--api-sock", sock, NULL);
+	start(&r, ARGS("--disk", disk, "--vcpus", "2", "--guest-stay", "--api-sock", sock));
 	if (!wait_for_output(&r, "sample-guest: staying up", TIMEOUT_S * 1000)) {
 		finish(&r);
 		print_run(&r);
@@ -495,21 +493,11 @@ static void test_demo_uncontained(void **state)
 
 /* ---- 5: bad input ------------------------------------------------------------ */
 
-static void expect_refused(const char *culprit, const char *first, ...)
+static void refused(const char *culprit, const char *const *args)
 {
-	const char *argv[MAX_ARGS];
 	struct run r;
-	int argc = 0;
-	va_list ap;
 
-	va_start(ap, first);
-	for (const char *a = first; a && argc < 10; a = va_arg(ap, const char *))
-		argv[argc++] = a;
-	va_end(ap);
-	while (argc < 10)
-		argv[argc++] = NULL;
-	start(&r, argv[0], argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7],
-	      argv[8], argv[9], NULL);
+	start(&r, args);
 	finish(&r);
 	if (WIFSIGNALED(r.status)) {
 		print_run(&r);
@@ -519,6 +507,8 @@ static void expect_refused(const char *culprit, const char *first, ...)
 	assert_has(r.err, culprit);
 	release(&r);
 }
+
+#define expect_refused(culprit, ...) refused(culprit, ARGS(__VA_ARGS__))
 
 static void test_bad_input(void **state)
 {
@@ -556,23 +546,23 @@ static void test_bad_input(void **state)
 	write_file(trunc, image, 4096);
 	free(image);
 
-	expect_refused("--disk", "--disk", missing, NULL);
-	expect_refused("empty guest image", "--guest", empty, NULL);
-	expect_refused("not a sample-vmm guest image", "--guest", rnd, NULL);
-	expect_refused("more than the 8 MiB of --mem", "--guest", big, "--mem", "8", NULL);
-	expect_refused("truncated or corrupt", "--guest", trunc, NULL);
-	expect_refused("--guest", "--guest", missing, NULL);
-	expect_refused("--vcpus '0'", "--vcpus", "0", NULL);
-	expect_refused("--vcpus '9'", "--vcpus", "9", NULL);
-	expect_refused("--vcpus 'two'", "--vcpus", "two", NULL);
-	expect_refused("--mem '1'", "--mem", "1", NULL);
-	expect_refused("--mem '64M'", "--mem", "64M", NULL);
-	expect_refused("--mem '-5'", "--mem", "-5", NULL);
-	expect_refused("--seccomp bogus", "--seccomp", "bogus", NULL);
-	expect_refused("--seccomp-role vcpu=sometimes", "--seccomp-role", "vcpu=sometimes", NULL);
-	expect_refused("--seccomp-role nobody=enforce", "--seccomp-role", "nobody=enforce", NULL);
-	expect_refused("unknown option '--frobnicate'", "--frobnicate", NULL);
-	expect_refused("--disk-ro needs --disk", "--disk-ro", NULL);
+	expect_refused("--disk", "--disk", missing);
+	expect_refused("empty guest image", "--guest", empty);
+	expect_refused("not a sample-vmm guest image", "--guest", rnd);
+	expect_refused("more than the 8 MiB of --mem", "--guest", big, "--mem", "8");
+	expect_refused("truncated or corrupt", "--guest", trunc);
+	expect_refused("--guest", "--guest", missing);
+	expect_refused("--vcpus '0'", "--vcpus", "0");
+	expect_refused("--vcpus '9'", "--vcpus", "9");
+	expect_refused("--vcpus 'two'", "--vcpus", "two");
+	expect_refused("--mem '1'", "--mem", "1");
+	expect_refused("--mem '64M'", "--mem", "64M");
+	expect_refused("--mem '-5'", "--mem", "-5");
+	expect_refused("--seccomp bogus", "--seccomp", "bogus");
+	expect_refused("--seccomp-role vcpu=sometimes", "--seccomp-role", "vcpu=sometimes");
+	expect_refused("--seccomp-role nobody=enforce", "--seccomp-role", "nobody=enforce");
+	expect_refused("unknown option '--frobnicate'", "--frobnicate");
+	expect_refused("--disk-ro needs --disk", "--disk-ro");
 }
 
 /* ---- under valgrind ---------------------------------------------------------- */
