@@ -5,8 +5,8 @@
  * guest printed on the serial port, what landed on the disk image, and the
  * seccomp state of every thread in /proc.
  *
- * With SAMPLE_VMM_VALGRIND set (the path of valgrind), only the boot test
- * runs, with sample-vmm under valgrind memcheck.
+ * With SAMPLE_VMM_VALGRIND set (the path of valgrind), only the boot and
+ * hostile-guest tests run, with sample-vmm under valgrind memcheck.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -423,8 +423,9 @@ static void test_threads_filtered(void **state)
 
 static void test_no_violation_in_errno_mode(void **state)
 {
-	char disk[96];
+	char disk[96], serial[96];
 	struct run r;
+	char *out;
 
 	(void)state;
 	if (!kvm_present()) {
@@ -432,10 +433,15 @@ static void test_no_violation_in_errno_mode(void **state)
 		return;
 	}
 	path_in_tmp(disk, sizeof(disk), "errno.img");
+	path_in_tmp(serial, sizeof(serial), "serial.txt");
 	make_disk(disk, 1 << 20);
-	run_vmm(&r, "--disk", disk, "--vcpus", "2", "--seccomp", "errno");
+	run_vmm(&r, "--disk", disk, "--vcpus", "2", "--seccomp", "errno", "--serial-out", serial);
 	assert_exit(&r, 0);
-	assert_has(r.out, "sample-guest: all tests passed\n");
+	/* The guest's output went to --serial-out, not to stdout. */
+	assert_string_equal(r.out, "");
+	out = slurp(serial);
+	assert_has(out, "sample-guest: all tests passed\n");
+	free(out);
 	assert_lacks(r.err, "vmm_seccomp: violation");
 	assert_pattern_on_disk(disk);
 	release(&r);
@@ -508,6 +514,25 @@ static void refused(const char *culprit, const char *const *args)
 	release(&r);
 }
 
+static void test_help(void **state)
+{
+	static const char *const documented[] = {
+		"--mem", "--vcpus", "--disk", "--disk-ro", "--serial-out", "--guest ",
+		"--guest-stay", "--guest-hostile", "--demo-exploit", "--bench", "--kernel",
+		"--initrd", "--cmdline", "--api-sock", "--seccomp ", "--seccomp-role",
+		"0xd0000000", "0xd0001000", "GSI 5", "GSI 6", "port 0x501", "0x3f8",
+		"Exit status", "SIGSYS",
+	};
+	struct run r;
+
+	(void)state;
+	run_vmm(&r, "--help");
+	assert_exit(&r, 0);
+	for (unsigned i = 0; i < sizeof(documented) / sizeof(documented[0]); i++)
+		assert_has(r.out, documented[i]);
+	release(&r);
+}
+
 #define expect_refused(culprit, ...) refused(culprit, ARGS(__VA_ARGS__))
 
 static void test_bad_input(void **state)
@@ -573,6 +598,11 @@ static void test_boot_under_valgrind(void **state)
 	boot(2);
 }
 
+static void test_hostile_under_valgrind(void **state)
+{
+	test_hostile_guest(state);
+}
+
 static int make_tmpdir(void **state)
 {
 	(void)state;
@@ -610,9 +640,11 @@ int main(void)
 		cmocka_unit_test(test_demo_contained),
 		cmocka_unit_test(test_demo_uncontained),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_help),
 	};
 	const struct CMUnitTest memcheck[] = {
 		cmocka_unit_test(test_boot_under_valgrind),
+		cmocka_unit_test(test_hostile_under_valgrind),
 	};
 
 	valgrind = getenv("SAMPLE_VMM_VALGRIND");
