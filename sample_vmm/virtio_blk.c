@@ -159,6 +159,17 @@ int virtio_blk_init(struct virtio_blk *blk, struct vmm *vmm, const char *path, b
 		snprintf(err, errlen, "--disk %s: %s", path, strerror(errno));
 		return rc;
 	}
+	/* One writer per image, as QEMU and Cloud Hypervisor do: an open file
+	 * description lock, released when the descriptor closes. */
+	struct flock lk = {.l_type = read_only ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET};
+
+	if (fcntl(blk->fd, F_OFD_SETLK, &lk) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "--disk %s: %s", path,
+			 errno == EAGAIN || errno == EACCES ? "in use by another process (locked)"
+							     : strerror(errno));
+		goto err_close_disk;
+	}
 	if (fstat(blk->fd, &st) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "--disk %s: %s", path, strerror(errno));

@@ -91,7 +91,9 @@ static void make_disk(const char *path, size_t size)
 /* Starts sample-vmm with the NULL-terminated arguments after argv[0]. */
 static void start(struct run *r, const char *const *args)
 {
+	static int runs;
 	const char *argv[MAX_ARGS + 8];
+	char name[32];
 	int argc = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -105,8 +107,11 @@ static void start(struct run *r, const char *const *args)
 	for (; *args && argc < MAX_ARGS; args++)
 		argv[argc++] = *args;
 	argv[argc] = NULL;
-	path_in_tmp(r->out_path, sizeof(r->out_path), "stdout");
-	path_in_tmp(r->err_path, sizeof(r->err_path), "stderr");
+	/* Files of their own: runs may overlap. */
+	snprintf(name, sizeof(name), "stdout.%d", ++runs);
+	path_in_tmp(r->out_path, sizeof(r->out_path), name);
+	snprintf(name, sizeof(name), "stderr.%d", runs);
+	path_in_tmp(r->err_path, sizeof(r->err_path), name);
 	r->pid = fork();
 	assert_true(r->pid >= 0);
 	if (r->pid == 0) {
@@ -406,6 +411,16 @@ static void test_threads_filtered(void **state)
 		if (seen[i] != 1)
 			fail_msg("thread %s seen %d times", expected[i], seen[i]);
 	assert_true(threads >= 5);
+
+	/* While it runs, its disk is locked: a second VMM is refused. */
+	{
+		struct run second;
+
+		run_vmm(&second, "--disk", disk);
+		assert_exit(&second, 1);
+		assert_has(second.err, "in use by another process");
+		release(&second);
+	}
 
 	/* Shutting down by SIGTERM (the event loop's signal path). */
 	kill(r.pid, SIGTERM);
