@@ -16,6 +16,15 @@
 #define LSR_THRE_TEMT 0x60 /* transmitter holding register and shift register empty */
 #define MSR_DCD_DSR_CTS 0xb0
 #define IIR_NONE 0x01
+#define MCR_LOOP 0x10
+
+/* In loopback mode the modem inputs mirror the outputs: DTR->DSR, RTS->CTS,
+ * OUT1->RI, OUT2->DCD.  Linux's 8250 driver probes the port this way. */
+static uint8_t loopback_msr(uint8_t mcr)
+{
+	return (uint8_t)(((mcr & 0x1) << 5) | ((mcr & 0x2) << 3) | ((mcr & 0x4) << 4) |
+			 ((mcr & 0x8) << 4));
+}
 
 void serial_init(struct serial *s, int fd)
 {
@@ -106,7 +115,7 @@ void serial_io(struct serial *s, unsigned offset, bool is_write, uint8_t *data)
 			*data = LSR_THRE_TEMT;
 			break;
 		case UART_MSR:
-			*data = MSR_DCD_DSR_CTS;
+			*data = (s->mcr & MCR_LOOP) ? loopback_msr(s->mcr) : MSR_DCD_DSR_CTS;
 			break;
 		default:
 			*data = s->scr;

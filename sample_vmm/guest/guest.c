@@ -22,6 +22,7 @@ enum failure {
 	FAIL_DEMO = 0x13,
 	FAIL_EXCEPTION = 0x14,
 	FAIL_HOSTILE = 0x15,
+	FAIL_SERIAL = 0x16,
 };
 
 /* ---- freestanding basics ------------------------------------------------ */
@@ -52,6 +53,14 @@ void *memcpy(void *d, const void *s, size_t n)
 static inline void outb(uint16_t port, uint8_t v)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
 }
 
 static inline uint32_t rd32(uint64_t addr)
@@ -591,6 +600,12 @@ __attribute__((section(".text.entry"), noreturn)) void guest_start(uint64_t cpu,
 	say("sample-guest: ", ncpus, 1, " vCPUs online");
 	if (bi->magic != GUEST_BOOT_MAGIC)
 		fail(FAIL_BLK, "no boot information at 0x6000");
+	/* The UART as Linux's 8250 driver probes it: transmitter empty, and
+	 * in loopback mode RTS|OUT2 come back as CTS|DCD. */
+	outb(PORT_SERIAL + 4, 0x1a);
+	if ((inb(PORT_SERIAL + 6) & 0xf0) != 0x90 || (inb(PORT_SERIAL + 5) & 0x60) != 0x60)
+		fail(FAIL_SERIAL, "serial: loopback probe");
+	outb(PORT_SERIAL + 4, 0x08);
 	if (bi->flags & GUEST_FLAG_BENCH)
 		bench(bi);
 	setup_interrupts();
