@@ -395,16 +395,23 @@ static int api_action(void *arg, const char *action)
 	int rc = 0;
 
 	pthread_mutex_lock(&vmm->lock);
-	if (vmm->exiting)
-		rc = -EBUSY;
-	else if (!strcmp(action, "pause"))
-		rc = vmm->paused ? -EBUSY : (vmm->paused = true, 0);
-	else if (!strcmp(action, "resume"))
-		rc = !vmm->paused ? -EBUSY : (vmm->paused = false, 0);
-	else if (!strcmp(action, "shutdown"))
-		vmm->exiting = true, vmm->exit_code = 0;
-	else
+	if (strcmp(action, "pause") && strcmp(action, "resume") && strcmp(action, "shutdown")) {
 		rc = -EINVAL;
+	} else if (vmm->exiting) {
+		rc = -EBUSY;
+	} else if (!strcmp(action, "pause")) {
+		if (vmm->paused)
+			rc = -EBUSY;
+		vmm->paused = true;
+	} else if (!strcmp(action, "resume")) {
+		if (!vmm->paused)
+			rc = -EBUSY;
+		vmm->paused = false;
+	} else {
+		vmm->exiting = true;
+		vmm->exit_code = 0;
+		fprintf(stderr, "sample-vmm: API: shutting down\n");
+	}
 	pthread_mutex_unlock(&vmm->lock);
 	if (rc == 0 && write(vmm->action_fd, &one, sizeof(one)) != sizeof(one))
 		return -errno;
