@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The sample VMM benchmark: VM-exit round trip and start-up time with
+# seccomp enforced vs off, interleaved (docs/PERFORMANCE.md).
+# Usage: bench/run.sh [--rounds R] [--exits N]
+# A release build of its own, so debug code does not skew the figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DVMM_SECCOMP_TESTS=OFF >/dev/null
+cmake --build build-bench -j"$(nproc)" --target sample-vmm-bench >/dev/null
+if [ ! -e /dev/kvm ]; then
+  echo "SKIP bench: /dev/kvm absent"
+  exit 0
+fi
+uname -srm
+exec build-bench/bench/sample-vmm-bench "$@"

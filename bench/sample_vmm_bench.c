@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sample-vmm-bench: what the filters cost a running VMM.
+ *
+ * Runs sample-vmm's built-in guest in benchmark mode (--bench N: N port-I/O
+ * exits, each a KVM_RUN return to the vCPU thread and a new KVM_RUN, i.e.
+ * one filtered syscall per exit) with seccomp enforced and off, interleaved
+ * (the order alternates each round, so drift hits both alike), and reports:
+ *   - the VM-exit round trip in microseconds per mode, and the overhead of
+ *     enforcement per round (paired), as median and min..max;
+ *   - the start-up time, from fork() to the guest's first serial byte on
+ *     the VMM's stdout, per mode.
+ *
+ * Usage: sample-vmm-bench [--rounds R] [--exits N] [--vmm PATH]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SAMPLE_VMM
+#define SAMPLE_VMM "sample-vmm"
+#endif
+
+#define MAX_ROUNDS 200
+
+struct sample {
+	double us_per_exit;
+	double startup_ms;
+};
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* One run of sample-vmm; 0 and *s, or -1 with a message on stderr. */
+static int run_once(const char *vmm, const char *mode, const char *exits, struct sample *s)
+{
+	char errpath[] = "/tmp/sample-vmm-bench.XXXXXX";
+	char buf[4096], *line;
+	int out[2], errfd, status;
+	double t0, first = -1;
+	ssize_t n;
+	pid_t pid;
+
+	errfd = mkstemp(errpath);
+	if (errfd < 0 || pipe(out) < 0) {
+		perror("sample-vmm-bench");
+		return -1;
+	}
+	unlink(errpath);
+	t0 = now_ms();
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(errfd, 2);
+		close(out[0]);
+		execl(vmm, vmm, "--bench", exits, "--seccomp", mode, (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	while ((n = read(out[0], buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (first < 0)
+			first = now_ms();
+	}
+	close(out[0]);
+	waitpid(pid, &status, 0);
+	lseek(errfd, 0, SEEK_SET);
+	n = read(errfd, buf, sizeof(buf) - 1);
+	close(errfd);
+	buf[n > 0 ? n : 0] = 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || first < 0) {
+		fprintf(stderr, "sample-vmm-bench: %s --seccomp %s failed (status 0x%x):\n%s", vmm,
+			mode, status, buf);
+		return -1;
+	}
+	line = strstr(buf, "port-I/O exits, ");
+	if (!line || sscanf(line, "port-I/O exits, %lf us per exit", &s->us_per_exit) != 1) {
+		fprintf(stderr, "sample-vmm-bench: no timing in the output:\n%s", buf);
+		return -1;
+	}
+	s->startup_ms = first - t0;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double quantile(const double *sorted, int n, double q)
+{
+	double pos = q * (n - 1);
+	int i = (int)pos;
+
+	return i + 1 < n ? sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
+}
+
+/* Sorts v in place; prints the median, the interquartile range, the
+ * extremes, and mean +- standard deviation. */
+static void summary(const char *what, double *v, int n, const char *unit)
+{
+	double mean = 0, var = 0;
+
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	for (int i = 0; i < n; i++)
+		mean += v[i];
+	mean /= n;
+	for (int i = 0; i < n; i++)
+		var += (v[i] - mean) * (v[i] - mean);
+	var = n > 1 ? var / (n - 1) : 0;
+	printf("  %-30s median %7.3f %s  IQR %.3f..%.3f  range %.3f..%.3f  mean %.3f +- %.3f\n",
+	       what, quantile(v, n, 0.5), unit, quantile(v, n, 0.25), quantile(v, n, 0.75), v[0],
+	       v[n - 1], mean, sqrt(var));
+}
+
+int main(int argc, char **argv)
+{
+	static struct sample on[MAX_ROUNDS], off[MAX_ROUNDS];
+	static double a[MAX_ROUNDS], b[MAX_ROUNDS], d[MAX_ROUNDS];
+	const char *vmm = SAMPLE_VMM;
+	const char *exits = "100000";
+	int rounds = 10;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+			rounds = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--exits") && i + 1 < argc)
+			exits = argv[++i];
+		else if (!strcmp(argv[i], "--vmm") && i + 1 < argc)
+			vmm = argv[++i];
+		else {
+			fprintf(stderr, "usage: %s [--rounds R] [--exits N] [--vmm PATH]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (rounds < 1 || rounds > MAX_ROUNDS) {
+		fprintf(stderr, "sample-vmm-bench: --rounds: 1 to %d\n", MAX_ROUNDS);
+		return 2;
+	}
+	printf("sample-vmm-bench: %d rounds of %s port-I/O exits, enforce and off interleaved\n",
+	       rounds, exits);
+	for (int r = 0; r < rounds; r++) {
+		int first_on = r % 2 == 0;
+
+		if (run_once(vmm, first_on ? "enforce" : "off", exits, first_on ? &on[r] : &off[r]) ||
+		    run_once(vmm, first_on ? "off" : "enforce", exits, first_on ? &off[r] : &on[r]))
+			return 1;
+		printf("  round %2d: enforce %.3f us/exit, %.2f ms start-up; off %.3f us/exit, %.2f ms start-up\n",
+		       r + 1, on[r].us_per_exit, on[r].startup_ms, off[r].us_per_exit,
+		       off[r].startup_ms);
+		fflush(stdout);
+	}
+	printf("VM-exit round trip (guest OUT to port 0x502 -> vCPU thread -> KVM_RUN):\n");
+	for (int r = 0; r < rounds; r++) {
+		a[r] = on[r].us_per_exit;
+		b[r] = off[r].us_per_exit;
+		d[r] = (on[r].us_per_exit / off[r].us_per_exit - 1) * 100;
+	}
+	summary("seccomp enforce", a, rounds, "us");
+	summary("seccomp off", b, rounds, "us");
+	summary("overhead of enforce (paired)", d, rounds, "% ");
+	printf("Start-up, fork() to the guest's first serial byte:\n");
+	for (int r = 0; r < rounds; r++) {
+		a[r] = on[r].startup_ms;
+		b[r] = off[r].startup_ms;
+		d[r] = on[r].startup_ms - off[r].startup_ms;
+	}
+	summary("seccomp enforce", a, rounds, "ms");
+	summary("seccomp off", b, rounds, "ms");
+	summary("difference (paired)", d, rounds, "ms");
+	return 0;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the sample VMM and its default guest agree on: the guest image
+ * header, the boot information page, the ports and the device addresses.
+ * Included by the VMM, by the freestanding guest and by the tests, so it
+ * holds only constants and plain structures.
+ *
+ * Guest-physical layout (the VMM owns 0x0-0x6fff, see loader.h):
+ *   0x0500            GDT (null, null, code64 0x10, data 0x18)
+ *   0x1000-0x5fff     identity page tables (PML4, PDPT, three PDs)
+ *   0x6000            struct guest_boot_info
+ *   0x30000-0x4ffff   one 16 KiB stack per vCPU (sample guests only)
+ *   0x100000          the guest image, starting with its header
+ *   0xd0000000        virtio-mmio virtio-blk, GSI 5
+ *   0xd0001000        virtio-mmio virtio-rng, GSI 6
+ *   0xfec00000        IOAPIC, 0xfee00000 LAPIC (in the kernel)
+ */
+#ifndef SAMPLE_VMM_GUEST_ABI_H
+#define SAMPLE_VMM_GUEST_ABI_H
+
+#include <stdint.h>
+
+#define GUEST_GDT 0x0500ULL
+#define GUEST_PML4 0x1000ULL
+#define GUEST_BOOT_INFO 0x6000ULL
+#define GUEST_STACKS 0x30000ULL
+#define GUEST_STACK_SIZE 0x4000ULL
+#define GUEST_LOAD_ADDR 0x100000ULL
+#define GUEST_MAX_VCPUS 8
+
+#define GUEST_CODE_SEL 0x10 /* Linux's __BOOT_CS */
+#define GUEST_DATA_SEL 0x18 /* Linux's __BOOT_DS */
+
+/* "SVMMGST1" read as a little-endian 64-bit word. */
+#define GUEST_IMAGE_MAGIC 0x315453474d4d5653ULL
+
+/* The first bytes of a guest image, written by guest.ld. */
+struct guest_image_header {
+	uint64_t magic;
+	uint64_t entry;    /* guest-physical entry point, inside the image */
+	uint64_t file_size; /* bytes of the flat image, header included */
+	uint64_t mem_size;  /* bytes from GUEST_LOAD_ADDR the guest uses (with its bss) */
+};
+
+/* "SVMM" */
+#define GUEST_BOOT_MAGIC 0x4d4d5653U
+#define GUEST_FLAG_STAY 0x1U         /* idle after the tests instead of powering off */
+#define GUEST_FLAG_DEMO_EXPLOIT 0x2U /* send the bogus virtio-blk request */
+#define GUEST_FLAG_BENCH 0x4U        /* run the VM-exit benchmark loop */
+#define GUEST_FLAG_HOSTILE 0x8U      /* then attack virtio-blk with malformed queues */
+
+struct guest_boot_info {
+	uint32_t magic;
+	uint32_t flags;
+	uint32_t ncpus;
+	uint32_t bench_iterations;
+	uint64_t mem_size;
+};
+
+/* Port I/O. */
+#define PORT_SERIAL 0x3f8     /* 16550 UART, COM1 */
+#define PORT_POWER_OFF 0x501  /* a byte written here ends the VM with that exit status */
+#define PORT_BENCH 0x502      /* writes exit to the VMM and are ignored: the benchmark */
+
+/* virtio-mmio devices. */
+#define VIRTIO_BLK_BASE 0xd0000000ULL
+#define VIRTIO_BLK_GSI 5
+#define VIRTIO_RNG_BASE 0xd0001000ULL
+#define VIRTIO_RNG_GSI 6
+#define VIRTIO_MMIO_SIZE 0x1000ULL
+
+#define IOAPIC_BASE 0xfec00000ULL
+#define LAPIC_BASE 0xfee00000ULL
+
+/* The default guest's disk test: sectors 0..GUEST_PATTERN_SECTORS-1 get
+ * byte i of sector s = GUEST_PATTERN(s, i). */
+#define GUEST_PATTERN_SECTORS 4
+#define GUEST_PATTERN(s, i) ((uint8_t)(((s) * 31u + (i) * 7u + 0x5au) & 0xffu))
+
+/* The request type the demo sends: no such virtio-blk type exists. */
+#define GUEST_DEMO_REQUEST 0x7e57
+
+#endif

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "virtio_mmio.h"
+
+#include <errno.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_mmio.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define VIRTIO_MMIO_MAGIC 0x74726976
+#define VIRTIO_MMIO_VENDOR 0x4d4d5653 /* "SVMM" */
+#define VIRTIO_MMIO_CONFIG 0x100
+
+static int fail(char *err, size_t errlen, const char *name, const char *what)
+{
+	int e = errno;
+
+	snprintf(err, errlen, "%s: %s: %s", name, what, strerror(e));
+	return -e;
+}
+
+int virtio_mmio_init(struct virtio_mmio *dev, struct vm *vm, const char *name, uint64_t base,
+		     uint32_t gsi, uint32_t device_id, uint64_t features,
+		     virtio_request_fn request, void *priv, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(dev, 0, sizeof(*dev));
+	dev->name = name;
+	dev->base = base;
+	dev->gsi = gsi;
+	dev->device_id = device_id;
+	dev->device_features = features | (1ULL << VIRTIO_F_VERSION_1);
+	dev->mem = &vm->mem;
+	dev->request = request;
+	dev->priv = priv;
+	pthread_mutex_init(&dev->lock, NULL);
+	dev->notify_fd = eventfd(0, EFD_CLOEXEC);
+	if (dev->notify_fd < 0)
+		return fail(err, errlen, name, "eventfd");
+	dev->irq_fd = eventfd(0, EFD_CLOEXEC);
+	if (dev->irq_fd < 0) {
+		rc = fail(err, errlen, name, "eventfd");
+		goto err_close_notify;
+	}
+	dev->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (dev->stop_fd < 0) {
+		rc = fail(err, errlen, name, "eventfd");
+		goto err_close_irq;
+	}
+	rc = vm_add_ioeventfd(vm, base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, dev->notify_fd, err, errlen);
+	if (rc < 0)
+		goto err_close_stop;
+	rc = vm_add_irqfd(vm, gsi, dev->irq_fd, err, errlen);
+	if (rc < 0)
+		goto err_close_stop;
+	return 0;
+
+err_close_stop:
+	close(dev->stop_fd);
+err_close_irq:
+	close(dev->irq_fd);
+err_close_notify:
+	close(dev->notify_fd);
+	dev->notify_fd = dev->irq_fd = dev->stop_fd = -1;
+	return rc;
+}
+
+void virtio_mmio_free(struct virtio_mmio *dev)
+{
+	close(dev->notify_fd);
+	close(dev->irq_fd);
+	close(dev->stop_fd);
+	dev->notify_fd = dev->irq_fd = dev->stop_fd = -1;
+	pthread_mutex_destroy(&dev->lock);
+}
+
+bool virtio_mmio_owns(const struct virtio_mmio *dev, uint64_t addr)
+{
+	return dev->name && addr >= dev->base && addr - dev->base < 0x1000;
+}
+
+static void reset(struct virtio_mmio *dev)
+{
+	dev->status = 0;
+	dev->isr = 0;
+	dev->driver_features = 0;
+	dev->dev_feat_sel = dev->drv_feat_sel = dev->queue_sel = 0;
+	memset(&dev->vq, 0, sizeof(dev->vq));
+}
+
+static void raise_irq(struct virtio_mmio *dev, uint32_t why)
+{
+	uint64_t one = 1;
+
+	dev->isr |= why;
+	if (write(dev->irq_fd, &one, sizeof(one)) != sizeof(one))
+		fprintf(stderr, "sample-vmm: %s: irqfd: %s\n", dev->name, strerror(errno));
+}
+
+/* The driver broke the protocol: stop using the queue until it resets. */
+static void needs_reset(struct virtio_mmio *dev, const char *why)
+{
+	if (dev->status & VIRTIO_CONFIG_S_NEEDS_RESET)
+		return;
+	fprintf(stderr, "sample-vmm: %s: %s; device needs reset\n", dev->name, why);
+	dev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	raise_irq(dev, VIRTIO_MMIO_INT_CONFIG);
+}
+
+static void queue_ready(struct virtio_mmio *dev)
+{
+	struct virtio_queue *q = &dev->vq;
+	uint64_t n = q->num;
+
+	if (n == 0) {
+		needs_reset(dev, "queue made ready with QueueNum 0");
+		return;
+	}
+	q->desc = guest_ptr(dev->mem, q->desc_gpa, 16 * n);
+	q->avail = guest_ptr(dev->mem, q->avail_gpa, 6 + 2 * n);
+	q->used = guest_ptr(dev->mem, q->used_gpa, 6 + 8 * n);
+	if (!q->desc || !q->avail || !q->used || (q->desc_gpa & 15) || (q->avail_gpa & 1) ||
+	    (q->used_gpa & 3)) {
+		q->desc = NULL;
+		q->avail = NULL;
+		q->used = NULL;
+		needs_reset(dev, "virtqueue outside guest memory or misaligned");
+		return;
+	}
+	q->ready = true;
+	q->last_avail = 0;
+	q->used_idx = 0;
+}
+
+static void set_status(struct virtio_mmio *dev, uint32_t v)
+{
+	if (v == 0) {
+		reset(dev);
+		return;
+	}
+	if ((v & VIRTIO_CONFIG_S_FEATURES_OK) && !(dev->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		/* Refusing FEATURES_OK: the driver reads it back and gives up. */
+		if ((dev->driver_features & ~dev->device_features) ||
+		    !(dev->driver_features & (1ULL << VIRTIO_F_VERSION_1)))
+			v &= ~(uint32_t)VIRTIO_CONFIG_S_FEATURES_OK;
+	}
+	dev->status = v | (dev->status & VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
+static void set_addr(uint64_t *a, uint32_t v, bool high)
+{
+	if (high)
+		*a = (*a & 0xffffffffULL) | ((uint64_t)v << 32);
+	else
+		*a = (*a & ~0xffffffffULL) | v;
+}
+
+static uint32_t reg_read(struct virtio_mmio *dev, uint64_t off)
+{
+	switch (off) {
+	case VIRTIO_MMIO_MAGIC_VALUE:
+		return VIRTIO_MMIO_MAGIC;
+	case VIRTIO_MMIO_VERSION:
+		return 2;
+	case VIRTIO_MMIO_DEVICE_ID:
+		return dev->device_id;
+	case VIRTIO_MMIO_VENDOR_ID:
+		return VIRTIO_MMIO_VENDOR;
+	case VIRTIO_MMIO_DEVICE_FEATURES:
+		return dev->dev_feat_sel > 1 ? 0
+					      : (uint32_t)(dev->device_features >> (32 * dev->dev_feat_sel));
+	case VIRTIO_MMIO_QUEUE_NUM_MAX:
+		return dev->queue_sel == 0 ? VIRTIO_QUEUE_MAX : 0;
+	case VIRTIO_MMIO_QUEUE_READY:
+		return dev->queue_sel == 0 && dev->vq.ready;
+	case VIRTIO_MMIO_INTERRUPT_STATUS:
+		return dev->isr;
+	case VIRTIO_MMIO_STATUS:
+		return dev->status;
+	case VIRTIO_MMIO_CONFIG_GENERATION:
+		return dev->config_gen;
+	default:
+		return 0;
+	}
+}
+
+static void reg_write(struct virtio_mmio *dev, uint64_t off, uint32_t v)
+{
+	struct virtio_queue *q = &dev->vq;
+	bool q0 = dev->queue_sel == 0;
+	uint64_t one = 1;
+
+	switch (off) {
+	case VIRTIO_MMIO_DEVICE_FEATURES_SEL:
+		dev->dev_feat_sel = v;
+		break;
+	case VIRTIO_MMIO_DRIVER_FEATURES:
+		if (dev->drv_feat_sel <= 1 && !(dev->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
+			unsigned shift = 32 * dev->drv_feat_sel;
+
+			dev->driver_features &= ~(0xffffffffULL << shift);
+			dev->driver_features |= (uint64_t)v << shift;
+		}
+		break;
+	case VIRTIO_MMIO_DRIVER_FEATURES_SEL:
+		dev->drv_feat_sel = v;
+		break;
+	case VIRTIO_MMIO_QUEUE_SEL:
+		dev->queue_sel = v;
+		break;
+	case VIRTIO_MMIO_QUEUE_NUM:
+		if (q0 && !q->ready && v <= VIRTIO_QUEUE_MAX)
+			q->num = v;
+		break;
+	case VIRTIO_MMIO_QUEUE_READY:
+		if (!q0)
+			break;
+		if (v && !q->ready)
+			queue_ready(dev);
+		else if (!v)
+			q->ready = false;
+		break;
+	case VIRTIO_MMIO_QUEUE_NOTIFY:
+		/* Only a notify the ioeventfd did not catch (another width). */
+		if (write(dev->notify_fd, &one, sizeof(one)) != sizeof(one))
+			fprintf(stderr, "sample-vmm: %s: notify: %s\n", dev->name, strerror(errno));
+		break;
+	case VIRTIO_MMIO_INTERRUPT_ACK:
+		dev->isr &= ~v;
+		break;
+	case VIRTIO_MMIO_STATUS:
+		set_status(dev, v);
+		break;
+	case VIRTIO_MMIO_QUEUE_DESC_LOW:
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
+		if (q0 && !q->ready)
+			set_addr(&q->desc_gpa, v, off == VIRTIO_MMIO_QUEUE_DESC_HIGH);
+		break;
+	case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
+	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
+		if (q0 && !q->ready)
+			set_addr(&q->avail_gpa, v, off == VIRTIO_MMIO_QUEUE_AVAIL_HIGH);
+		break;
+	case VIRTIO_MMIO_QUEUE_USED_LOW:
+	case VIRTIO_MMIO_QUEUE_USED_HIGH:
+		if (q0 && !q->ready)
+			set_addr(&q->used_gpa, v, off == VIRTIO_MMIO_QUEUE_USED_HIGH);
+		break;
+	default:
+		break;
+	}
+}
+
+void virtio_mmio_access(struct virtio_mmio *dev, uint64_t offset, uint8_t *data, uint32_t len,
+			bool is_write)
+{
+	pthread_mutex_lock(&dev->lock);
+	if (offset >= VIRTIO_MMIO_CONFIG) {
+		/* Configuration space, any width; read-only here. */
+		uint64_t c = offset - VIRTIO_MMIO_CONFIG;
+
+		for (uint32_t i = 0; !is_write && i < len; i++)
+			data[i] = c + i < dev->config_len ? dev->config[c + i] : 0;
+	} else if (len == 4 && !(offset & 3)) {
+		uint32_t v;
+
+		if (is_write) {
+			memcpy(&v, data, 4);
+			reg_write(dev, offset, v);
+		} else {
+			v = reg_read(dev, offset);
+			memcpy(data, &v, 4);
+		}
+	} else if (!is_write) {
+		/* Registers are 32-bit wide; other accesses read as 0. */
+		memset(data, 0, len);
+	}
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* 1 and a chain, 0 when the ring is empty, -1 when the driver broke it. */
+static int pop(struct virtio_mmio *dev, struct virtio_chain *c)
+{
+	struct virtio_queue *q = &dev->vq;
+	uint16_t avail_idx = __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE);
+	uint16_t idx;
+
+	if (avail_idx == q->last_avail)
+		return 0;
+	if ((uint16_t)(avail_idx - q->last_avail) > q->num) {
+		needs_reset(dev, "available index ran ahead of the queue size");
+		return -1;
+	}
+	idx = __atomic_load_n(&q->avail->ring[q->last_avail % q->num], __ATOMIC_RELAXED);
+	c->head = idx;
+	c->n = 0;
+	for (;;) {
+		struct vring_desc d;
+
+		if (idx >= q->num) {
+			needs_reset(dev, "descriptor index out of range");
+			return -1;
+		}
+		if (c->n == VIRTIO_CHAIN_MAX || c->n == q->num) {
+			needs_reset(dev, "descriptor chain too long or looping");
+			return -1;
+		}
+		/* One copy: the guest may change the table while we look. */
+		memcpy(&d, &q->desc[idx], sizeof(d));
+		if (d.flags & VRING_DESC_F_INDIRECT) {
+			needs_reset(dev, "indirect descriptor (not negotiated)");
+			return -1;
+		}
+		c->buf[c->n].p = guest_ptr(dev->mem, d.addr, d.len);
+		if (!c->buf[c->n].p) {
+			needs_reset(dev, "buffer outside guest memory");
+			return -1;
+		}
+		c->buf[c->n].len = d.len;
+		c->buf[c->n].writable = d.flags & VRING_DESC_F_WRITE;
+		c->n++;
+		if (!(d.flags & VRING_DESC_F_NEXT))
+			break;
+		idx = d.next;
+	}
+	q->last_avail++;
+	return 1;
+}
+
+static void push(struct virtio_mmio *dev, uint16_t head, uint32_t written)
+{
+	struct virtio_queue *q = &dev->vq;
+	struct vring_used_elem *e = &q->used->ring[q->used_idx % q->num];
+
+	e->id = head;
+	e->len = written;
+	q->used_idx++;
+	__atomic_store_n(&q->used->idx, q->used_idx, __ATOMIC_RELEASE);
+}
+
+static void process(struct virtio_mmio *dev)
+{
+	struct virtio_chain c;
+	unsigned done = 0;
+
+	pthread_mutex_lock(&dev->lock);
+	while ((dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	       !(dev->status & VIRTIO_CONFIG_S_NEEDS_RESET) && dev->vq.ready && pop(dev, &c) > 0) {
+		uint32_t written = dev->request(dev, &c);
+
+		if (written == VIRTIO_REQUEST_ABANDON) {
+			dev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+			break;
+		}
+		push(dev, c.head, written);
+		done++;
+	}
+	if (done)
+		raise_irq(dev, VIRTIO_MMIO_INT_VRING);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+void *virtio_mmio_thread(void *arg)
+{
+	struct virtio_mmio *dev = arg;
+	struct pollfd pfd[2] = {{.fd = dev->notify_fd, .events = POLLIN},
+				{.fd = dev->stop_fd, .events = POLLIN}};
+	uint64_t count;
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "sample-vmm: %s: poll: %s\n", dev->name, strerror(errno));
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		if (read(dev->notify_fd, &count, sizeof(count)) != sizeof(count) && errno != EAGAIN)
+			break;
+		process(dev);
+	}
+	return NULL;
+}
+
+void virtio_mmio_stop(struct virtio_mmio *dev)
+{
+	uint64_t one = 1;
+
+	if (write(dev->stop_fd, &one, sizeof(one)) != sizeof(one))
+		fprintf(stderr, "sample-vmm: %s: stop: %s\n", dev->name, strerror(errno));
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The machine as a whole (kvmtool's struct kvm): what the VMM event loop,
+ * the vCPU threads and the devices share, and how any of them ends the VM. */
+#ifndef SAMPLE_VMM_VMM_H
+#define SAMPLE_VMM_VMM_H
+
+#include "guest/abi.h"
+#include "serial.h"
+#include "vcpu.h"
+#include "virtio_blk.h"
+#include "virtio_rng.h"
+#include "vm.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Exit statuses of sample-vmm (also in --help). */
+#define EXIT_STARTUP 1    /* bad option, file, KVM or seccomp set-up */
+#define EXIT_GUEST_CRASH 2 /* triple fault, failed entry, emulation error */
+#define EXIT_DEMO 3       /* --demo-exploit: execve was not stopped by seccomp */
+/* Otherwise: the byte the guest wrote to PORT_POWER_OFF (0 = success), or 0
+ * after PUT /actions shutdown or SIGTERM/SIGINT. */
+
+struct vmm_seccomp;
+struct api_server;
+
+struct vmm {
+	struct vmm_seccomp *sc;
+	struct vm vm;
+	unsigned nvcpus;
+	struct vcpu vcpus[GUEST_MAX_VCPUS];
+	struct serial serial;
+	struct virtio_blk blk;
+	struct virtio_rng rng;
+	bool has_blk;
+	bool demo_exploit;
+	struct api_server *api;
+	pthread_t blk_thread, rng_thread, api_thread;
+	bool blk_started, rng_started, api_started;
+	int epoll_fd;
+	int serial_fd;
+	uint32_t bench_iterations;
+	uint64_t bench_exits;          /* PORT_BENCH writes seen (vCPU 0 only writes them) */
+	struct timespec bench_first, bench_last;
+
+	pthread_mutex_t lock;
+	pthread_cond_t resume; /* paused vCPUs wait here */
+	bool paused;
+	bool stopping;         /* threads are being told to end */
+	bool exiting;          /* an exit was requested; exit_code holds its status */
+	int exit_code;
+	char action[16];       /* a pending API action, "" if none */
+	int exit_fd;           /* eventfd: a vCPU, a device or a signal ends the VM */
+	int action_fd;         /* eventfd: the API thread posted an action */
+};
+
+/* Any thread: ends the VM with `code` (the first request wins) and wakes
+ * the event loop.  `why` (may be NULL) goes to stderr. */
+void vmm_request_exit(struct vmm *vmm, int code, const char *why);
+
+/* vCPU thread, after a kick: waits while the VM is paused; true if the
+ * thread must end. */
+bool vmm_vcpu_should_stop(struct vmm *vmm);
+
+/* A guest MMIO access no in-kernel device took (vCPU thread). */
+void vmm_mmio(struct vmm *vmm, uint64_t addr, uint8_t *data, uint32_t len, bool is_write);
+
+#endif
