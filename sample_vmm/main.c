@@ -54,6 +54,7 @@ struct options {
 	const char *cmdline;
 	const char *api_sock;
 	const char *seccomp;
+	const char *seccomp_policy;
 	const char *roles[MAX_ROLE_OPTIONS];
 	unsigned nroles;
 	uint32_t bench;
@@ -92,9 +93,12 @@ static void usage(FILE *f)
 "  --api-sock PATH      serve the HTTP API on this Unix socket\n"
 "                       (GET /vm, GET /seccomp, PUT /actions pause|resume|shutdown)\n"
 "  --seccomp MODE       true|false|enforce|kill|errno|log|off for every layer, or a\n"
-"                       vmm_seccomp configuration string (default enforce)\n"
+"                       vmm_seccomp configuration string (default: the VMM_SECCOMP\n"
+"                       environment variable, else enforce)\n"
 "  --seccomp-role ROLE=MODE  one layer's mode (process, vmm, vcpu, api, virtio_block,\n"
 "                       virtio_rng, ...); repeatable, applied after --seccomp\n"
+"  --seccomp-policy DIR policies from DIR: each ROLE.policy replaces that role's\n"
+"                       built-in policy (see docs/POLICY.md; `vmm-seccomp profile` writes them)\n"
 "  --help               this text\n"
 "\n"
 "Devices (virtio 1.x over MMIO, version 2 registers):\n"
@@ -136,7 +140,7 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 enum {
 	OPT_MEM = 256, OPT_VCPUS, OPT_DISK, OPT_DISK_RO, OPT_SERIAL_OUT, OPT_GUEST, OPT_GUEST_STAY,
 	OPT_DEMO, OPT_HOSTILE, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_API_SOCK, OPT_SECCOMP,
-	OPT_SECCOMP_ROLE, OPT_BENCH, OPT_HELP,
+	OPT_SECCOMP_ROLE, OPT_SECCOMP_POLICY, OPT_BENCH, OPT_HELP,
 };
 
 /* 0, 1 for --help, or -EINVAL with a message in err. */
@@ -158,6 +162,7 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 		{"api-sock", required_argument, NULL, OPT_API_SOCK},
 		{"seccomp", required_argument, NULL, OPT_SECCOMP},
 		{"seccomp-role", required_argument, NULL, OPT_SECCOMP_ROLE},
+		{"seccomp-policy", required_argument, NULL, OPT_SECCOMP_POLICY},
 		{"bench", required_argument, NULL, OPT_BENCH},
 		{"help", no_argument, NULL, OPT_HELP},
 		{NULL, 0, NULL, 0},
@@ -168,7 +173,6 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 	memset(o, 0, sizeof(*o));
 	o->mem_mib = MEM_DEFAULT_MIB;
 	o->vcpus = 1;
-	o->seccomp = "enforce";
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -199,6 +203,7 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 		case OPT_CMDLINE: o->cmdline = optarg; break;
 		case OPT_API_SOCK: o->api_sock = optarg; break;
 		case OPT_SECCOMP: o->seccomp = optarg; break;
+		case OPT_SECCOMP_POLICY: o->seccomp_policy = optarg; break;
 		case OPT_SECCOMP_ROLE:
 			if (o->nroles == MAX_ROLE_OPTIONS) {
 				snprintf(err, errlen, "--seccomp-role: at most %d", MAX_ROLE_OPTIONS);
@@ -844,7 +849,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sample-vmm: %s\n", err);
 		return EXIT_STARTUP;
 	}
-	rc = sc_setup(&vmm.sc, o.seccomp, o.roles, o.nroles, err, sizeof(err));
+	rc = sc_setup(&vmm.sc, o.seccomp, o.roles, o.nroles, o.seccomp_policy, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "sample-vmm: %s\n", err);
 		return EXIT_STARTUP;

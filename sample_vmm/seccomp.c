@@ -9,33 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#ifdef HAVE_VALGRIND_H
-#include <valgrind/valgrind.h>
-#endif
-
-/* valgrind names every file mapping: after the kvm_run mmap() it calls
- * readlink("/proc/self/fd/N") on the main thread, which groups/valgrind.policy
- * lacks.  Only under valgrind, only the baseline. */
-static int allow_valgrind_extras(struct vmm_seccomp *sc, char *err, size_t errlen)
-{
-#ifdef HAVE_VALGRIND_H
-	if (RUNNING_ON_VALGRIND &&
-	    vmm_seccomp_add_rules(sc, VMM_SECCOMP_ROLE_PROCESS,
-				  "readlink   # valgrind names file mappings (kvm_run)\n",
-				  "sample-vmm:valgrind", 0) < 0) {
-		snprintf(err, errlen, "seccomp: %s", vmm_seccomp_last_error(sc));
-		return -EINVAL;
-	}
-#else
-	(void)sc;
-	(void)err;
-	(void)errlen;
-#endif
-	return 0;
-}
-
 int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *roles,
-	     unsigned nroles, char *err, size_t errlen)
+	     unsigned nroles, const char *policy_dir, char *err, size_t errlen)
 {
 	struct vmm_seccomp *sc = vmm_seccomp_new();
 	int rc;
@@ -47,7 +22,12 @@ int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *role
 	/* One call per option, so the library's message can be tied to the
 	 * option it came from; later tokens override earlier ones, as in one
 	 * configuration string. */
-	rc = vmm_seccomp_configure(sc, mode);
+	rc = vmm_seccomp_configure_from_env(sc, NULL);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", vmm_seccomp_last_error(sc));
+		goto err_free;
+	}
+	rc = mode ? vmm_seccomp_configure(sc, mode) : 0;
 	if (rc < 0) {
 		snprintf(err, errlen, "--seccomp %s: %s", mode, vmm_seccomp_last_error(sc));
 		goto err_free;
@@ -65,9 +45,14 @@ int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *role
 			goto err_free;
 		}
 	}
-	rc = allow_valgrind_extras(sc, err, errlen);
-	if (rc < 0)
-		goto err_free;
+	if (policy_dir) {
+		rc = vmm_seccomp_load_policy_dir(sc, policy_dir);
+		if (rc < 0) {
+			snprintf(err, errlen, "--seccomp-policy %s: %s", policy_dir,
+				 vmm_seccomp_last_error(sc));
+			goto err_free;
+		}
+	}
 	*out = sc;
 	return 0;
 

@@ -8,12 +8,14 @@
 
 struct vmm_seccomp;
 
-/* A new context configured by `mode` (--seccomp: a mode for every layer,
- * or a full configuration string) then each of `roles` (--seccomp-role
- * ROLE=MODE) in order.  0 and *out, or -errno with a message naming the
- * option in err and nothing allocated. */
+/* A new context configured by the VMM_SECCOMP environment variable, then
+ * `mode` (--seccomp, may be NULL: a mode for every layer, or a full
+ * configuration string), then each of `roles` (--seccomp-role ROLE=MODE) in
+ * order, with the policies of directory `policy_dir` (--seccomp-policy, may
+ * be NULL).  0 and *out, or -errno with a message naming the option in err
+ * and nothing allocated. */
 int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *roles,
-	     unsigned nroles, char *err, size_t errlen);
+	     unsigned nroles, const char *policy_dir, char *err, size_t errlen);
 
 /* {"modes":{...},"threads":[...],"violations":{...}}; its length or -1 if
  * it does not fit in len.  Any thread (memory only). */

@@ -38,6 +38,13 @@ build() { # build DIR [cmake args...]
 echo "== build and test (native and valgrind memcheck)"
 if build build-test; then ctest_run build-test; else failed=$((failed + 1)); echo "build failed"; fi
 
+echo "== optimised build (as tools/run.sh builds): warnings that only -O2 sees"
+if build build-release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMM_SECCOMP_TESTS=OFF; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); echo "optimised build failed"
+fi
+
 echo "== build and test with -fsanitize=address,undefined"
 if build build-sanitize -DVMM_SECCOMP_SANITIZE=ON; then
   ctest_run build-sanitize -L native

@@ -43,11 +43,11 @@ static char *read_policy_file(const char *dir, const char *name, char *why, size
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		snprintf(why, whylen, "%.200s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > POLICY_FILE_MAX) {
-		snprintf(why, whylen, "%s: not a regular file of at most %d bytes", path,
+		snprintf(why, whylen, "%.200s: not a regular file of at most %d bytes", path,
 			 POLICY_FILE_MAX);
 		goto out;
 	}
@@ -58,14 +58,14 @@ static char *read_policy_file(const char *dir, const char *name, char *why, size
 	}
 	n = read(fd, buf, (size_t)st.st_size);
 	if (n != st.st_size) {
-		snprintf(why, whylen, "%s: short read", path);
+		snprintf(why, whylen, "%.200s: short read", path);
 		free(buf);
 		buf = NULL;
 		goto out;
 	}
 	buf[n] = '\0';
 	if (memchr(buf, '\0', (size_t)n)) {
-		snprintf(why, whylen, "%s: contains a NUL byte", path);
+		snprintf(why, whylen, "%.200s: contains a NUL byte", path);
 		free(buf);
 		buf = NULL;
 	}
