@@ -192,6 +192,7 @@ static int trace(struct profile *p, char **argv, bool keep_seccomp)
 		if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
 			struct __ptrace_syscall_info info;
 			struct thread *t = thread_of(p, pid, child);
+			bool is_install;
 
 			/* valgrind does not know this request fills the buffer */
 			memset(&info, 0, sizeof(info));
@@ -209,11 +210,19 @@ static int trace(struct profile *p, char **argv, bool keep_seccomp)
 						p->baseline_in = true;
 						memset(p->seen, 0, sizeof(p->seen));
 					}
+					/* installing a filter belongs to the layer below it:
+					 * the baseline's own install to none, a role's to the
+					 * baseline */
+					is_install = info.entry.nr == SYS_seccomp &&
+						     info.entry.args[0] == SECCOMP_SET_MODE_FILTER;
 					if (p->recording && info.arch == AUDIT_ARCH_X86_64 &&
+					    !(is_install &&
+					      (info.entry.args[1] & SECCOMP_FILTER_FLAG_TSYNC)) &&
 					    info.entry.nr < NR_TABLE_SIZE) {
 						record(p, VMM_SECCOMP_ROLE_PROCESS,
 						       (int)info.entry.nr, info.entry.args);
-						if (t->role != VMM_SECCOMP_ROLE_PROCESS)
+						if (t->role != VMM_SECCOMP_ROLE_PROCESS &&
+						    !is_install)
 							record(p, t->role, (int)info.entry.nr,
 							       info.entry.args);
 					}
@@ -333,31 +342,70 @@ static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
 	for (nr = 0; nr < NR_TABLE_SIZE; nr++) {
 		const struct seen *s = &p->seen[role][nr];
 		const struct policy_rule *emitted[64];
-		size_t n_emitted = 0, k;
+		size_t n_emitted = 0, k, n_lines = 0, line_len;
+		char *lines[128], *line;
+		FILE *mf;
 		unsigned int v;
 
 		if (!s->used)
 			continue;
 		nm = ctx->names_native[nr];
+		/*
+		 * Built-in rules are kept by group: when a vector matches a rule,
+		 * every rule of that syscall from the same file is kept, because
+		 * arguments such as futex operations vary with timing from one
+		 * run to the next, and a group is how the policies say "this
+		 * kind of work needs these".
+		 */
 		for (v = 0; v < s->n; v++) {
 			const struct policy_rule *r = deciding(bp, nr, s->v[v]);
-			bool seen_before = false;
 
-			if (r && r->action != POLICY_ACT_TRAP) {
-				for (k = 0; k < n_emitted; k++)
-					seen_before = seen_before || emitted[k] == r;
-				if (seen_before || n_emitted == 64)
-					continue;
-				emitted[n_emitted++] = r;
-				fprintf(f, "%s", r->syscall);
-				if (r->n_clauses) {
-					fputs(": ", f);
-					fmt_condition(r, NULL, f);
-				}
-				fmt_action(r, f);
-				fprintf(f, "    # built in: %s:%u\n", bp->files[r->file], r->line);
+			if (r && r->action != POLICY_ACT_TRAP && n_emitted < 64) {
+				for (k = 0; k < n_emitted && emitted[k]->file != r->file; k++)
+					;
+				if (k == n_emitted)
+					emitted[n_emitted++] = r;
+			}
+		}
+		for (k = 0; k < bp->n_rules; k++) {
+			const struct policy_rule *r = &bp->rules[k];
+			size_t e;
+
+			for (e = 0; e < n_emitted && (r->nr != nr || emitted[e]->file != r->file);
+			     e++)
+				;
+			if (e == n_emitted)
+				continue;
+			/* groups repeat each other (kvm_vm and kvm_vcpu both set
+			 * registers): write each rule once */
+			line = NULL;
+			line_len = 0;
+			mf = open_memstream(&line, &line_len);
+			if (!mf)
+				return -1;
+			fprintf(mf, "%s", r->syscall);
+			if (r->n_clauses) {
+				fputs(": ", mf);
+				fmt_condition(r, NULL, mf);
+			}
+			fmt_action(r, mf);
+			fclose(mf);
+			for (e = 0; e < n_lines && strcmp(lines[e], line) != 0; e++)
+				;
+			if (e < n_lines || n_lines == sizeof(lines) / sizeof(lines[0])) {
+				free(line);
 				continue;
 			}
+			lines[n_lines++] = line;
+			fprintf(f, "%s    # built in: %s:%u\n", line, bp->files[r->file], r->line);
+		}
+		while (n_lines)
+			free(lines[--n_lines]);
+		for (v = 0; v < s->n; v++) {
+			const struct policy_rule *r = deciding(bp, nr, s->v[v]);
+
+			if (r && r->action != POLICY_ACT_TRAP)
+				continue;
 			/* not allowed today: the values seen */
 			fprintf(f, "%s", nm ? nm : "?");
 			if (p->checked[nr]) {

@@ -265,6 +265,7 @@ static int cmd_show(const struct opts *o)
 	}
 	printf("write: arg0 == %d    # the report descriptor, added to every layer\n",
 	       ctx->report_fd);
+	printf("rt_sigreturn    # the library's SIGSYS handler returns through it: every layer\n");
 	vmm_seccomp_free(ctx);
 	return 0;
 }
@@ -313,6 +314,7 @@ static void export_pfc(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role
 	}
 	fprintf(f, "  if ($syscall == %d)\n    if ($a0 == %d)\n      action allow;\n",
 		SCMP_SYS(write), ctx->report_fd);
+	fprintf(f, "  if ($syscall == %d)\n    action allow;\n", SCMP_SYS(rt_sigreturn));
 	fprintf(f,
 		"  # default action\n  action %s;\n# invalid architecture action\naction "
 		"BADARCH;\n",

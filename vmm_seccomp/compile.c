@@ -261,12 +261,12 @@ static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 	static const struct bpf_target x86_64 = { AUDIT_ARCH_X86_64, 0x40000000u };
 	struct layer *L = &ctx->layer[role];
 	const struct policy *p = &L->resolved;
-	size_t n = p->n_rules + 1, i, n_sys = 0, n_rules = 0;
+	size_t n = p->n_rules + 2, i, n_sys = 0, n_rules = 0;
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	const struct policy_rule **order = calloc(n, sizeof(*order));
 	struct bpf_syscall *sys = calloc(n, sizeof(*sys));
 	struct bpf_rule *rules = calloc(n, sizeof(*rules));
-	struct policy_rule report_rule;
+	struct policy_rule report_rule, sigreturn_rule;
 	struct policy_clause report_clause;
 	int rc;
 
@@ -288,6 +288,12 @@ static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 	for (i = 0; i < p->n_rules; i++)
 		order[i] = &p->rules[i];
 	order[p->n_rules] = &report_rule;
+	/* The library's SIGSYS handler returns through rt_sigreturn (ERRNO
+	 * mode, the rt_sigprocmask emulation), whatever the policy says. */
+	memset(&sigreturn_rule, 0, sizeof(sigreturn_rule));
+	sigreturn_rule.nr = resolve_native_syscall(NULL, "rt_sigreturn");
+	sigreturn_rule.action = POLICY_ACT_ALLOW;
+	order[p->n_rules + 1] = &sigreturn_rule;
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	qsort(order, n, sizeof(*order), cmp_nr);
 
