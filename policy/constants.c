@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Named constants for policy conditions and the ioctl names used in
- * violation reports.  Values come from the build host's kernel and libc
- * headers, so this table describes the arch the library is built for.
+ * violation reports.  Values come from the build host's (x86_64) kernel and
+ * libc headers; where aarch64 differs, or has constants of its own, the
+ * table says so per entry.
  * Pure data; policy_ioctl_name() is async-signal-safe (it only reads).
  */
 #include "policy.h"
@@ -35,37 +36,52 @@ struct constant {
 	const char *name;
 	uint64_t value;
 	enum kind kind;
+	unsigned int arch; /* POLICY_ARCH_* it exists on; 0: every arch */
 };
 
 /* The tables read better dense. */
 /* clang-format off */
-#define C(x) { #x, (uint64_t)(x), K_PLAIN }
-#define I(x) { #x, (uint64_t)(unsigned int)(x), K_IOCTL }
+#define C(x) { #x, (uint64_t)(x), K_PLAIN, 0 }
+#define I(x) { #x, (uint64_t)(unsigned int)(x), K_IOCTL, 0 }
+/* x86 only: the ioctl is x86's, or its number encodes an x86 structure */
+#define X(x) { #x, (uint64_t)(unsigned int)(x), K_IOCTL, POLICY_ARCH_X86_64 }
+#define X86(x) { #x, (uint64_t)(x), K_PLAIN, POLICY_ARCH_X86_64 }
+/* aarch64 values, from the arm64 uapi headers (_IOW = 1 << 30, _IOR = 2 << 30,
+ * size << 16, type << 8, nr): written out, the build host being x86_64 */
+#define A64(name, v, kind) { name, v, kind, POLICY_ARCH_AARCH64 }
 
 static const struct constant constants[] = {
 	/* KVM: /dev/kvm */
-	I(KVM_GET_API_VERSION), I(KVM_CREATE_VM), I(KVM_GET_MSR_INDEX_LIST),
-	I(KVM_CHECK_EXTENSION), I(KVM_GET_VCPU_MMAP_SIZE), I(KVM_GET_SUPPORTED_CPUID),
-	I(KVM_GET_EMULATED_CPUID), I(KVM_GET_MSR_FEATURE_INDEX_LIST),
+	I(KVM_GET_API_VERSION), I(KVM_CREATE_VM), X(KVM_GET_MSR_INDEX_LIST),
+	I(KVM_CHECK_EXTENSION), I(KVM_GET_VCPU_MMAP_SIZE), X(KVM_GET_SUPPORTED_CPUID),
+	X(KVM_GET_EMULATED_CPUID), X(KVM_GET_MSR_FEATURE_INDEX_LIST),
 	/* KVM: VM descriptor */
 	I(KVM_CREATE_VCPU), I(KVM_GET_DIRTY_LOG), I(KVM_SET_USER_MEMORY_REGION),
-	I(KVM_SET_TSS_ADDR), I(KVM_SET_IDENTITY_MAP_ADDR), I(KVM_CREATE_IRQCHIP),
-	I(KVM_GET_IRQCHIP), I(KVM_SET_IRQCHIP), I(KVM_CREATE_PIT2), I(KVM_GET_PIT2),
-	I(KVM_SET_PIT2), I(KVM_IRQ_LINE), I(KVM_IRQ_LINE_STATUS), I(KVM_IRQFD),
+	X(KVM_SET_TSS_ADDR), X(KVM_SET_IDENTITY_MAP_ADDR), I(KVM_CREATE_IRQCHIP),
+	X(KVM_GET_IRQCHIP), X(KVM_SET_IRQCHIP), X(KVM_CREATE_PIT2), X(KVM_GET_PIT2),
+	X(KVM_SET_PIT2), I(KVM_IRQ_LINE), I(KVM_IRQ_LINE_STATUS), I(KVM_IRQFD),
 	I(KVM_IOEVENTFD), I(KVM_SET_GSI_ROUTING), I(KVM_SIGNAL_MSI), I(KVM_SET_CLOCK),
 	I(KVM_GET_CLOCK), I(KVM_ENABLE_CAP), I(KVM_REGISTER_COALESCED_MMIO),
 	I(KVM_UNREGISTER_COALESCED_MMIO), I(KVM_CREATE_DEVICE), I(KVM_SET_DEVICE_ATTR),
 	I(KVM_GET_DEVICE_ATTR), I(KVM_HAS_DEVICE_ATTR),
 	/* KVM: vCPU descriptor */
-	I(KVM_RUN), I(KVM_GET_REGS), I(KVM_SET_REGS), I(KVM_GET_SREGS), I(KVM_SET_SREGS),
-	I(KVM_TRANSLATE), I(KVM_INTERRUPT), I(KVM_GET_MSRS), I(KVM_SET_MSRS),
-	I(KVM_SET_CPUID2), I(KVM_GET_CPUID2), I(KVM_SET_SIGNAL_MASK), I(KVM_GET_FPU),
-	I(KVM_SET_FPU), I(KVM_GET_LAPIC), I(KVM_SET_LAPIC), I(KVM_NMI),
+	I(KVM_RUN), X(KVM_GET_REGS), X(KVM_SET_REGS), X(KVM_GET_SREGS), X(KVM_SET_SREGS),
+	X(KVM_TRANSLATE), X(KVM_INTERRUPT), X(KVM_GET_MSRS), X(KVM_SET_MSRS),
+	X(KVM_SET_CPUID2), X(KVM_GET_CPUID2), I(KVM_SET_SIGNAL_MASK), X(KVM_GET_FPU),
+	X(KVM_SET_FPU), X(KVM_GET_LAPIC), X(KVM_SET_LAPIC), X(KVM_NMI),
 	I(KVM_GET_MP_STATE), I(KVM_SET_MP_STATE), I(KVM_GET_VCPU_EVENTS),
-	I(KVM_SET_VCPU_EVENTS), I(KVM_GET_DEBUGREGS), I(KVM_SET_DEBUGREGS),
-	I(KVM_GET_XSAVE), I(KVM_SET_XSAVE), I(KVM_GET_XCRS), I(KVM_SET_XCRS),
-	I(KVM_KVMCLOCK_CTRL), I(KVM_SET_GUEST_DEBUG), I(KVM_GET_TSC_KHZ),
-	I(KVM_SET_TSC_KHZ), I(KVM_SMI),
+	I(KVM_SET_VCPU_EVENTS), X(KVM_GET_DEBUGREGS), X(KVM_SET_DEBUGREGS),
+	X(KVM_GET_XSAVE), X(KVM_SET_XSAVE), X(KVM_GET_XCRS), X(KVM_SET_XCRS),
+	X(KVM_KVMCLOCK_CTRL), X(KVM_SET_GUEST_DEBUG), X(KVM_GET_TSC_KHZ),
+	X(KVM_SET_TSC_KHZ), X(KVM_SMI),
+	/* KVM: arm64 */
+	A64("KVM_ARM_VCPU_INIT", 0x4020aeae, K_IOCTL),        /* _IOW(0xae, 0xae, 32) */
+	A64("KVM_ARM_PREFERRED_TARGET", 0x8020aeaf, K_IOCTL), /* _IOR(0xae, 0xaf, 32) */
+	A64("KVM_GET_ONE_REG", 0x4010aeab, K_IOCTL),          /* _IOW(0xae, 0xab, 16) */
+	A64("KVM_SET_ONE_REG", 0x4010aeac, K_IOCTL),          /* _IOW(0xae, 0xac, 16) */
+	A64("KVM_GET_REG_LIST", 0xc008aeb0, K_IOCTL),         /* _IOWR(0xae, 0xb0, 8) */
+	A64("O_DIRECTORY", 040000, K_PLAIN), A64("O_NOFOLLOW", 0100000, K_PLAIN),
+	A64("O_DIRECT", 0200000, K_PLAIN), A64("O_TMPFILE", 020040000, K_PLAIN),
 	/* terminals, files, block devices, tap */
 	I(TCGETS), I(TCSETS), I(TCSETSW), I(TCSETSF), I(TIOCGWINSZ), I(TIOCSWINSZ),
 	I(FIONBIO), I(FIOCLEX), I(FIONCLEX), I(FIONREAD), I(BLKGETSIZE64), I(BLKSSZGET),
@@ -107,8 +123,8 @@ static const struct constant constants[] = {
 	C(F_SETLKW), C(F_DUPFD_CLOEXEC), C(F_OFD_GETLK), C(F_OFD_SETLK), C(F_OFD_SETLKW),
 	C(F_ADD_SEALS), C(F_GET_SEALS), C(F_SETPIPE_SZ), C(F_GETPIPE_SZ), C(FD_CLOEXEC),
 	C(O_RDONLY), C(O_WRONLY), C(O_RDWR), C(O_CREAT), C(O_EXCL), C(O_TRUNC), C(O_APPEND),
-	C(O_NONBLOCK), C(O_CLOEXEC), C(O_DIRECT), C(O_DIRECTORY), C(O_NOFOLLOW), C(O_PATH),
-	C(O_SYNC), C(O_DSYNC), C(O_TMPFILE), C(AT_FDCWD), C(AT_EMPTY_PATH), C(AT_REMOVEDIR),
+	C(O_NONBLOCK), C(O_CLOEXEC), X86(O_DIRECT), X86(O_DIRECTORY), X86(O_NOFOLLOW), C(O_PATH),
+	C(O_SYNC), C(O_DSYNC), X86(O_TMPFILE), C(AT_FDCWD), C(AT_EMPTY_PATH), C(AT_REMOVEDIR),
 	C(AT_SYMLINK_NOFOLLOW),
 	/* prctl(2) */
 	C(PR_SET_NAME), C(PR_GET_NAME), C(PR_SET_NO_NEW_PRIVS), C(PR_GET_NO_NEW_PRIVS),
@@ -127,8 +143,8 @@ static const struct constant constants[] = {
 	C(SIGFPE), C(SIGKILL), C(SIGUSR1), C(SIGSEGV), C(SIGUSR2), C(SIGPIPE), C(SIGALRM),
 	C(SIGTERM), C(SIGSTKFLT), C(SIGCHLD), C(SIGCONT), C(SIGSTOP), C(SIGTSTP),
 	C(SIGTTIN), C(SIGTTOU), C(SIGURG), C(SIGXCPU), C(SIGXFSZ), C(SIGVTALRM), C(SIGPROF),
-	C(SIGWINCH), C(SIGIO), C(SIGPWR), C(SIGSYS), { "SIGCANCEL", 32, K_PLAIN },
-	{ "SIGSETXID", 33, K_PLAIN }, { "SIGRTMIN", 34, K_PLAIN }, { "SIGRTMAX", 64, K_PLAIN },
+	C(SIGWINCH), C(SIGIO), C(SIGPWR), C(SIGSYS), { "SIGCANCEL", 32, K_PLAIN, 0 },
+	{ "SIGSETXID", 33, K_PLAIN, 0 }, { "SIGRTMIN", 34, K_PLAIN, 0 }, { "SIGRTMAX", 64, K_PLAIN, 0 },
 	C(SIG_BLOCK), C(SIG_UNBLOCK), C(SIG_SETMASK),
 	/* clocks, event and timer descriptors, getrandom, fallocate */
 	C(CLOCK_REALTIME), C(CLOCK_MONOTONIC), C(CLOCK_PROCESS_CPUTIME_ID),
@@ -156,12 +172,13 @@ static const struct errno_name errnos[] = {
 };
 /* clang-format on */
 
-bool policy_constant(const char *name, size_t len, uint64_t *value)
+bool policy_constant_arch(const char *name, size_t len, unsigned int arch, uint64_t *value)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(constants) / sizeof(constants[0]); i++) {
-		if (strlen(constants[i].name) == len && memcmp(constants[i].name, name, len) == 0) {
+		if ((!constants[i].arch || (constants[i].arch & arch)) &&
+		    strlen(constants[i].name) == len && memcmp(constants[i].name, name, len) == 0) {
 			*value = constants[i].value;
 			return true;
 		}
@@ -175,6 +192,11 @@ bool policy_constant(const char *name, size_t len, uint64_t *value)
 	return false;
 }
 
+bool policy_constant(const char *name, size_t len, uint64_t *value)
+{
+	return policy_constant_arch(name, len, POLICY_ARCH_X86_64, value);
+}
+
 const char *policy_ioctl_name(uint64_t request)
 {
 	size_t i;
@@ -182,7 +204,8 @@ const char *policy_ioctl_name(uint64_t request)
 	/* The kernel reads the request as an unsigned int. */
 	request &= 0xffffffffu;
 	for (i = 0; i < sizeof(constants) / sizeof(constants[0]); i++) {
-		if (constants[i].kind == K_IOCTL && constants[i].value == request)
+		if (constants[i].kind == K_IOCTL && constants[i].value == request &&
+		    constants[i].arch != POLICY_ARCH_AARCH64)
 			return constants[i].name;
 	}
 	return NULL;

@@ -35,6 +35,7 @@ struct parser {
 	const char *pos;
 	unsigned int line;
 	unsigned int arch_mask;
+	unsigned int outer_arch; /* the includer's section: this file stays within it */
 	int depth;
 	const char *stack[POLICY_MAX_INCLUDE_DEPTH + 1];
 	bool prev_comment; /* the line above was a comment */
@@ -236,7 +237,9 @@ static int parse_term(struct parser *ps, uint64_t *out)
 	n = read_ident(ps, &start);
 	if (n == 0)
 		return fail(ps, start, "expected a number or a constant name");
-	if (!policy_constant(start, n, out))
+	/* in another arch's section, that arch's constants */
+	if (!policy_constant_arch(start, n,
+				  (ps->arch_mask & ps->ops->arch) ? ps->ops->arch : ps->arch_mask, out))
 		return fail(ps, start, "unknown constant '%.*s'", (int)n, start);
 	return 0;
 }
@@ -572,6 +575,7 @@ static int parse_directive(struct parser *ps)
 		if (!text)
 			return fail(ps, arg, "cannot include '%s': %s", name, why);
 		saved = *ps;
+		ps->outer_arch = ps->arch_mask;
 		ps->depth++;
 		ps->stack[ps->depth] = name;
 		rc = parse_policy_text(ps, name, text);
@@ -584,11 +588,11 @@ static int parse_directive(struct parser *ps)
 	if (word_is(w, n, "arch")) {
 		an = read_ident(ps, &arg);
 		if (word_is(arg, an, "x86_64"))
-			ps->arch_mask = POLICY_ARCH_X86_64;
+			ps->arch_mask = POLICY_ARCH_X86_64 & ps->outer_arch;
 		else if (word_is(arg, an, "aarch64"))
-			ps->arch_mask = POLICY_ARCH_AARCH64;
+			ps->arch_mask = POLICY_ARCH_AARCH64 & ps->outer_arch;
 		else if (word_is(arg, an, "all"))
-			ps->arch_mask = POLICY_ARCH_ALL;
+			ps->arch_mask = ps->outer_arch;
 		else
 			return fail(ps, arg, "unknown architecture '%.*s' (x86_64, aarch64, all)",
 				    an ? (int)an : 1, arg);
@@ -703,6 +707,8 @@ static int parse_policy_text(struct parser *ps, const char *origin, const char *
 	ps->pos = text;
 	ps->line = 0;
 	ps->prev_comment = false;
+	/* a file starts in its includer's section, and cannot leave it */
+	ps->arch_mask = ps->outer_arch;
 	while (*ps->pos) {
 		ps->line++;
 		ps->line_start = ps->pos;
@@ -746,6 +752,7 @@ int policy_parse(struct policy *p, const char *origin, const char *text,
 	ps.out = p;
 	ps.err = err;
 	ps.arch_mask = POLICY_ARCH_ALL;
+	ps.outer_arch = POLICY_ARCH_ALL;
 	ps.stack[0] = origin;
 	err->msg[0] = '\0';
 	rc = parse_policy_text(&ps, origin, text);

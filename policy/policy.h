@@ -114,10 +114,12 @@ size_t policy_rule_format(const struct policy_rule *r, char *buf, size_t len);
 
 /* ---- constant and name tables (constants.c) ---- */
 
-/* Value of a named constant (KVM_RUN, PROT_EXEC, EPERM, ...). */
+/* Value of a named constant (KVM_RUN, PROT_EXEC, EPERM, ...) on x86_64. */
 bool policy_constant(const char *name, size_t len, uint64_t *value);
+/* ... on one arch (POLICY_ARCH_*); x86-only ioctls are unknown on aarch64. */
+bool policy_constant_arch(const char *name, size_t len, unsigned int arch, uint64_t *value);
 
-/* Name of an ioctl request we know, or NULL.  Async-signal-safe. */
+/* Name of an x86_64 ioctl request we know, or NULL.  Async-signal-safe. */
 const char *policy_ioctl_name(uint64_t request);
 
 /* Value of an errno name ("EPERM"), or -1. */

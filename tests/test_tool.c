@@ -247,6 +247,16 @@ static void test_simulate(void **state)
 	has("errno 38");
 	assert_int_equal(tool("simulate", "vcpu", "execve", "--mode", "errno,vcpu=log", NULL), 1);
 	has("violation of role process in mode errno (report, EPERM)");
+	/* aarch64: its own numbers and ioctls, simulated */
+	assert_int_equal(tool("simulate", "vcpu", "ioctl", "5", "KVM_GET_ONE_REG", "--arch",
+			      "aarch64", NULL),
+			 0);
+	has("verdict  ioctl(0x5, 0x4010aeab): allow");
+	assert_int_equal(tool("simulate", "vcpu", "ioctl", "5", "KVM_GET_ONE_REG", NULL), 3);
+	has("'KVM_GET_ONE_REG' is neither a number nor a known constant"); /* not on x86_64 */
+	assert_int_equal(tool("simulate", "vcpu", "ioctl", "5", "KVM_RUN", "--arch", "sparc", NULL),
+			 3);
+	has("unknown architecture 'sparc'");
 	assert_int_equal(tool("simulate", "vcpu", "nosuchcall", NULL), 3);
 	has("unknown syscall 'nosuchcall'");
 	assert_int_equal(tool("simulate", "vcpu", "ioctl", "5", "KVM_NOPE", NULL), 3);

@@ -50,6 +50,8 @@ static const char usage_text[] =
 	"options (show, export, simulate):\n"
 	"  --policy-dir DIR   policies from DIR as vmm_seccomp_load_policy_dir() reads them\n"
 	"  --mode CONFIG      a configuration string, e.g. \"errno\" or \"enforce,vcpu=log\"\n"
+	"  --arch ARCH        x86_64 (default) or aarch64: policies built for that arch (shown,\n"
+	"                     exported and simulated only; this build installs x86_64 filters)\n"
 	"\n"
 	"exit codes: 0 done (check: nothing found; simulate: allowed), 1 check found problems or\n"
 	"simulate: refused, 2 usage, 3 bad input.  `vmm-seccomp COMMAND --help` for one command.\n";
@@ -67,6 +69,7 @@ struct opts {
 	const char *mode;
 	const char *format;
 	const char *output;
+	const char *arch;
 	const char *pos[8];
 	int n_pos;
 };
@@ -87,6 +90,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			slot = &o->format;
 		else if (!strcmp(argv[i], "-o"))
 			slot = &o->output;
+		else if (!strcmp(argv[i], "--arch"))
+			slot = &o->arch;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return -2;
 		if (slot) {
@@ -118,7 +123,15 @@ static struct vmm_seccomp *compiled_ctx(const struct opts *o)
 		fprintf(stderr, "vmm-seccomp: out of memory\n");
 		return NULL;
 	}
-	if ((o->mode && vmm_seccomp_configure(ctx, o->mode)) ||
+	if (o->arch && strcmp(o->arch, "x86_64") != 0 && strcmp(o->arch, "aarch64") != 0) {
+		fprintf(stderr, "vmm-seccomp: unknown architecture '%s' (x86_64, aarch64)\n",
+			o->arch);
+		vmm_seccomp_free(ctx);
+		return NULL;
+	}
+	if ((o->arch && ctx_set_arch(ctx, strcmp(o->arch, "aarch64") ? POLICY_ARCH_X86_64
+								     : POLICY_ARCH_AARCH64)) ||
+	    (o->mode && vmm_seccomp_configure(ctx, o->mode)) ||
 	    (o->policy_dir && vmm_seccomp_load_policy_dir(ctx, o->policy_dir)) ||
 	    vmm_seccomp_compile(ctx)) {
 		fprintf(stderr, "vmm-seccomp: %s\n", vmm_seccomp_last_error(ctx));
@@ -279,10 +292,16 @@ static void export_pfc(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role
 
 	fprintf(f, "#\n# pseudo filter code of role %s (libseccomp's pfc layout)\n#\n",
 		vmm_seccomp_role_name(role));
-	fprintf(f, "# filter for arch x86_64 (%u)\nif ($arch == %u)\n", AUDIT_ARCH_X86_64,
-		AUDIT_ARCH_X86_64);
-	fprintf(f, "  # x32 syscall numbers are a foreign ABI\n  if ($syscall >= 0x40000000)\n"
-		   "    action BADARCH;\n");
+	if (ctx->arch == POLICY_ARCH_AARCH64) {
+		fprintf(f, "# filter for arch aarch64 (%u)\nif ($arch == %u)\n", AUDIT_ARCH_AARCH64,
+			AUDIT_ARCH_AARCH64);
+	} else {
+		fprintf(f, "# filter for arch x86_64 (%u)\nif ($arch == %u)\n", AUDIT_ARCH_X86_64,
+			AUDIT_ARCH_X86_64);
+		fprintf(f,
+			"  # x32 syscall numbers are a foreign ABI\n  if ($syscall >= 0x40000000)\n"
+			"    action BADARCH;\n");
+	}
 	for (i = 0; i < p->n_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 		unsigned int c, k;
@@ -313,8 +332,9 @@ static void export_pfc(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role
 		}
 	}
 	fprintf(f, "  if ($syscall == %d)\n    if ($a0 == %d)\n      action allow;\n",
-		SCMP_SYS(write), ctx->report_fd);
-	fprintf(f, "  if ($syscall == %d)\n    action allow;\n", SCMP_SYS(rt_sigreturn));
+		resolve_ctx_syscall((void *)ctx, "write"), ctx->report_fd);
+	fprintf(f, "  if ($syscall == %d)\n    action allow;\n",
+		resolve_ctx_syscall((void *)ctx, "rt_sigreturn"));
 	fprintf(f,
 		"  # default action\n  action %s;\n# invalid architecture action\naction "
 		"BADARCH;\n",
@@ -610,21 +630,27 @@ static int cmd_simulate(const struct opts *o)
 		return usage(stderr, EXIT_USAGE);
 	if (role_arg(o->pos[0], &role))
 		return EXIT_BAD_INPUT;
+	ctx = compiled_ctx(o);
+	if (!ctx)
+		return EXIT_BAD_INPUT;
+	in.arch = ctx->arch == POLICY_ARCH_AARCH64 ? AUDIT_ARCH_AARCH64 : AUDIT_ARCH_X86_64;
 	nr = (int)strtol(o->pos[1], &end, 0);
 	if (*end || !*o->pos[1])
-		nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, o->pos[1]);
+		nr = resolve_ctx_syscall(ctx, o->pos[1]);
 	if (nr < 0) {
 		fprintf(stderr, "vmm-seccomp: unknown syscall '%s'\n", o->pos[1]);
+		vmm_seccomp_free(ctx);
 		return EXIT_BAD_INPUT;
 	}
 	in.nr = nr;
 	for (i = 2; i < o->n_pos; i++) {
-		if (value_arg(o->pos[i], &in.args[i - 2]))
+		if (!policy_constant_arch(o->pos[i], strlen(o->pos[i]), ctx->arch,
+					  &in.args[i - 2]) &&
+		    value_arg(o->pos[i], &in.args[i - 2])) {
+			vmm_seccomp_free(ctx);
 			return EXIT_BAD_INPUT;
+		}
 	}
-	ctx = compiled_ctx(o);
-	if (!ctx)
-		return EXIT_BAD_INPUT;
 	for (i = 0; i < 2; i++) {
 		enum vmm_seccomp_role layer = i ? role : VMM_SECCOMP_ROLE_PROCESS;
 		size_t len;

@@ -120,13 +120,38 @@ int base_policy(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, struct poli
 	return parse_rules(ctx, out, file, builtin_policy_text(file));
 }
 
+static uint32_t scmp_arch(unsigned int arch)
+{
+	return arch == POLICY_ARCH_AARCH64 ? SCMP_ARCH_AARCH64 : SCMP_ARCH_X86_64;
+}
+
+int resolve_ctx_syscall(void *arg, const char *name)
+{
+	const struct vmm_seccomp *ctx = arg;
+	int nr = seccomp_syscall_resolve_name_arch(scmp_arch(ctx->arch), name);
+
+	return nr == __NR_SCMP_ERROR || nr < 0 ? -1 : nr;
+}
+
+int ctx_set_arch(struct vmm_seccomp *ctx, unsigned int arch)
+{
+	int rc = ctx_check_configurable(ctx);
+
+	if (rc)
+		return rc;
+	if (arch != POLICY_ARCH_X86_64 && arch != POLICY_ARCH_AARCH64)
+		return ctx_fail(ctx, -EINVAL, "unknown architecture");
+	ctx->arch = arch;
+	return 0;
+}
+
 int parse_rules(struct vmm_seccomp *ctx, struct policy *out, const char *origin, const char *text)
 {
 	const struct policy_ops ops = {
 		.open_include = open_builtin,
-		.resolve_syscall = resolve_native_syscall,
+		.resolve_syscall = resolve_ctx_syscall,
 		.arg = ctx,
-		.arch = POLICY_ARCH_X86_64,
+		.arch = ctx->arch,
 	};
 	struct policy_error err;
 	int rc = policy_parse(out, origin, text, &ops, &err);
@@ -258,7 +283,9 @@ static int cmp_nr(const void *a, const void *b)
  */
 static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 {
+	/* x32 shares x86_64's audit arch: its syscall numbers carry bit 30 */
 	static const struct bpf_target x86_64 = { AUDIT_ARCH_X86_64, 0x40000000u };
+	static const struct bpf_target aarch64 = { AUDIT_ARCH_AARCH64, 0 };
 	struct layer *L = &ctx->layer[role];
 	const struct policy *p = &L->resolved;
 	size_t n = p->n_rules + 2, i, n_sys = 0, n_rules = 0;
@@ -281,7 +308,7 @@ static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 	report_clause.cmp[0].arg = 0;
 	report_clause.cmp[0].op = POLICY_OP_EQ;
 	report_clause.cmp[0].value = (uint64_t)ctx->report_fd;
-	report_rule.nr = resolve_native_syscall(NULL, "write");
+	report_rule.nr = resolve_ctx_syscall(ctx, "write");
 	report_rule.n_clauses = 1;
 	report_rule.clauses = &report_clause;
 	report_rule.action = POLICY_ACT_ALLOW;
@@ -291,7 +318,7 @@ static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 	/* The library's SIGSYS handler returns through rt_sigreturn (ERRNO
 	 * mode, the rt_sigprocmask emulation), whatever the policy says. */
 	memset(&sigreturn_rule, 0, sizeof(sigreturn_rule));
-	sigreturn_rule.nr = resolve_native_syscall(NULL, "rt_sigreturn");
+	sigreturn_rule.nr = resolve_ctx_syscall(ctx, "rt_sigreturn");
 	sigreturn_rule.action = POLICY_ACT_ALLOW;
 	order[p->n_rules + 1] = &sigreturn_rule;
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
@@ -322,7 +349,7 @@ static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 		rules[n_rules++] = br;
 		cur->n_rules++;
 	}
-	rc = bpf_generate(&x86_64, sys, n_sys, violation_ret(L, role),
+	rc = bpf_generate(ctx->arch == POLICY_ARCH_AARCH64 ? &aarch64 : &x86_64, sys, n_sys, violation_ret(L, role),
 			  L->mode == VMM_SECCOMP_MODE_KILL
 				  ? SECCOMP_RET_KILL_PROCESS
 				  : SECCOMP_RET_TRAP | TRAP_DATA(role, VMM_SECCOMP_MODE_ENFORCE),
@@ -367,7 +394,7 @@ int compile_all(struct vmm_seccomp *ctx)
 	int rc = 0;
 
 	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
-		return ctx_fail(ctx, -EOPNOTSUPP, "this build supports x86_64 only");
+		return ctx_fail(ctx, -EOPNOTSUPP, "this build runs on x86_64 only");
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
 		struct layer *L = &ctx->layer[r];
 
@@ -375,10 +402,10 @@ int compile_all(struct vmm_seccomp *ctx)
 		rc = base_policy(ctx, r, &L->resolved);
 		if (!rc && policy_append(&L->resolved, &L->extra))
 			rc = ctx_fail(ctx, -ENOMEM, "out of memory");
-		if (!rc && ctx->under_valgrind)
+		if (!rc && ctx->under_valgrind && ctx->arch == POLICY_ARCH_X86_64)
 			rc = parse_rules(ctx, &L->resolved, "groups/valgrind.policy",
 					 builtin_policy_text("groups/valgrind.policy"));
-		if (!rc && BUILT_WITH_ASAN)
+		if (!rc && BUILT_WITH_ASAN && ctx->arch == POLICY_ARCH_X86_64)
 			rc = parse_rules(ctx, &L->resolved, "groups/sanitizers.policy",
 					 builtin_policy_text("groups/sanitizers.policy"));
 	}
@@ -394,7 +421,7 @@ int compile_all(struct vmm_seccomp *ctx)
 	}
 	/* Names for reports, so the SIGSYS handler never calls libseccomp. */
 	for (i = 0; i < NR_TABLE_SIZE && !rc; i++) {
-		ctx->names_native[i] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, (int)i);
+		ctx->names_native[i] = seccomp_syscall_resolve_num_arch(scmp_arch(ctx->arch), (int)i);
 		ctx->names_i386[i] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, (int)i);
 	}
 	if (rc)

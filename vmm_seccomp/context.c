@@ -51,6 +51,7 @@ struct vmm_seccomp *vmm_seccomp_new(void)
 		policy_init(&ctx->layer[r].replacement);
 	}
 	ctx->report_fd = 2;
+	ctx->arch = POLICY_ARCH_X86_64;
 	return ctx;
 }
 
@@ -273,6 +274,9 @@ int vmm_seccomp_apply_process(struct vmm_seccomp *ctx)
 	rc = vmm_seccomp_compile(ctx);
 	if (rc)
 		return rc;
+	if (ctx->arch != POLICY_ARCH_X86_64)
+		return ctx_fail(ctx, -EOPNOTSUPP,
+				"the policies were compiled for another architecture: nothing installed");
 	preload_runtime_libraries();
 	thread_registry_prepare();
 	report_set_active(ctx);

@@ -46,6 +46,7 @@ struct vmm_seccomp {
 	bool applied;
 	bool baseline_installed;
 	bool under_valgrind;
+	unsigned int arch; /* POLICY_ARCH_* the programs are for (native: x86_64) */
 	bool dangerous_baseline; /* the embedder allowed a dangerous syscall */
 	/* Tables the SIGSYS handler reads; built by compile, never changed after. */
 	char *names_native[NR_TABLE_SIZE];
@@ -86,6 +87,12 @@ extern const char *const dangerous_syscalls[];
  * from a policy directory (appended to *out). */
 /* Number of a syscall on x86_64, or -1 (a policy_ops resolver). */
 int resolve_native_syscall(void *arg, const char *name);
+/* Number of a syscall on the arch ctx (arg) compiles for, or -1. */
+int resolve_ctx_syscall(void *arg, const char *name);
+/* Makes ctx compile for another arch (POLICY_ARCH_*): its programs can be
+ * exported and simulated, not installed.  For the tool and the tests.
+ * 0, -EINVAL (unknown arch) or -EBUSY (compiled). */
+int ctx_set_arch(struct vmm_seccomp *ctx, unsigned int arch);
 int base_policy(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, struct policy *out);
 
 /* install.c */

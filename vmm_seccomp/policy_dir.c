@@ -109,6 +109,11 @@ static const char *open_dir_include(void *arg, const char *includer, const char 
 	return text;
 }
 
+static int resolve_dir_syscall(void *arg, const char *name)
+{
+	return resolve_ctx_syscall(((struct dir_loader *)arg)->ctx, name);
+}
+
 static void drop_texts(struct dir_loader *dl)
 {
 	while (dl->n_texts)
@@ -161,9 +166,9 @@ int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir)
 		{
 			const struct policy_ops ops = {
 				.open_include = open_dir_include,
-				.resolve_syscall = resolve_native_syscall,
+				.resolve_syscall = resolve_dir_syscall,
 				.arg = &dl,
-				.arch = POLICY_ARCH_X86_64,
+				.arch = ctx->arch,
 			};
 			struct policy_error err;
 
