@@ -28,13 +28,16 @@
 /* accept4 failing for lack of descriptors would wake poll at once, again
  * and again: the listening socket rests this long instead. */
 #define API_ACCEPT_PAUSE_MS 100
-/* Connections accepted per wake-up, so a flood cannot starve the others. */
+/* Connections accepted per wake-up, and pipelined requests served per
+ * wake-up of one connection, so that no client starves the others. */
 #define API_ACCEPT_BATCH 16
+#define API_REQUEST_BATCH 32
 
 struct api_conn {
 	int fd; /* -1: free slot */
 	int64_t deadline; /* ms, CLOCK_MONOTONIC: the current request or response is late */
 	bool close_after; /* close once out is sent */
+	bool more;        /* complete requests wait in `in`, beyond one batch */
 	size_t in_len;
 	size_t out_len, out_off;
 	char in[HTTP_MAX_REQUEST];
@@ -170,7 +173,7 @@ static void conn_close(struct api_conn *c)
 	close(c->fd);
 	c->fd = -1;
 	c->in_len = c->out_len = c->out_off = 0;
-	c->close_after = false;
+	c->close_after = c->more = false;
 }
 
 /* A short answer on a connection about to be closed; never waits. */
@@ -190,7 +193,9 @@ static void send_last_words(int fd, int status, const char *msg)
 static void conn_progress(struct api_server *s, struct api_conn *c)
 {
 	struct http_request req;
+	int served = 0;
 
+	c->more = false;
 	for (;;) {
 		enum http_parse r;
 
@@ -214,6 +219,12 @@ static void conn_progress(struct api_server *s, struct api_conn *c)
 			c->deadline = now_ms() + API_TIMEOUT_MS;
 		}
 
+		if (served++ == API_REQUEST_BATCH) {
+			/* Back after the others had their turn (the socket is
+			 * writable, so poll returns at once). */
+			c->more = true;
+			return;
+		}
 		r = http_parse_request(c->in, c->in_len, &req);
 		if (r == HTTP_PARSE_NEED_MORE) {
 			if (c->in_len < sizeof(c->in))
@@ -245,8 +256,16 @@ static void conn_progress(struct api_server *s, struct api_conn *c)
 
 static void conn_readable(struct api_server *s, struct api_conn *c)
 {
-	ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
+	ssize_t n;
 
+	if (c->in_len == sizeof(c->in)) {
+		/* Never polled for input with a full buffer (it holds a whole
+		 * request or a refusal); should it happen, a 0-byte recv
+		 * must not pass for the client's end. */
+		conn_progress(s, c);
+		return;
+	}
+	n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
 	if (n > 0) {
 		c->in_len += (size_t)n;
 		conn_progress(s, c);
@@ -298,7 +317,7 @@ static void accept_clients(struct api_server *s)
 		}
 		c->fd = fd;
 		c->in_len = c->out_len = c->out_off = 0;
-		c->close_after = false;
+		c->close_after = c->more = false;
 		c->deadline = now_ms() + API_TIMEOUT_MS;
 	}
 }
@@ -334,7 +353,7 @@ void *api_server_run(void *server)
 			polled[n - 2] = c;
 			pfd[n++] = (struct pollfd){
 				.fd = c->fd,
-				.events = c->out_off < c->out_len ? POLLOUT : POLLIN,
+				.events = c->out_off < c->out_len || c->more ? POLLOUT : POLLIN,
 			};
 		}
 
@@ -354,7 +373,7 @@ void *api_server_run(void *server)
 
 			if (!pfd[k].revents || c->fd < 0)
 				continue;
-			if (c->out_off < c->out_len)
+			if (c->out_off < c->out_len || c->more)
 				conn_progress(s, c); /* POLLOUT, or an error send will see */
 			else
 				conn_readable(s, c); /* POLLIN, or HUP/ERR recv will see */

@@ -463,6 +463,17 @@ static int child_valid(void *arg)
 		for (i = 0; i < 5; i++)
 			CHECK(client_response(c, 5000, &r) == 200);
 	}
+	/* More pipelined requests than the server serves in one turn. */
+	{
+		static char many[100 * 32];
+		size_t len = 0;
+
+		for (i = 0; i < 100; i++)
+			len += (size_t)snprintf(many + len, sizeof(many) - len, "GET /seccomp HTTP/1.1\r\n\r\n");
+		CHECK(client_send(c, many, len));
+		for (i = 0; i < 100; i++)
+			CHECK(client_response(c, 5000, &r) == 200);
+	}
 	/* Connection: close ends it after the response. */
 	CHECK(client_send_str(c, "GET /vm HTTP/1.1\r\nConnection: close\r\n\r\n") &&
 	      client_response(c, 5000, &r) == 200 && r.close_conn);
@@ -728,7 +739,7 @@ static int child_slow(void *arg)
 	CHECK(c && client_send_str(c, GET_VM));
 	t = now_ms();
 	CHECK(c && client_response(c, 5000, &r) == 200 && r.body_len > 15000);
-	CHECK(now_ms() - t < (on_valgrind() ? 1500 : 500));
+	CHECK(now_ms() - t < (on_valgrind() ? 3000 : 1000)); /* not after the slow ones */
 	client_close(c);
 
 	/* A slowloris: a byte every 300 ms does not extend its time. */
@@ -778,28 +789,44 @@ static int child_limit(void *arg)
 	struct client *c[API_MAX_CONNECTIONS], *extra;
 	struct server srv;
 	struct response r;
-	int i;
+	int i, attempt, got = 0;
+	int64_t start;
 
 	(void)arg;
+	memset(&r, 0, sizeof(r));
 	if (server_start(&srv))
 		return 2;
-	/* Fill every slot: a request answered proves the server holds it. */
-	for (i = 0; i < API_MAX_CONNECTIONS; i++) {
-		c[i] = client_open();
-		CHECK(c[i] && client_send_str(c[i], GET_VM) && client_response(c[i], 5000, &r) == 200);
-		if (!c[i])
+	/* Fill every slot (a request answered proves the server holds it),
+	 * then one more.  All within API_TIMEOUT_MS, else idle slots expire:
+	 * a loaded machine gets another attempt. */
+	for (attempt = 0; attempt < 3; attempt++) {
+		start = now_ms();
+		for (i = 0; i < API_MAX_CONNECTIONS; i++) {
+			c[i] = client_open();
+			if (!c[i])
+				return 3;
+			CHECK(client_send_str(c[i], GET_VM) && client_response(c[i], 5000, &r) == 200);
+		}
+		extra = client_open();
+		if (!extra)
 			return 3;
+		got = client_response(extra, 5000, &r);
+		if (got == 503 || now_ms() - start < API_TIMEOUT_MS - 300)
+			break;
+		fprintf(stderr, "note: filling the slots took %lld ms, again\n",
+			(long long)(now_ms() - start));
+		client_close(extra);
+		for (i = 0; i < API_MAX_CONNECTIONS; i++)
+			client_close(c[i]);
+		sleep_ms(API_TIMEOUT_MS);
 	}
-	extra = client_open();
-	CHECK(extra != NULL);
-	if (!extra)
-		return 3;
-	CHECK(client_response(extra, 5000, &r) == 503 && r.close_conn);
+	CHECK(got == 503 && r.close_conn);
 	CHECK(strstr(r.body, "too many connections (at most 8)") != NULL);
 	CHECK(client_sees_close(extra, 2000));
 	client_close(extra);
 	/* The slots still serve. */
-	CHECK(client_send_str(c[3], GET_VM) && client_response(c[3], 5000, &r) == 200);
+	CHECK(client_send_str(c[API_MAX_CONNECTIONS - 1], GET_VM) &&
+	      client_response(c[API_MAX_CONNECTIONS - 1], 5000, &r) == 200);
 	/* One leaves: a newcomer is served (once the server saw it leave). */
 	client_close(c[0]);
 	c[0] = NULL;
