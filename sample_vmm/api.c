@@ -232,16 +232,18 @@ static void conn_progress(struct api_server *s, struct api_conn *c)
 			/* Cannot happen: the parser refuses what exceeds the buffer. */
 			r = HTTP_PARSE_ERROR;
 			req.status = 431;
-			snprintf(req.error, sizeof(req.error), "request over %zu bytes", sizeof(c->in));
+			snprintf(req.error, sizeof(req.error), "request over %zu bytes",
+				 sizeof(c->in));
 		}
 		if (r == HTTP_PARSE_ERROR) {
 			/* The framing is lost: answer, then close. */
-			c->out_len = http_error_response(c->out, sizeof(c->out), req.status, NULL, true,
-							 req.error);
+			c->out_len = http_error_response(c->out, sizeof(c->out), req.status, NULL,
+							 true, req.error);
 			c->close_after = true;
 			c->in_len = 0;
 		} else {
-			c->out_len = api_respond(s->ops, &req, c->out, sizeof(c->out), &c->close_after);
+			c->out_len = api_respond(s->ops, &req, c->out, sizeof(c->out),
+						 &c->close_after);
 			c->in_len -= req.consumed;
 			memmove(c->in, c->in + req.consumed, c->in_len);
 		}

@@ -13,7 +13,10 @@
  * Allow); a bad request line or header 400; a PUT without Content-Length
  * (or with Transfer-Encoding) 411; a body over 4 KiB 413; a target over
  * 255 bytes 414; request line and headers over 8 KiB 431; an HTTP version
- * but 1.x 505; too many connections 503; an info callback that fails 500.
+ * other than 1.x 505; too many connections 503; a callback that fails 500
+ * (any error from ops->action but -EINVAL, which is 400, and -EBUSY); a
+ * NULL callback 501.  The action body is strict JSON with the one member
+ * "action"; an unknown action is refused (400) before ops->action sees it.
  * Every error carries {"error":"<what was wrong, where>"}.  Every response
  * but 204 carries Content-Type: application/json and Content-Length; a 204
  * carries neither (RFC 9110 8.6 forbids Content-Length in a 204) and no
@@ -65,7 +68,8 @@ struct api_ops {
  * server answers at path), -ENOMEM, or the errno of the failing step
  * (lstat, unlink, socket, bind, listen, eventfd), which the message names
  * with the path.  Needs socket, bind, listen, eventfd2, newfstatat, connect
- * and unlink: the baseline allows them, role `api` does not. */
+ * and unlink: the baseline allows them all, role `api` does not, role
+ * `vmm` lacks unlink.  Call it from the main thread (no role). */
 int api_server_new(struct api_server **out, const char *path, const struct api_ops *ops,
 		   char *err, size_t errlen);
 
@@ -73,7 +77,9 @@ int api_server_new(struct api_server **out, const char *path, const struct api_o
  * api_server_stop(); makes only syscalls role `api` allows. */
 void *api_server_run(void *server);
 
-/* From any thread: makes api_server_run() return soon. */
+/* From any thread, ops->action included (one write to an eventfd): makes
+ * api_server_run() return soon.  A response already made (the 204 to a
+ * shutdown) still goes out if the client's socket buffer takes it. */
 void api_server_stop(struct api_server *s);
 
 /* After the API thread was joined: closes, unlinks the socket, frees.
@@ -84,9 +90,9 @@ void api_server_free(struct api_server *s);
 /*
  * The response to one parsed request (http.h): routes it, calls ops,
  * writes the whole response into out (outlen bytes, API_RESPONSE_MAX is
- * always enough) and returns its length (0: it did not fit).  *close_conn tells
- * whether the connection ends after it.  Makes no syscall itself; the
- * server calls it on the API thread, the unit tests directly.
+ * always enough) and returns its length (0: it did not fit).  *close_conn
+ * tells whether the connection ends after it.  Makes no syscall itself;
+ * the server calls it on the API thread, the unit tests directly.
  */
 size_t api_respond(const struct api_ops *ops, const struct http_request *req, char *out,
 		   size_t outlen, bool *close_conn);

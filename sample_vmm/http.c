@@ -17,7 +17,8 @@ fail(struct http_request *req, int status, const char *fmt, ...)
 
 	req->status = status;
 	va_start(ap, fmt);
-	vsnprintf(req->error, sizeof(req->error), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): va_start above; analyzer false positive */
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start above; a false positive */
+	vsnprintf(req->error, sizeof(req->error), fmt, ap);
 	va_end(ap);
 	return HTTP_PARSE_ERROR;
 }
@@ -114,8 +115,8 @@ static enum http_parse parse_request_line(const char *line, size_t len, struct h
 	memcpy(req->path, target, plen);
 	req->path[plen] = '\0';
 
-	if (vlen != 8 || memcmp(version, "HTTP/", 5) != 0 || version[6] != '.' || version[5] < '0' ||
-	    version[5] > '9' || version[7] < '0' || version[7] > '9')
+	if (vlen != 8 || memcmp(version, "HTTP/", 5) != 0 || version[6] != '.' ||
+	    version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9')
 		return fail(req, 400, "request line: \"%s\" is not an HTTP version (HTTP/1.1)",
 			    quote(shown, sizeof(shown), version, vlen));
 	if (version[5] != '1')
