@@ -8,13 +8,45 @@
  *                  400 (malformed), 409 (ops->action said -EBUSY)
  * Malformed, oversized or slow requests get a 4xx or are dropped; the
  * server goes on.
+ *
+ * Errors: other paths 404; another method on a known path 405 (with
+ * Allow); a bad request line or header 400; a PUT without Content-Length
+ * (or with Transfer-Encoding) 411; a body over 4 KiB 413; a target over
+ * 255 bytes 414; request line and headers over 8 KiB 431; an HTTP version
+ * other than 1.x 505; too many connections 503; a callback that fails 500
+ * (any error from ops->action but -EINVAL, which is 400, and -EBUSY); a
+ * NULL callback 501.  The action body is strict JSON with the one member
+ * "action"; an unknown action is refused (400) before ops->action sees it.
+ * Every error carries {"error":"<what was wrong, where>"}.  Every response
+ * but 204 carries Content-Type: application/json and Content-Length; a 204
+ * carries neither (RFC 9110 8.6 forbids Content-Length in a 204) and no
+ * body.  Every response says Connection: close or keep-alive.
+ *
+ * Connections: keep-alive by default in HTTP/1.1 (several requests, also
+ * pipelined, on one connection); "Connection: close" or an error ends one
+ * after its response.  At most API_MAX_CONNECTIONS at once: further ones
+ * get a 503 and are closed.  Each request must arrive whole within
+ * API_TIMEOUT_MS of the server being ready for it (accept, or the previous
+ * response sent), and each response must be taken within API_TIMEOUT_MS;
+ * else the connection is closed (with a 408 if part of a request came).
+ * Idle keep-alive connections are therefore closed after API_TIMEOUT_MS.
+ * All memory is allocated by api_server_new(): the thread allocates none.
  */
 #ifndef SAMPLE_VMM_API_H
 #define SAMPLE_VMM_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#define API_MAX_CONNECTIONS 8
+#define API_TIMEOUT_MS 2000
+/* The largest JSON an info callback may write (NUL included), and the
+ * largest response. */
+#define API_BODY_MAX 16384
+#define API_RESPONSE_MAX (API_BODY_MAX + 512)
+
 struct api_server;
+struct http_request;
 
 struct api_ops {
 	/* Write a JSON object into buf (NUL-terminated); return its length,
@@ -30,7 +62,14 @@ struct api_ops {
 /* Creates the listening socket at `path` (a stale socket file there is
  * removed first).  Call before starting the API thread.  Borrows ops
  * (must outlive the server); copies path.  0 or -errno, with a message in
- * err. */
+ * err.
+ * Details: -EINVAL (no path or ops), -ENAMETOOLONG (path over 107 bytes),
+ * -EEXIST (path exists and is not a socket: never removed), -EADDRINUSE (a
+ * server answers at path), -ENOMEM, or the errno of the failing step
+ * (lstat, unlink, socket, bind, listen, eventfd), which the message names
+ * with the path.  Needs socket, bind, listen, eventfd2, newfstatat, connect
+ * and unlink: the baseline allows them all, role `api` does not, role
+ * `vmm` lacks unlink.  Call it from the main thread (no role). */
 int api_server_new(struct api_server **out, const char *path, const struct api_ops *ops,
 		   char *err, size_t errlen);
 
@@ -38,11 +77,24 @@ int api_server_new(struct api_server **out, const char *path, const struct api_o
  * api_server_stop(); makes only syscalls role `api` allows. */
 void *api_server_run(void *server);
 
-/* From any thread: makes api_server_run() return soon. */
+/* From any thread, ops->action included (one write to an eventfd): makes
+ * api_server_run() return soon.  A response already made (the 204 to a
+ * shutdown) still goes out if the client's socket buffer takes it. */
 void api_server_stop(struct api_server *s);
 
 /* After the API thread was joined: closes, unlinks the socket, frees.
- * Accepts NULL. */
+ * Accepts NULL.  unlink is in the baseline but not in role `vmm`: call it
+ * from a thread without a role (the main thread). */
 void api_server_free(struct api_server *s);
+
+/*
+ * The response to one parsed request (http.h): routes it, calls ops,
+ * writes the whole response into out (outlen bytes, API_RESPONSE_MAX is
+ * always enough) and returns its length (0: it did not fit).  *close_conn
+ * tells whether the connection ends after it.  Makes no syscall itself;
+ * the server calls it on the API thread, the unit tests directly.
+ */
+size_t api_respond(const struct api_ops *ops, const struct http_request *req, char *out,
+		   size_t outlen, bool *close_conn);
 
 #endif
