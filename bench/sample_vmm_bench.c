@@ -149,7 +149,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--vmm") && i + 1 < argc)
 			vmm = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [--rounds R] [--exits N] [--vmm PATH]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--rounds R] [--exits N] [--vmm PATH]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -162,10 +163,12 @@ int main(int argc, char **argv)
 	for (int r = 0; r < rounds; r++) {
 		int first_on = r % 2 == 0;
 
-		if (run_once(vmm, first_on ? "enforce" : "off", exits, first_on ? &on[r] : &off[r]) ||
+		if (run_once(vmm, first_on ? "enforce" : "off", exits,
+			     first_on ? &on[r] : &off[r]) ||
 		    run_once(vmm, first_on ? "off" : "enforce", exits, first_on ? &off[r] : &on[r]))
 			return 1;
-		printf("  round %2d: enforce %.3f us/exit, %.2f ms start-up; off %.3f us/exit, %.2f ms start-up\n",
+		printf("  round %2d: enforce %.3f us/exit, %.2f ms start-up; off %.3f us/exit, "
+		       "%.2f ms start-up\n",
 		       r + 1, on[r].us_per_exit, on[r].startup_ms, off[r].us_per_exit,
 		       off[r].startup_ms);
 		fflush(stdout);

@@ -34,10 +34,10 @@
 #define API_REQUEST_BATCH 32
 
 struct api_conn {
-	int fd; /* -1: free slot */
+	int fd;		  /* -1: free slot */
 	int64_t deadline; /* ms, CLOCK_MONOTONIC: the current request or response is late */
 	bool close_after; /* close once out is sent */
-	bool more;        /* complete requests wait in `in`, beyond one batch */
+	bool more;	  /* complete requests wait in `in`, beyond one batch */
 	size_t in_len;
 	size_t out_len, out_off;
 	char in[HTTP_MAX_REQUEST];
@@ -77,8 +77,8 @@ static size_t respond_info(int (*fn)(void *, char *, size_t), void *arg, const c
 	return http_response(out, outlen, 200, NULL, body, (size_t)n, close_conn);
 }
 
-static size_t respond_action(const struct api_ops *ops, const struct http_request *req,
-			     char *out, size_t outlen, bool close_conn)
+static size_t respond_action(const struct api_ops *ops, const struct http_request *req, char *out,
+			     size_t outlen, bool close_conn)
 {
 	char action[16], msg[512], esc[256];
 	size_t i;
@@ -92,7 +92,8 @@ static size_t respond_action(const struct api_ops *ops, const struct http_reques
 	}
 	if (rc) {
 		if (req->body_len == 0)
-			snprintf(msg, sizeof(msg), "empty body: expected {\"action\":\"pause\"}, "
+			snprintf(msg, sizeof(msg),
+				 "empty body: expected {\"action\":\"pause\"}, "
 				 "resume or shutdown");
 		return http_error_response(out, outlen, 400, NULL, close_conn, msg);
 	}
@@ -113,8 +114,8 @@ static size_t respond_action(const struct api_ops *ops, const struct http_reques
 	if (rc == 0)
 		return http_response(out, outlen, 204, NULL, NULL, 0, close_conn);
 	if (rc == -EBUSY) {
-		snprintf(msg, sizeof(msg), "action \"%s\" is not possible in the VM's current state",
-			 action);
+		snprintf(msg, sizeof(msg),
+			 "action \"%s\" is not possible in the VM's current state", action);
 		return http_error_response(out, outlen, 409, NULL, close_conn, msg);
 	}
 	if (rc == -EINVAL) {
@@ -242,8 +243,8 @@ static void conn_progress(struct api_server *s, struct api_conn *c)
 			c->close_after = true;
 			c->in_len = 0;
 		} else {
-			c->out_len = api_respond(s->ops, &req, c->out, sizeof(c->out),
-						 &c->close_after);
+			c->out_len =
+				api_respond(s->ops, &req, c->out, sizeof(c->out), &c->close_after);
 			c->in_len -= req.consumed;
 			memmove(c->in, c->in + req.consumed, c->in_len);
 		}
@@ -423,7 +424,8 @@ static int remove_stale(const struct sockaddr_un *addr, char *err, size_t errlen
 		return rc;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "API socket %s: exists and is not a socket (left alone)", path);
+		snprintf(err, errlen, "API socket %s: exists and is not a socket (left alone)",
+			 path);
 		return -EEXIST;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -454,8 +456,8 @@ static int remove_stale(const struct sockaddr_un *addr, char *err, size_t errlen
 	return 0;
 }
 
-int api_server_new(struct api_server **out, const char *path, const struct api_ops *ops,
-		   char *err, size_t errlen)
+int api_server_new(struct api_server **out, const char *path, const struct api_ops *ops, char *err,
+		   size_t errlen)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct api_server *s;
@@ -464,7 +466,8 @@ int api_server_new(struct api_server **out, const char *path, const struct api_o
 
 	*out = NULL;
 	if (!path || !*path || !ops) {
-		snprintf(err, errlen, "API socket: %s", ops ? "no path given" : "no operations given");
+		snprintf(err, errlen, "API socket: %s",
+			 ops ? "no path given" : "no operations given");
 		return -EINVAL;
 	}
 	if (strlen(path) >= sizeof(addr.sun_path)) {

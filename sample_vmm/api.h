@@ -70,8 +70,8 @@ struct api_ops {
  * with the path.  Needs socket, bind, listen, eventfd2, newfstatat, connect
  * and unlink: the baseline allows them all, role `api` does not, role
  * `vmm` lacks unlink.  Call it from the main thread (no role). */
-int api_server_new(struct api_server **out, const char *path, const struct api_ops *ops,
-		   char *err, size_t errlen);
+int api_server_new(struct api_server **out, const char *path, const struct api_ops *ops, char *err,
+		   size_t errlen);
 
 /* The API thread's body (argument: the server).  Serves until
  * api_server_stop(); makes only syscalls role `api` allows. */

@@ -10,8 +10,8 @@
 
 /* ---- request parsing ---------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static enum http_parse
-fail(struct http_request *req, int status, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static enum http_parse fail(struct http_request *req,
+								  int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -75,13 +75,15 @@ static enum http_parse parse_request_line(const char *line, size_t len, struct h
 	char shown[48];
 
 	if (!sp1)
-		return fail(req, 400, "request line: expected \"METHOD /path HTTP/1.1\", got \"%s\"",
+		return fail(req, 400,
+			    "request line: expected \"METHOD /path HTTP/1.1\", got \"%s\"",
 			    quote(shown, sizeof(shown), line, len));
 	mlen = (size_t)(sp1 - line);
 	target = sp1 + 1;
 	sp2 = memchr(target, ' ', len - mlen - 1);
 	if (!sp2)
-		return fail(req, 400, "request line: expected \"METHOD /path HTTP/1.1\", got \"%s\"",
+		return fail(req, 400,
+			    "request line: expected \"METHOD /path HTTP/1.1\", got \"%s\"",
 			    quote(shown, sizeof(shown), line, len));
 	tlen = (size_t)(sp2 - target);
 	version = sp2 + 1;
@@ -185,7 +187,8 @@ static enum http_parse parse_header(const char *line, size_t len, unsigned int l
 		unsigned char c = (unsigned char)v[i];
 
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return fail(req, 400, "header line %u (%s): control character 0x%02x in the value",
+			return fail(req, 400,
+				    "header line %u (%s): control character 0x%02x in the value",
 				    lineno, quote(shown, sizeof(shown), line, nlen), c);
 	}
 
@@ -198,7 +201,8 @@ static enum http_parse parse_header(const char *line, size_t len, unsigned int l
 			return fail(req, 400, "header line %u: empty Content-Length", lineno);
 		for (i = 0; i < vlen; i++) {
 			if (v[i] < '0' || v[i] > '9')
-				return fail(req, 400, "header line %u: Content-Length \"%s\" is not a number",
+				return fail(req, 400,
+					    "header line %u: Content-Length \"%s\" is not a number",
 					    lineno, quote(shown, sizeof(shown), v, vlen));
 			/* Saturate: anything over the limit is refused alike. */
 			if (n <= HTTP_MAX_BODY)
@@ -239,16 +243,19 @@ enum http_parse http_parse_request(const char *buf, size_t len, struct http_requ
 			/* A CR anywhere but last can never become a line end. */
 			cr = memchr(line, '\r', limit - pos);
 			if (cr && cr + 1 < buf + limit)
-				return fail(req, 400, "line %u: a CR not followed by LF", lineno + 1);
+				return fail(req, 400, "line %u: a CR not followed by LF",
+					    lineno + 1);
 			if (len >= HTTP_MAX_HEADER)
-				return fail(req, 431, "the request line and headers exceed %d bytes",
+				return fail(req, 431,
+					    "the request line and headers exceed %d bytes",
 					    HTTP_MAX_HEADER);
 			return HTTP_PARSE_NEED_MORE;
 		}
 		lineno++;
 		llen = (size_t)(lf - line);
 		if (llen == 0 || line[llen - 1] != '\r')
-			return fail(req, 400, "line %u: ends with a bare LF (CRLF expected)", lineno);
+			return fail(req, 400, "line %u: ends with a bare LF (CRLF expected)",
+				    lineno);
 		llen--;
 		cr = memchr(line, '\r', llen);
 		if (cr)
@@ -288,22 +295,38 @@ enum http_parse http_parse_request(const char *buf, size_t len, struct http_requ
 const char *http_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -518,12 +541,32 @@ static int jstring(struct json *j, char *out, size_t outlen, bool *fits)
 				return jfail(j, "unterminated escape");
 			e = j->s[j->pos++];
 			switch (e) {
-			case '"': case '\\': case '/': enc[0] = e; n = 1; break;
-			case 'b': enc[0] = '\b'; n = 1; break;
-			case 'f': enc[0] = '\f'; n = 1; break;
-			case 'n': enc[0] = '\n'; n = 1; break;
-			case 'r': enc[0] = '\r'; n = 1; break;
-			case 't': enc[0] = '\t'; n = 1; break;
+			case '"':
+			case '\\':
+			case '/':
+				enc[0] = e;
+				n = 1;
+				break;
+			case 'b':
+				enc[0] = '\b';
+				n = 1;
+				break;
+			case 'f':
+				enc[0] = '\f';
+				n = 1;
+				break;
+			case 'n':
+				enc[0] = '\n';
+				n = 1;
+				break;
+			case 'r':
+				enc[0] = '\r';
+				n = 1;
+				break;
+			case 't':
+				enc[0] = '\t';
+				n = 1;
+				break;
 			case 'u':
 				if (jhex4(j, &cp))
 					return -EINVAL;
@@ -534,12 +577,14 @@ static int jstring(struct json *j, char *out, size_t outlen, bool *fits)
 
 					if (j->len - j->pos < 2 || j->s[j->pos] != '\\' ||
 					    j->s[j->pos + 1] != 'u')
-						return jfail(j, "high surrogate without its low half");
+						return jfail(j,
+							     "high surrogate without its low half");
 					j->pos += 2;
 					if (jhex4(j, &lo))
 						return -EINVAL;
 					if (lo < 0xdc00 || lo > 0xdfff)
-						return jfail(j, "high surrogate without its low half");
+						return jfail(j,
+							     "high surrogate without its low half");
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				}
 				if (cp == 0)
@@ -646,7 +691,8 @@ static int jcontainer(struct json *j, char close)
 			continue;
 		}
 		if (!jpeek(j, close))
-			return jfail(j, close == '}' ? "',' or '}' expected" : "',' or ']' expected");
+			return jfail(j,
+				     close == '}' ? "',' or '}' expected" : "',' or ']' expected");
 		j->pos++;
 		j->depth--;
 		return 0;
@@ -663,12 +709,24 @@ static int jvalue(struct json *j)
 	if (j->pos >= j->len)
 		return jfail(j, "value expected");
 	switch (j->s[j->pos]) {
-	case '{': rc = jcontainer(j, '}'); break;
-	case '[': rc = jcontainer(j, ']'); break;
-	case '"': rc = jstring(j, NULL, 0, &fits); break;
-	case 't': rc = jliteral(j, "true"); break;
-	case 'f': rc = jliteral(j, "false"); break;
-	case 'n': rc = jliteral(j, "null"); break;
+	case '{':
+		rc = jcontainer(j, '}');
+		break;
+	case '[':
+		rc = jcontainer(j, ']');
+		break;
+	case '"':
+		rc = jstring(j, NULL, 0, &fits);
+		break;
+	case 't':
+		rc = jliteral(j, "true");
+		break;
+	case 'f':
+		rc = jliteral(j, "false");
+		break;
+	case 'n':
+		rc = jliteral(j, "null");
+		break;
 	default:
 		if (j->s[j->pos] == '-' || (j->s[j->pos] >= '0' && j->s[j->pos] <= '9'))
 			rc = jnumber(j);
@@ -706,8 +764,9 @@ int http_json_string_member(const char *text, size_t len, const char *key, unsig
 			if (fits && !strcmp(name, key)) {
 				if (found) {
 					j.pos = member_at;
-					snprintf(err, errlen, "JSON body: \"%s\" given twice (byte %zu)",
-						 key, member_at);
+					snprintf(err, errlen,
+						 "JSON body: \"%s\" given twice (byte %zu)", key,
+						 member_at);
 					return -EINVAL;
 				}
 				found = true;
@@ -716,7 +775,8 @@ int http_json_string_member(const char *text, size_t len, const char *key, unsig
 
 				http_json_escape(esc, sizeof(esc), fits ? name : "(a long name)");
 				snprintf(err, errlen,
-					 "JSON body: unknown member \"%s\" at byte %zu (only \"%s\")",
+					 "JSON body: unknown member \"%s\" at byte %zu (only "
+					 "\"%s\")",
 					 esc, member_at, key);
 				return -EINVAL;
 			}
@@ -728,8 +788,8 @@ int http_json_string_member(const char *text, size_t len, const char *key, unsig
 				jspace(&j);
 				if (!jpeek(&j, '"')) {
 					snprintf(err, errlen,
-						 "JSON body: \"%s\" must be a string (byte %zu)", key,
-						 j.pos);
+						 "JSON body: \"%s\" must be a string (byte %zu)",
+						 key, j.pos);
 					return -EINVAL;
 				}
 				if (jstring(&j, out, outlen, &value_fits))
@@ -757,7 +817,8 @@ int http_json_string_member(const char *text, size_t len, const char *key, unsig
 		return -ENOENT;
 	}
 	if (!value_fits) {
-		snprintf(err, errlen, "JSON body: the value of \"%s\" is too long or holds a NUL", key);
+		snprintf(err, errlen, "JSON body: the value of \"%s\" is too long or holds a NUL",
+			 key);
 		return -E2BIG;
 	}
 	return 0;

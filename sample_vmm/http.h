@@ -25,21 +25,21 @@
 #define HTTP_MAX_REQUEST (HTTP_MAX_HEADER + HTTP_MAX_BODY)
 
 enum http_parse {
-	HTTP_PARSE_ERROR = -1,    /* malformed or over a limit: answer status, close */
+	HTTP_PARSE_ERROR = -1,	  /* malformed or over a limit: answer status, close */
 	HTTP_PARSE_NEED_MORE = 0, /* a valid beginning: read more */
-	HTTP_PARSE_DONE = 1,      /* one complete request */
+	HTTP_PARSE_DONE = 1,	  /* one complete request */
 };
 
 struct http_request {
 	char method[HTTP_MAX_METHOD + 1]; /* as sent: methods are case-sensitive */
-	char path[HTTP_MAX_TARGET + 1];   /* the target without its query */
-	int minor;                        /* HTTP/1.<minor> (0 or 1) */
-	bool keep_alive;                  /* the connection may carry another request */
-	bool has_length;                  /* a Content-Length was given */
+	char path[HTTP_MAX_TARGET + 1];	  /* the target without its query */
+	int minor;			  /* HTTP/1.<minor> (0 or 1) */
+	bool keep_alive;		  /* the connection may carry another request */
+	bool has_length;		  /* a Content-Length was given */
 	size_t content_length;
-	const char *body;                 /* borrows the parsed buffer; body_len bytes */
+	const char *body; /* borrows the parsed buffer; body_len bytes */
 	size_t body_len;
-	size_t consumed;                  /* bytes of the buffer this request took */
+	size_t consumed; /* bytes of the buffer this request took */
 	/* HTTP_PARSE_ERROR only: the status to answer (400, 411, 413, 414,
 	 * 431, 505) and what was wrong, where. */
 	int status;

@@ -63,62 +63,81 @@ struct options {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: sample-vmm [OPTIONS]\n"
-"A small KVM VMM whose every thread runs under its role's seccomp filter.\n"
-"\n"
-"Machine:\n"
-"  --mem MiB            guest memory, %d-%d (default %d)\n"
-"  --vcpus N            vCPUs, 1-%d (default 1)\n"
-"  --disk PATH          disk image for virtio-blk (no virtio-blk without it); locked\n"
-"                       against other writers while the VM runs\n"
-"  --disk-ro            open the disk read-only: the device reports VIRTIO_BLK_F_RO\n"
-"                       and fails writes with VIRTIO_BLK_S_IOERR\n"
-"  --serial-out FILE    where the serial port's output goes (default stdout)\n"
-"Guest:\n"
-"  --guest FILE         a flat guest image with the sample guest header (guest/abi.h)\n"
-"                       instead of the built-in guest\n"
-"  --guest-stay         the built-in guest idles after its tests instead of powering off\n"
-"  --guest-hostile      the built-in guest then attacks virtio-blk with malformed queues\n"
-"                       (out-of-memory buffers, loops, bad indices, ...): the VMM must\n"
-"                       refuse each one and go on\n"
-"  --demo-exploit       the built-in guest sends a bogus virtio-blk request (type 0x7e57)\n"
-"                       and the virtio-blk thread, as if compromised, tries execve(\"/bin/sh\")\n"
-"  --bench N            the built-in guest does N port-I/O exits, then powers off; the\n"
-"                       VMM prints the time per exit and the start-up time\n"
-"  --kernel FILE        boot a Linux bzImage or vmlinux instead (vCPU 0 only)\n"
-"  --initrd FILE        its initrd\n"
-"  --cmdline STRING     its command line (console=ttyS0 and the virtio_mmio.device=\n"
-"                       strings are appended)\n"
-"Control:\n"
-"  --api-sock PATH      serve the HTTP API on this Unix socket\n"
-"                       (GET /vm, GET /seccomp, PUT /actions pause|resume|shutdown)\n"
-"  --seccomp MODE       true|false|enforce|kill|errno|log|off for every layer, or a\n"
-"                       vmm_seccomp configuration string (default: the VMM_SECCOMP\n"
-"                       environment variable, else enforce)\n"
-"  --seccomp-role ROLE=MODE  one layer's mode (process, vmm, vcpu, api, virtio_block,\n"
-"                       virtio_rng, ...); repeatable, applied after --seccomp\n"
-"  --seccomp-policy DIR policies from DIR: each ROLE.policy replaces that role's\n"
-"                       built-in policy (see docs/POLICY.md; `vmm-seccomp profile` writes them)\n"
-"  --help               this text\n"
-"\n"
-"Devices (virtio 1.x over MMIO, version 2 registers):\n"
-"  virtio-blk  MMIO 0x%llx-0x%llx  GSI %d\n"
-"  virtio-rng  MMIO 0x%llx-0x%llx  GSI %d\n"
-"  (a Linux guest gets virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6)\n"
-"  16550 UART at port 0x%x (output only)\n"
-"  power-off port 0x%x: a byte written there ends the VM with that exit status\n"
-"\n"
-"Exit status:\n"
-"  0    the guest wrote 0 to the power-off port, PUT /actions shutdown, SIGTERM or SIGINT\n"
-"  1    start-up error: bad option, file, KVM or seccomp set-up\n"
-"  2    the guest crashed (triple fault, failed entry, KVM internal error)\n"
-"  3    --demo-exploit: execve was not stopped by a seccomp filter\n"
-"  N    any other byte the guest wrote to the power-off port\n"
-"  killed by SIGSYS: a thread made a syscall its role does not allow (enforce mode);\n"
-"       the report on stderr names the thread, its role and the syscall\n",
+		"Usage: sample-vmm [OPTIONS]\n"
+		"A small KVM VMM whose every thread runs under its role's seccomp filter.\n"
+		"\n"
+		"Machine:\n"
+		"  --mem MiB            guest memory, %d-%d (default %d)\n"
+		"  --vcpus N            vCPUs, 1-%d (default 1)\n"
+		"  --disk PATH          disk image for virtio-blk (no virtio-blk without it); "
+		"locked\n"
+		"                       against other writers while the VM runs\n"
+		"  --disk-ro            open the disk read-only: the device reports "
+		"VIRTIO_BLK_F_RO\n"
+		"                       and fails writes with VIRTIO_BLK_S_IOERR\n"
+		"  --serial-out FILE    where the serial port's output goes (default stdout)\n"
+		"Guest:\n"
+		"  --guest FILE         a flat guest image with the sample guest header "
+		"(guest/abi.h)\n"
+		"                       instead of the built-in guest\n"
+		"  --guest-stay         the built-in guest idles after its tests instead of "
+		"powering off\n"
+		"  --guest-hostile      the built-in guest then attacks virtio-blk with malformed "
+		"queues\n"
+		"                       (out-of-memory buffers, loops, bad indices, ...): the VMM "
+		"must\n"
+		"                       refuse each one and go on\n"
+		"  --demo-exploit       the built-in guest sends a bogus virtio-blk request (type "
+		"0x7e57)\n"
+		"                       and the virtio-blk thread, as if compromised, tries "
+		"execve(\"/bin/sh\")\n"
+		"  --bench N            the built-in guest does N port-I/O exits, then powers off; "
+		"the\n"
+		"                       VMM prints the time per exit and the start-up time\n"
+		"  --kernel FILE        boot a Linux bzImage or vmlinux instead (vCPU 0 only)\n"
+		"  --initrd FILE        its initrd\n"
+		"  --cmdline STRING     its command line (console=ttyS0 and the "
+		"virtio_mmio.device=\n"
+		"                       strings are appended)\n"
+		"Control:\n"
+		"  --api-sock PATH      serve the HTTP API on this Unix socket\n"
+		"                       (GET /vm, GET /seccomp, PUT /actions "
+		"pause|resume|shutdown)\n"
+		"  --seccomp MODE       true|false|enforce|kill|errno|log|off for every layer, or "
+		"a\n"
+		"                       vmm_seccomp configuration string (default: the "
+		"VMM_SECCOMP\n"
+		"                       environment variable, else enforce)\n"
+		"  --seccomp-role ROLE=MODE  one layer's mode (process, vmm, vcpu, api, "
+		"virtio_block,\n"
+		"                       virtio_rng, ...); repeatable, applied after --seccomp\n"
+		"  --seccomp-policy DIR policies from DIR: each ROLE.policy replaces that role's\n"
+		"                       built-in policy (see docs/POLICY.md; `vmm-seccomp profile` "
+		"writes them)\n"
+		"  --help               this text\n"
+		"\n"
+		"Devices (virtio 1.x over MMIO, version 2 registers):\n"
+		"  virtio-blk  MMIO 0x%llx-0x%llx  GSI %d\n"
+		"  virtio-rng  MMIO 0x%llx-0x%llx  GSI %d\n"
+		"  (a Linux guest gets virtio_mmio.device=4K@0xd0000000:5 "
+		"virtio_mmio.device=4K@0xd0001000:6)\n"
+		"  16550 UART at port 0x%x (output only)\n"
+		"  power-off port 0x%x: a byte written there ends the VM with that exit status\n"
+		"\n"
+		"Exit status:\n"
+		"  0    the guest wrote 0 to the power-off port, PUT /actions shutdown, SIGTERM or "
+		"SIGINT\n"
+		"  1    start-up error: bad option, file, KVM or seccomp set-up\n"
+		"  2    the guest crashed (triple fault, failed entry, KVM internal error)\n"
+		"  3    --demo-exploit: execve was not stopped by a seccomp filter\n"
+		"  N    any other byte the guest wrote to the power-off port\n"
+		"  killed by SIGSYS: a thread made a syscall its role does not allow (enforce "
+		"mode);\n"
+		"       the report on stderr names the thread, its role and the syscall\n",
 		MEM_MIN_MIB, MEM_MAX_MIB, MEM_DEFAULT_MIB, GUEST_MAX_VCPUS, VIRTIO_BLK_BASE,
 		VIRTIO_BLK_BASE + VIRTIO_MMIO_SIZE - 1, VIRTIO_BLK_GSI, VIRTIO_RNG_BASE,
-		VIRTIO_RNG_BASE + VIRTIO_MMIO_SIZE - 1, VIRTIO_RNG_GSI, PORT_SERIAL, PORT_POWER_OFF);
+		VIRTIO_RNG_BASE + VIRTIO_MMIO_SIZE - 1, VIRTIO_RNG_GSI, PORT_SERIAL,
+		PORT_POWER_OFF);
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -130,7 +149,8 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (!*s || *end || errno || s[0] == '-' || v < min || v > max) {
-		snprintf(err, errlen, "%s '%s': expected a number from %lu to %lu", opt, s, min, max);
+		snprintf(err, errlen, "%s '%s': expected a number from %lu to %lu", opt, s, min,
+			 max);
 		return -EINVAL;
 	}
 	*out = v;
@@ -138,34 +158,49 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 }
 
 enum {
-	OPT_MEM = 256, OPT_VCPUS, OPT_DISK, OPT_DISK_RO, OPT_SERIAL_OUT, OPT_GUEST, OPT_GUEST_STAY,
-	OPT_DEMO, OPT_HOSTILE, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_API_SOCK, OPT_SECCOMP,
-	OPT_SECCOMP_ROLE, OPT_SECCOMP_POLICY, OPT_BENCH, OPT_HELP,
+	OPT_MEM = 256,
+	OPT_VCPUS,
+	OPT_DISK,
+	OPT_DISK_RO,
+	OPT_SERIAL_OUT,
+	OPT_GUEST,
+	OPT_GUEST_STAY,
+	OPT_DEMO,
+	OPT_HOSTILE,
+	OPT_KERNEL,
+	OPT_INITRD,
+	OPT_CMDLINE,
+	OPT_API_SOCK,
+	OPT_SECCOMP,
+	OPT_SECCOMP_ROLE,
+	OPT_SECCOMP_POLICY,
+	OPT_BENCH,
+	OPT_HELP,
 };
 
 /* 0, 1 for --help, or -EINVAL with a message in err. */
 static int parse_options(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
-		{"mem", required_argument, NULL, OPT_MEM},
-		{"vcpus", required_argument, NULL, OPT_VCPUS},
-		{"disk", required_argument, NULL, OPT_DISK},
-		{"disk-ro", no_argument, NULL, OPT_DISK_RO},
-		{"serial-out", required_argument, NULL, OPT_SERIAL_OUT},
-		{"guest", required_argument, NULL, OPT_GUEST},
-		{"guest-stay", no_argument, NULL, OPT_GUEST_STAY},
-		{"demo-exploit", no_argument, NULL, OPT_DEMO},
-		{"guest-hostile", no_argument, NULL, OPT_HOSTILE},
-		{"kernel", required_argument, NULL, OPT_KERNEL},
-		{"initrd", required_argument, NULL, OPT_INITRD},
-		{"cmdline", required_argument, NULL, OPT_CMDLINE},
-		{"api-sock", required_argument, NULL, OPT_API_SOCK},
-		{"seccomp", required_argument, NULL, OPT_SECCOMP},
-		{"seccomp-role", required_argument, NULL, OPT_SECCOMP_ROLE},
-		{"seccomp-policy", required_argument, NULL, OPT_SECCOMP_POLICY},
-		{"bench", required_argument, NULL, OPT_BENCH},
-		{"help", no_argument, NULL, OPT_HELP},
-		{NULL, 0, NULL, 0},
+		{ "mem", required_argument, NULL, OPT_MEM },
+		{ "vcpus", required_argument, NULL, OPT_VCPUS },
+		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "disk-ro", no_argument, NULL, OPT_DISK_RO },
+		{ "serial-out", required_argument, NULL, OPT_SERIAL_OUT },
+		{ "guest", required_argument, NULL, OPT_GUEST },
+		{ "guest-stay", no_argument, NULL, OPT_GUEST_STAY },
+		{ "demo-exploit", no_argument, NULL, OPT_DEMO },
+		{ "guest-hostile", no_argument, NULL, OPT_HOSTILE },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "api-sock", required_argument, NULL, OPT_API_SOCK },
+		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+		{ "seccomp-role", required_argument, NULL, OPT_SECCOMP_ROLE },
+		{ "seccomp-policy", required_argument, NULL, OPT_SECCOMP_POLICY },
+		{ "bench", required_argument, NULL, OPT_BENCH },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
 	int c;
@@ -191,22 +226,49 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 				return -EINVAL;
 			o->bench = (uint32_t)v;
 			break;
-		case OPT_DISK: o->disk = optarg; break;
-		case OPT_DISK_RO: o->disk_ro = true; break;
-		case OPT_SERIAL_OUT: o->serial_out = optarg; break;
-		case OPT_GUEST: o->guest = optarg; break;
-		case OPT_GUEST_STAY: o->guest_stay = true; break;
-		case OPT_DEMO: o->demo_exploit = true; break;
-		case OPT_HOSTILE: o->guest_hostile = true; break;
-		case OPT_KERNEL: o->kernel = optarg; break;
-		case OPT_INITRD: o->initrd = optarg; break;
-		case OPT_CMDLINE: o->cmdline = optarg; break;
-		case OPT_API_SOCK: o->api_sock = optarg; break;
-		case OPT_SECCOMP: o->seccomp = optarg; break;
-		case OPT_SECCOMP_POLICY: o->seccomp_policy = optarg; break;
+		case OPT_DISK:
+			o->disk = optarg;
+			break;
+		case OPT_DISK_RO:
+			o->disk_ro = true;
+			break;
+		case OPT_SERIAL_OUT:
+			o->serial_out = optarg;
+			break;
+		case OPT_GUEST:
+			o->guest = optarg;
+			break;
+		case OPT_GUEST_STAY:
+			o->guest_stay = true;
+			break;
+		case OPT_DEMO:
+			o->demo_exploit = true;
+			break;
+		case OPT_HOSTILE:
+			o->guest_hostile = true;
+			break;
+		case OPT_KERNEL:
+			o->kernel = optarg;
+			break;
+		case OPT_INITRD:
+			o->initrd = optarg;
+			break;
+		case OPT_CMDLINE:
+			o->cmdline = optarg;
+			break;
+		case OPT_API_SOCK:
+			o->api_sock = optarg;
+			break;
+		case OPT_SECCOMP:
+			o->seccomp = optarg;
+			break;
+		case OPT_SECCOMP_POLICY:
+			o->seccomp_policy = optarg;
+			break;
 		case OPT_SECCOMP_ROLE:
 			if (o->nroles == MAX_ROLE_OPTIONS) {
-				snprintf(err, errlen, "--seccomp-role: at most %d", MAX_ROLE_OPTIONS);
+				snprintf(err, errlen, "--seccomp-role: at most %d",
+					 MAX_ROLE_OPTIONS);
 				return -EINVAL;
 			}
 			o->roles[o->nroles++] = optarg;
@@ -241,7 +303,8 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 		return -EINVAL;
 	}
 	if (o->demo_exploit && !o->disk) {
-		snprintf(err, errlen, "--demo-exploit needs --disk (the exploit goes through virtio-blk)");
+		snprintf(err, errlen,
+			 "--demo-exploit needs --disk (the exploit goes through virtio-blk)");
 		return -EINVAL;
 	}
 	return 0;
@@ -366,16 +429,22 @@ void vmm_mmio(struct vmm *vmm, uint64_t addr, uint8_t *data, uint32_t len, bool 
 static int api_vm_info(void *arg, char *buf, size_t len)
 {
 	struct vmm *vmm = arg;
+	struct timespec now;
+	long long uptime_ms;
 	bool paused;
 	int n;
 
 	pthread_mutex_lock(&vmm->lock);
 	paused = vmm->paused;
 	pthread_mutex_unlock(&vmm->lock);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	uptime_ms = (now.tv_sec - vmm->started.tv_sec) * 1000LL +
+		    (now.tv_nsec - vmm->started.tv_nsec) / 1000000;
 	n = snprintf(buf, len,
-		     "{\"state\":\"%s\",\"vcpus\":%u,\"memory_mib\":%llu,\"devices\":["
+		     "{\"state\":\"%s\",\"vcpus\":%u,\"uptime_ms\":%lld,\"memory_mib\":%llu,"
+		     "\"devices\":["
 		     "%s%s%s{\"type\":\"virtio-rng\",\"mmio\":\"0x%llx\",\"gsi\":%d}]}",
-		     paused ? "paused" : "running", vmm->nvcpus,
+		     paused ? "paused" : "running", vmm->nvcpus, uptime_ms,
 		     (unsigned long long)(vmm->vm.mem.size >> 20),
 		     vmm->has_blk ? "{\"type\":\"virtio-blk\",\"mmio\":\"0xd0000000\",\"gsi\":5,"
 				    "\"read_only\":"
@@ -400,7 +469,8 @@ static int api_action(void *arg, const char *action)
 	int rc = 0;
 
 	pthread_mutex_lock(&vmm->lock);
-	if (strcmp(action, "pause") && strcmp(action, "resume") && strcmp(action, "shutdown")) {
+	if (strcmp(action, "pause") != 0 && strcmp(action, "resume") != 0 &&
+	    strcmp(action, "shutdown") != 0) {
 		rc = -EINVAL;
 	} else if (vmm->exiting) {
 		rc = -EBUSY;
@@ -422,12 +492,6 @@ static int api_action(void *arg, const char *action)
 		return -errno;
 	return rc;
 }
-
-static const struct api_ops api_ops = {
-	.vm_info = api_vm_info,
-	.seccomp_info = api_seccomp_info,
-	.action = api_action,
-};
 
 /* ---- signals --------------------------------------------------------------- */
 
@@ -489,10 +553,11 @@ static void vmm_init(struct vmm *vmm)
 		vmm->vcpus[i].fd = -1;
 	pthread_mutex_init(&vmm->lock, NULL);
 	pthread_cond_init(&vmm->resume, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &vmm->started);
 }
 
-static int load_linux(struct vmm *vmm, const struct options *o, struct linux_boot *boot,
-		      char *err, size_t errlen)
+static int load_linux(struct vmm *vmm, const struct options *o, struct linux_boot *boot, char *err,
+		      size_t errlen)
 {
 	static const char blk_dev[] = " virtio_mmio.device=4K@0xd0000000:5";
 	static const char rng_dev[] = " virtio_mmio.device=4K@0xd0001000:6";
@@ -555,8 +620,7 @@ static int load_guest(struct vmm *vmm, const struct options *o, uint64_t *entry,
 	bi->magic = GUEST_BOOT_MAGIC;
 	bi->flags = (o->guest_stay ? GUEST_FLAG_STAY : 0) |
 		    (o->demo_exploit ? GUEST_FLAG_DEMO_EXPLOIT : 0) |
-		    (o->guest_hostile ? GUEST_FLAG_HOSTILE : 0) |
-		    (o->bench ? GUEST_FLAG_BENCH : 0);
+		    (o->guest_hostile ? GUEST_FLAG_HOSTILE : 0) | (o->bench ? GUEST_FLAG_BENCH : 0);
 	bi->ncpus = vmm->nvcpus;
 	bi->bench_iterations = o->bench;
 	bi->mem_size = vmm->vm.mem.size;
@@ -567,7 +631,7 @@ static int load_guest(struct vmm *vmm, const struct options *o, uint64_t *entry,
  * baseline, which allows all of it. */
 static int setup(struct vmm *vmm, const struct options *o, char *err, size_t errlen)
 {
-	struct epoll_event ev = {.events = EPOLLIN};
+	struct epoll_event ev = { .events = EPOLLIN };
 	struct linux_boot boot;
 	uint64_t entry = 0;
 	int rc;
@@ -597,9 +661,11 @@ static int setup(struct vmm *vmm, const struct options *o, char *err, size_t err
 		return rc;
 
 	if (o->serial_out) {
-		vmm->serial_fd = open(o->serial_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		vmm->serial_fd =
+			open(o->serial_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (vmm->serial_fd < 0) {
-			snprintf(err, errlen, "--serial-out %s: %s", o->serial_out, strerror(errno));
+			snprintf(err, errlen, "--serial-out %s: %s", o->serial_out,
+				 strerror(errno));
 			return -errno;
 		}
 	}
@@ -636,8 +702,8 @@ static int setup(struct vmm *vmm, const struct options *o, char *err, size_t err
 		if (o->kernel) {
 			/* Linux starts its application processors itself. */
 			if (i == 0)
-				rc = vcpu_boot(v, boot.entry, 0, boot.boot_params, LINUX_STACK, true,
-					       err, errlen);
+				rc = vcpu_boot(v, boot.entry, 0, boot.boot_params, LINUX_STACK,
+					       true, err, errlen);
 		} else {
 			rc = vcpu_boot(v, entry, i, vmm->nvcpus,
 				       GUEST_STACKS + (i + 1) * GUEST_STACK_SIZE - 8, true, err,
@@ -648,12 +714,12 @@ static int setup(struct vmm *vmm, const struct options *o, char *err, size_t err
 	}
 
 	if (o->api_sock) {
-		rc = api_server_new(&vmm->api, o->api_sock, &api_ops, err, errlen);
-		if (rc == -ENOSYS) {
-			fprintf(stderr, "sample-vmm: --api-sock %s: API unavailable (%s); going on without it\n",
-				o->api_sock, err);
-			vmm->api = NULL;
-		} else if (rc < 0) {
+		vmm->api_ops.vm_info = api_vm_info;
+		vmm->api_ops.seccomp_info = api_seccomp_info;
+		vmm->api_ops.action = api_action;
+		vmm->api_ops.arg = vmm;
+		rc = api_server_new(&vmm->api, o->api_sock, &vmm->api_ops, err, errlen);
+		if (rc < 0) {
 			prefix_error(err, errlen, "--api-sock", o->api_sock);
 			return rc;
 		}
@@ -667,7 +733,8 @@ static int spawn(struct vmm *vmm, pthread_t *t, enum vmm_seccomp_role role, cons
 	int rc = vmm_seccomp_thread_create(vmm->sc, t, NULL, role, name, fn, arg);
 
 	if (rc < 0)
-		snprintf(err, errlen, "starting thread %s: %s", name, vmm_seccomp_last_error(vmm->sc));
+		snprintf(err, errlen, "starting thread %s: %s", name,
+			 vmm_seccomp_last_error(vmm->sc));
 	return rc;
 }
 
@@ -873,7 +940,8 @@ int main(int argc, char **argv)
 	/* Last: role threads were created with the baseline only. */
 	rc = vmm_seccomp_enter_role(vmm.sc, VMM_SECCOMP_ROLE_VMM, "vmm");
 	if (rc < 0) {
-		fprintf(stderr, "sample-vmm: entering role vmm: %s\n", vmm_seccomp_last_error(vmm.sc));
+		fprintf(stderr, "sample-vmm: entering role vmm: %s\n",
+			vmm_seccomp_last_error(vmm.sc));
 		stop_threads(&vmm);
 		teardown(&vmm);
 		finish(EXIT_STARTUP);

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *roles,
-	     unsigned nroles, const char *policy_dir, char *err, size_t errlen)
+int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *roles, unsigned nroles,
+	     const char *policy_dir, char *err, size_t errlen)
 {
 	struct vmm_seccomp *sc = vmm_seccomp_new();
 	int rc;
@@ -75,7 +75,9 @@ static void __attribute__((format(printf, 2, 3))) put(struct jbuf *b, const char
 	if (b->overflow)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->used, b->len - b->used, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): va_start above; analyzer false positive */
+	/* va_start is above: the analyzer's valist warning is a false positive */
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
+	n = vsnprintf(b->p + b->used, b->len - b->used, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= b->len - b->used)
 		b->overflow = true;
@@ -86,7 +88,7 @@ static void __attribute__((format(printf, 2, 3))) put(struct jbuf *b, const char
 int sc_info_json(const struct vmm_seccomp *sc, char *buf, size_t len)
 {
 	struct vmm_seccomp_thread_info threads[32];
-	struct jbuf b = {.p = buf, .len = len};
+	struct jbuf b = { .p = buf, .len = len };
 	size_t n = vmm_seccomp_threads(threads, 32);
 	int r;
 

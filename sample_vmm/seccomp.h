@@ -14,8 +14,8 @@ struct vmm_seccomp;
  * order, with the policies of directory `policy_dir` (--seccomp-policy, may
  * be NULL).  0 and *out, or -errno with a message naming the option in err
  * and nothing allocated. */
-int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *roles,
-	     unsigned nroles, const char *policy_dir, char *err, size_t errlen);
+int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *roles, unsigned nroles,
+	     const char *policy_dir, char *err, size_t errlen);
 
 /* {"modes":{...},"threads":[...],"violations":{...}}; its length or -1 if
  * it does not fit in len.  Any thread (memory only). */

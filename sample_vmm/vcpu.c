@@ -91,18 +91,34 @@ err_close_vcpu:
 	return rc;
 }
 
-int vcpu_boot(struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsi, uint64_t rsp,
-	      bool runnable, char *err, size_t errlen)
+int vcpu_boot(struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsi, uint64_t rsp, bool runnable,
+	      char *err, size_t errlen)
 {
 	struct kvm_segment code = {
-		.base = 0, .limit = 0xffffffff, .selector = GUEST_CODE_SEL,
-		.type = 0xb, .present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1,
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = GUEST_CODE_SEL,
+		.type = 0xb,
+		.present = 1,
+		.dpl = 0,
+		.db = 0,
+		.s = 1,
+		.l = 1,
+		.g = 1,
 	};
 	struct kvm_segment data = {
-		.base = 0, .limit = 0xffffffff, .selector = GUEST_DATA_SEL,
-		.type = 0x3, .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = GUEST_DATA_SEL,
+		.type = 0x3,
+		.present = 1,
+		.dpl = 0,
+		.db = 1,
+		.s = 1,
+		.l = 0,
+		.g = 1,
 	};
-	struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
@@ -112,8 +128,8 @@ int vcpu_boot(struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsi, uint64_t
 		return fail(err, errlen, v, "KVM_GET_SREGS");
 	sregs.cs = code;
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
-	sregs.tr = (struct kvm_segment){.limit = 0xffff, .type = 0xb, .present = 1};
-	sregs.ldt = (struct kvm_segment){.limit = 0xffff, .type = 0x2, .present = 1};
+	sregs.tr = (struct kvm_segment){ .limit = 0xffff, .type = 0xb, .present = 1 };
+	sregs.ldt = (struct kvm_segment){ .limit = 0xffff, .type = 0x2, .present = 1 };
 	sregs.gdt.base = GUEST_GDT;
 	sregs.gdt.limit = 4 * 8 - 1;
 	sregs.idt.base = 0;
@@ -210,7 +226,8 @@ static bool handle_exit(struct vcpu *v)
 		bool out = run->io.direction == KVM_EXIT_IO_OUT;
 
 		for (uint32_t i = 0; i < run->io.count; i++)
-			if (!pio(v, run->io.port, data + (size_t)i * run->io.size, run->io.size, out))
+			if (!pio(v, run->io.port, data + (size_t)i * run->io.size, run->io.size,
+				 out))
 				return false;
 		return true;
 	}

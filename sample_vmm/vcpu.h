@@ -30,8 +30,8 @@ int vcpu_create(struct vcpu *v, struct vmm *vmm, unsigned id, char *err, size_t 
 /* Puts the vCPU in 64-bit long mode on the VMM's page tables and GDT at
  * `rip` with RDI, RSI and RSP given; runnable or left UNINITIALIZED (an
  * application processor waiting for INIT/SIPI).  0 or -errno, err set. */
-int vcpu_boot(struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsi, uint64_t rsp,
-	      bool runnable, char *err, size_t errlen);
+int vcpu_boot(struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsi, uint64_t rsp, bool runnable,
+	      char *err, size_t errlen);
 
 /* The vCPU thread's body (argument: the vcpu). */
 void *vcpu_thread(void *arg);

@@ -28,7 +28,7 @@ static uint32_t demo_compromised(struct virtio_blk *blk)
 {
 	/* volatile: the compiler must not reason about the bogus pointer. */
 	char *const *volatile bad_argv = (char *const *)1;
-	char *const envp[] = {NULL};
+	char *const envp[] = { NULL };
 	int e;
 
 	execve("/bin/sh", bad_argv, envp);
@@ -50,8 +50,8 @@ static uint32_t demo_compromised(struct virtio_blk *blk)
 }
 
 /* Reads or writes the data buffers c->buf[1..n-2] at `sector`. */
-static uint8_t do_rw(struct virtio_blk *blk, const struct virtio_chain *c, uint64_t sector,
-		     bool in, uint32_t *written)
+static uint8_t do_rw(struct virtio_blk *blk, const struct virtio_chain *c, uint64_t sector, bool in,
+		     uint32_t *written)
 {
 	uint64_t off;
 
@@ -66,9 +66,10 @@ static uint8_t do_rw(struct virtio_blk *blk, const struct virtio_chain *c, uint6
 		    b->len / SECTOR > blk->sectors - off / SECTOR)
 			return VIRTIO_BLK_S_IOERR;
 		while (done < b->len) {
-			ssize_t n = in ? pread(blk->fd, b->p + done, b->len - done, (off_t)(off + done))
-				       : pwrite(blk->fd, b->p + done, b->len - done,
-						(off_t)(off + done));
+			ssize_t n =
+				in ? pread(blk->fd, b->p + done, b->len - done, (off_t)(off + done))
+				   : pwrite(blk->fd, b->p + done, b->len - done,
+					    (off_t)(off + done));
 
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -125,7 +126,8 @@ static uint32_t blk_request(struct virtio_mmio *dev, const struct virtio_chain *
 									 : VIRTIO_BLK_ID_BYTES;
 
 			memset(c->buf[1].p, 0, n);
-			memcpy(c->buf[1].p, BLK_ID, n < sizeof(BLK_ID) - 1 ? n : sizeof(BLK_ID) - 1);
+			memcpy(c->buf[1].p, BLK_ID,
+			       n < sizeof(BLK_ID) - 1 ? n : sizeof(BLK_ID) - 1);
 			written = n;
 			status = VIRTIO_BLK_S_OK;
 		}
@@ -161,13 +163,13 @@ int virtio_blk_init(struct virtio_blk *blk, struct vmm *vmm, const char *path, b
 	}
 	/* One writer per image, as QEMU and Cloud Hypervisor do: an open file
 	 * description lock, released when the descriptor closes. */
-	struct flock lk = {.l_type = read_only ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET};
+	struct flock lk = { .l_type = read_only ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
 
 	if (fcntl(blk->fd, F_OFD_SETLK, &lk) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "--disk %s: %s", path,
 			 errno == EAGAIN || errno == EACCES ? "in use by another process (locked)"
-							     : strerror(errno));
+							    : strerror(errno));
 		goto err_close_disk;
 	}
 	if (fstat(blk->fd, &st) < 0) {

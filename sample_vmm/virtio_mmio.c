@@ -23,8 +23,8 @@ static int fail(char *err, size_t errlen, const char *name, const char *what)
 }
 
 int virtio_mmio_init(struct virtio_mmio *dev, struct vm *vm, const char *name, uint64_t base,
-		     uint32_t gsi, uint32_t device_id, uint64_t features,
-		     virtio_request_fn request, void *priv, char *err, size_t errlen)
+		     uint32_t gsi, uint32_t device_id, uint64_t features, virtio_request_fn request,
+		     void *priv, char *err, size_t errlen)
 {
 	int rc;
 
@@ -171,8 +171,9 @@ static uint32_t reg_read(struct virtio_mmio *dev, uint64_t off)
 	case VIRTIO_MMIO_VENDOR_ID:
 		return VIRTIO_MMIO_VENDOR;
 	case VIRTIO_MMIO_DEVICE_FEATURES:
-		return dev->dev_feat_sel > 1 ? 0
-					      : (uint32_t)(dev->device_features >> (32 * dev->dev_feat_sel));
+		return dev->dev_feat_sel > 1
+			       ? 0
+			       : (uint32_t)(dev->device_features >> (32 * dev->dev_feat_sel));
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		return dev->queue_sel == 0 ? VIRTIO_QUEUE_MAX : 0;
 	case VIRTIO_MMIO_QUEUE_READY:
@@ -367,8 +368,8 @@ static void process(struct virtio_mmio *dev)
 void *virtio_mmio_thread(void *arg)
 {
 	struct virtio_mmio *dev = arg;
-	struct pollfd pfd[2] = {{.fd = dev->notify_fd, .events = POLLIN},
-				{.fd = dev->stop_fd, .events = POLLIN}};
+	struct pollfd pfd[2] = { { .fd = dev->notify_fd, .events = POLLIN },
+				 { .fd = dev->stop_fd, .events = POLLIN } };
 	uint64_t count;
 
 	for (;;) {

@@ -27,9 +27,9 @@
 #define VIRTIO_CHAIN_MAX 16
 
 struct virtio_buf {
-	uint8_t *p;      /* host address, checked */
+	uint8_t *p; /* host address, checked */
 	uint32_t len;
-	bool writable;   /* device-writable */
+	bool writable; /* device-writable */
 };
 
 struct virtio_chain {
@@ -85,8 +85,8 @@ struct virtio_mmio {
  * the irqfd with the VM.  Features must include VIRTIO_F_VERSION_1.  0 or
  * -errno with a message in err; on error nothing is left open. */
 int virtio_mmio_init(struct virtio_mmio *dev, struct vm *vm, const char *name, uint64_t base,
-		     uint32_t gsi, uint32_t device_id, uint64_t features,
-		     virtio_request_fn request, void *priv, char *err, size_t errlen);
+		     uint32_t gsi, uint32_t device_id, uint64_t features, virtio_request_fn request,
+		     void *priv, char *err, size_t errlen);
 
 /* Closes the eventfds (after the device thread was joined). */
 void virtio_mmio_free(struct virtio_mmio *dev);

@@ -32,7 +32,7 @@ static int fail(char *err, size_t errlen, const char *what)
 int vm_create(struct vm *vm, uint64_t mem_size, char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region region;
-	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	int rc;
 
 	vm->kvm_fd = vm->vm_fd = -1;
@@ -51,11 +51,11 @@ int vm_create(struct vm *vm, uint64_t mem_size, char *err, size_t errlen)
 		int cap;
 		const char *name;
 	} needed[] = {
-		{KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
-		{KVM_CAP_IRQFD, "KVM_CAP_IRQFD"},
-		{KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD"},
-		{KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
-		{KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+		{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+		{ KVM_CAP_IRQFD, "KVM_CAP_IRQFD" },
+		{ KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD" },
+		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+		{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
 	};
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
 		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, needed[i].cap) <= 0) {
@@ -152,7 +152,7 @@ void vm_write_boot_tables(struct vm *vm)
 
 int vm_add_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len, int fd, char *err, size_t errlen)
 {
-	struct kvm_ioeventfd io = {.addr = addr, .len = len, .fd = fd};
+	struct kvm_ioeventfd io = { .addr = addr, .len = len, .fd = fd };
 
 	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
 		return fail(err, errlen, "KVM_IOEVENTFD");
@@ -161,7 +161,7 @@ int vm_add_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len, int fd, char *e
 
 int vm_add_irqfd(struct vm *vm, uint32_t gsi, int fd, char *err, size_t errlen)
 {
-	struct kvm_irqfd irq = {.fd = (uint32_t)fd, .gsi = gsi};
+	struct kvm_irqfd irq = { .fd = (uint32_t)fd, .gsi = gsi };
 
 	if (ioctl(vm->vm_fd, KVM_IRQFD, &irq) < 0)
 		return fail(err, errlen, "KVM_IRQFD");

@@ -4,6 +4,7 @@
 #ifndef SAMPLE_VMM_VMM_H
 #define SAMPLE_VMM_VMM_H
 
+#include "api.h"
 #include "guest/abi.h"
 #include "serial.h"
 #include "vcpu.h"
@@ -17,9 +18,9 @@
 #include <time.h>
 
 /* Exit statuses of sample-vmm (also in --help). */
-#define EXIT_STARTUP 1    /* bad option, file, KVM or seccomp set-up */
+#define EXIT_STARTUP 1	   /* bad option, file, KVM or seccomp set-up */
 #define EXIT_GUEST_CRASH 2 /* triple fault, failed entry, emulation error */
-#define EXIT_DEMO 3       /* --demo-exploit: execve was not stopped by seccomp */
+#define EXIT_DEMO 3	   /* --demo-exploit: execve was not stopped by seccomp */
 /* Otherwise: the byte the guest wrote to PORT_POWER_OFF (0 = success), or 0
  * after PUT /actions shutdown or SIGTERM/SIGINT. */
 
@@ -37,23 +38,25 @@ struct vmm {
 	bool has_blk;
 	bool demo_exploit;
 	struct api_server *api;
+	struct api_ops api_ops; /* its callbacks, with this vmm as their argument */
 	pthread_t blk_thread, rng_thread, api_thread;
 	bool blk_started, rng_started, api_started;
 	int epoll_fd;
 	int serial_fd;
 	uint32_t bench_iterations;
-	uint64_t bench_exits;          /* PORT_BENCH writes seen (vCPU 0 only writes them) */
+	uint64_t bench_exits; /* PORT_BENCH writes seen (vCPU 0 only writes them) */
 	struct timespec bench_first, bench_last;
+	struct timespec started; /* CLOCK_MONOTONIC at start-up, for the API's uptime */
 
 	pthread_mutex_t lock;
 	pthread_cond_t resume; /* paused vCPUs wait here */
 	bool paused;
-	bool stopping;         /* threads are being told to end */
-	bool exiting;          /* an exit was requested; exit_code holds its status */
+	bool stopping; /* threads are being told to end */
+	bool exiting;  /* an exit was requested; exit_code holds its status */
 	int exit_code;
-	char action[16];       /* a pending API action, "" if none */
-	int exit_fd;           /* eventfd: a vCPU, a device or a signal ends the VM */
-	int action_fd;         /* eventfd: the API thread posted an action */
+	char action[16]; /* a pending API action, "" if none */
+	int exit_fd;	 /* eventfd: a vCPU, a device or a signal ends the VM */
+	int action_fd;	 /* eventfd: the API thread posted an action */
 };
 
 /* Any thread: ends the VM with `code` (the first request wins) and wakes

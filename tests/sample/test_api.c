@@ -37,13 +37,13 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
+#define CHECK(cond)                                                                         \
+	do {                                                                                \
+		if (!(cond)) {                                                              \
 			fprintf(stderr, "check failed at %s:%d: %s (errno %d)\n", __FILE__, \
-				__LINE__, #cond, errno);                                 \
-			failures++;                                                      \
-		}                                                                        \
+				__LINE__, #cond, errno);                                    \
+			failures++;                                                         \
+		}                                                                           \
 	} while (0)
 
 static int64_t now_ms(void)
@@ -76,8 +76,8 @@ static int fake_vm_info(void *arg, char *buf, size_t len)
 	int n;
 
 	pthread_mutex_lock(&f->lock);
-	n = snprintf(buf, len, "{\"state\":\"%s\",\"pad\":\"%*s\"}", f->paused ? "paused" : "running",
-		     (int)f->info_size, "");
+	n = snprintf(buf, len, "{\"state\":\"%s\",\"pad\":\"%*s\"}",
+		     f->paused ? "paused" : "running", (int)f->info_size, "");
 	pthread_mutex_unlock(&f->lock);
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
@@ -398,7 +398,8 @@ static void run_live(int (*fn)(void *), bool socket_left_behind)
 	tmp_make(&t);
 	sock_path = t.path;
 	assert_int_equal(run_child(fn, NULL, CHILD_TIMEOUT_S, &c), 0);
-	if (!c.exited || c.code != 0 || count_lines_with(c.out, "vmm_seccomp: violation", (const char *)NULL))
+	if (!c.exited || c.code != 0 ||
+	    count_lines_with(c.out, "vmm_seccomp: violation", (const char *)NULL))
 		fprintf(stderr, "child output:\n%s\n", c.out);
 	assert_true(c.exited);
 	assert_int_equal(c.code, 0);
@@ -429,7 +430,8 @@ static int child_valid(void *arg)
 		return 3;
 	CHECK(client_send_str(c, GET_VM) && client_response(c, 5000, &r) == 200);
 	CHECK(!strcmp(r.body, "{\"state\":\"running\",\"pad\":\"\"}") && !r.close_conn);
-	CHECK(client_send_str(c, "GET /seccomp HTTP/1.1\r\n\r\n") && client_response(c, 5000, &r) == 200);
+	CHECK(client_send_str(c, "GET /seccomp HTTP/1.1\r\n\r\n") &&
+	      client_response(c, 5000, &r) == 200);
 	CHECK(!strcmp(r.body, "{\"mode\":\"enforce\",\"role\":\"api\"}"));
 	CHECK(client_send_str(c, PUT_PAUSE) && client_response(c, 5000, &r) == 204);
 	CHECK(r.body_len == 0);
@@ -437,16 +439,20 @@ static int child_valid(void *arg)
 	CHECK(strstr(r.body, "\"paused\"") != NULL);
 	CHECK(client_send_str(c, PUT_PAUSE) && client_response(c, 5000, &r) == 409);
 	CHECK(strstr(r.body, "\"error\":\"action \\\"pause\\\" is not possible") != NULL);
-	CHECK(client_send_str(c, "GET /nope HTTP/1.1\r\n\r\n") && client_response(c, 5000, &r) == 404);
-	CHECK(client_send_str(c, "DELETE /vm HTTP/1.1\r\n\r\n") && client_response(c, 5000, &r) == 405);
-	CHECK(client_send_str(c, "PUT /actions HTTP/1.1\r\nContent-Length: 14\r\n\r\n{\"action\":\"x\"}") &&
+	CHECK(client_send_str(c, "GET /nope HTTP/1.1\r\n\r\n") &&
+	      client_response(c, 5000, &r) == 404);
+	CHECK(client_send_str(c, "DELETE /vm HTTP/1.1\r\n\r\n") &&
+	      client_response(c, 5000, &r) == 405);
+	CHECK(client_send_str(
+		      c, "PUT /actions HTTP/1.1\r\nContent-Length: 14\r\n\r\n{\"action\":\"x\"}") &&
 	      client_response(c, 5000, &r) == 400);
 	CHECK(strstr(r.body, "unknown action \\\"x\\\"") != NULL);
 	/* Pipelined: three requests in one write, three answers in order. */
 	{
 		char all[512];
 
-		snprintf(all, sizeof(all), "%s%s%s", PUT_RESUME, "GET /seccomp HTTP/1.1\r\n\r\n", GET_VM);
+		snprintf(all, sizeof(all), "%s%s%s", PUT_RESUME, "GET /seccomp HTTP/1.1\r\n\r\n",
+			 GET_VM);
 		CHECK(client_send_str(c, all));
 		CHECK(client_response(c, 5000, &r) == 204);
 		CHECK(client_response(c, 5000, &r) == 200 && strstr(r.body, "enforce"));
@@ -469,7 +475,8 @@ static int child_valid(void *arg)
 		size_t len = 0;
 
 		for (i = 0; i < 100; i++)
-			len += (size_t)snprintf(many + len, sizeof(many) - len, "GET /seccomp HTTP/1.1\r\n\r\n");
+			len += (size_t)snprintf(many + len, sizeof(many) - len,
+						"GET /seccomp HTTP/1.1\r\n\r\n");
 		CHECK(client_send(c, many, len));
 		for (i = 0; i < 100; i++)
 			CHECK(client_response(c, 5000, &r) == 200);
@@ -481,12 +488,13 @@ static int child_valid(void *arg)
 	client_close(c);
 	/* HTTP/1.0 closes by default. */
 	c = client_open();
-	CHECK(c && client_send_str(c, "GET /vm HTTP/1.0\r\n\r\n") && client_response(c, 5000, &r) == 200);
+	CHECK(c && client_send_str(c, "GET /vm HTTP/1.0\r\n\r\n") &&
+	      client_response(c, 5000, &r) == 200);
 	CHECK(c && r.close_conn && client_sees_close(c, 5000));
 	client_close(c);
 	/* An error closes: the framing is lost. */
 	c = client_open();
-	CHECK(c && client_send_str(c, "GET /vm HTTP/1.1\r\nBad header\r\n\r\n" ) &&
+	CHECK(c && client_send_str(c, "GET /vm HTTP/1.1\r\nBad header\r\n\r\n") &&
 	      client_response(c, 5000, &r) == 400);
 	CHECK(c && r.close_conn && strstr(r.body, "header line 1: no ':'"));
 	CHECK(c && client_sees_close(c, 5000));
@@ -611,7 +619,8 @@ static int child_malformed(void *arg)
 		{ "\x00\x01\x02\x03\r\n\r\n", 400 },
 		{ "PUT /actions HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400 },
 		{ "PUT /actions HTTP/1.1\r\nContent-Length: abc\r\n\r\n", 400 },
-		{ "PUT /actions HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}", 400 },
+		{ "PUT /actions HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+		  400 },
 		{ "PUT /actions HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", 413 },
 		{ "PUT /actions HTTP/1.1\r\nContent-Length: 5000\r\n\r\n{\"action\":", 413 },
 		{ "PUT /actions HTTP/1.1\r\n\r\n{\"action\":\"pause\"}", 411 },
@@ -619,7 +628,8 @@ static int child_malformed(void *arg)
 		{ "GET /vm HTTP/2.0\r\n\r\n", 505 },
 		{ "GET /vm HTTP/0.9\r\n\r\n", 505 },
 		{ "PUT /actions HTTP/1.1\r\nContent-Length: 1\r\n\r\n{", 400 },
-		{ "PUT /actions HTTP/1.1\r\nContent-Length: 19\r\n\r\n{\"action\":\"pause\"]}", 400 },
+		{ "PUT /actions HTTP/1.1\r\nContent-Length: 19\r\n\r\n{\"action\":\"pause\"]}",
+		  400 },
 		{ "PUT /actions HTTP/1.1\r\nContent-Length: 14\r\n\r\n{\"action\":\"\xff\"}", 400 },
 		{ "GET /vm HTTP/1.1\r\n\r\n", 200 },
 	};
@@ -635,10 +645,11 @@ static int child_malformed(void *arg)
 		return 2;
 
 	for (i = 0; i < (int)(sizeof(fixed) / sizeof(fixed[0])); i++, cases++) {
-		n = exchange(fixed[i].req, strlen(fixed[i].req) + (fixed[i].req[0] ? 0 : 8), &first);
+		n = exchange(fixed[i].req, strlen(fixed[i].req) + (fixed[i].req[0] ? 0 : 8),
+			     &first);
 		if (n < 1 || first != fixed[i].status)
-			fprintf(stderr, "fixed case %d: %d responses, first %d (expected %d)\n", i, n,
-				first, fixed[i].status);
+			fprintf(stderr, "fixed case %d: %d responses, first %d (expected %d)\n", i,
+				n, first, fixed[i].status);
 		CHECK(n >= 1 && first == fixed[i].status);
 	}
 
@@ -653,7 +664,8 @@ static int child_malformed(void *arg)
 	len += 300;
 	len += (size_t)snprintf(big + len, sizeof(big) - len, " HTTP/1.1\r\n\r\n");
 	CHECK(exchange(big, len, &first) == 1 && first == 414);
-	len = (size_t)snprintf(big, sizeof(big), "PUT /actions HTTP/1.1\r\nContent-Length: 4097\r\n\r\n");
+	len = (size_t)snprintf(big, sizeof(big),
+			       "PUT /actions HTTP/1.1\r\nContent-Length: 4097\r\n\r\n");
 	memset(big + len, ' ', 4097);
 	CHECK(exchange(big, len + 4097, &first) == 1 && first == 413);
 	memset(big, 'G', sizeof(big));
@@ -691,8 +703,8 @@ static int child_malformed(void *arg)
 		client_close(c);
 	}
 	check_alive();
-	fprintf(stderr, "note: %d malformed, truncated or abandoned connections in %lld ms\n", cases,
-		(long long)(now_ms() - start));
+	fprintf(stderr, "note: %d malformed, truncated or abandoned connections in %lld ms\n",
+		cases, (long long)(now_ms() - start));
 	server_finish(&srv, true);
 	return failures ? 1 : 0;
 }
@@ -751,7 +763,8 @@ static int child_slow(void *arg)
 		got = client_response(slow[i], 6000, &r);
 		t = now_ms() - start;
 		CHECK(got == 408 && r.close_conn && strstr(r.body, "within 2000 ms"));
-		CHECK(t >= API_TIMEOUT_MS - 100 && t < API_TIMEOUT_MS + (on_valgrind() ? 4000 : 1500));
+		CHECK(t >= API_TIMEOUT_MS - 100 &&
+		      t < API_TIMEOUT_MS + (on_valgrind() ? 4000 : 1500));
 		CHECK(client_sees_close(slow[i], 2000));
 		client_close(slow[i]);
 	}
@@ -805,7 +818,8 @@ static int child_limit(void *arg)
 			c[i] = client_open();
 			if (!c[i])
 				return 3;
-			CHECK(client_send_str(c[i], GET_VM) && client_response(c[i], 5000, &r) == 200);
+			CHECK(client_send_str(c[i], GET_VM) &&
+			      client_response(c[i], 5000, &r) == 200);
 		}
 		extra = client_open();
 		if (!extra)
@@ -857,8 +871,9 @@ static int child_shutdown(void *arg)
 	pthread_mutex_unlock(&fake.lock);
 	c = client_open();
 	CHECK(c && client_send_str(c, GET_VM) && client_response(c, 5000, &r) == 200);
-	CHECK(c && client_send_str(c, "PUT /actions HTTP/1.1\r\nContent-Length: 24\r\n\r\n"
-				      "{ \"action\": \"shutdown\" }") &&
+	CHECK(c &&
+	      client_send_str(c, "PUT /actions HTTP/1.1\r\nContent-Length: 24\r\n\r\n"
+				 "{ \"action\": \"shutdown\" }") &&
 	      client_response(c, 5000, &r) == 204);
 	/* The server stops by itself: the action stopped it. */
 	server_finish(&srv, false);

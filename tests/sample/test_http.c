@@ -139,7 +139,8 @@ static int answer(const char *s, struct response *r)
 
 	if (p == HTTP_PARSE_ERROR) {
 		r->close_conn = true;
-		n = http_error_response(r->text, sizeof(r->text) - 1, req.status, NULL, true, req.error);
+		n = http_error_response(r->text, sizeof(r->text) - 1, req.status, NULL, true,
+					req.error);
 	} else {
 		if (p != HTTP_PARSE_DONE)
 			fail_msg("\"%s\": incomplete", s);
@@ -197,16 +198,19 @@ static void test_valid_requests(void **state)
 	assert_int_equal(req.minor, 1);
 	/* Query dropped from the path, empty lines before the request skipped,
 	 * white space around values and obs-text in them accepted. */
-	assert_int_equal(parse("\r\n\r\nGET /seccomp?x=1&y HTTP/1.1\r\nUser-Agent: \t caf\xc3\xa9 \t\r\n\r\n",
-			       &req), HTTP_PARSE_DONE);
+	assert_int_equal(parse("\r\n\r\nGET /seccomp?x=1&y HTTP/1.1\r\nUser-Agent: \t caf\xc3\xa9 "
+			       "\t\r\n\r\n",
+			       &req),
+			 HTTP_PARSE_DONE);
 	assert_string_equal(req.path, "/seccomp");
 	/* A body on a GET is read (and framed) too. */
 	assert_int_equal(parse("GET /vm HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET", &req),
 			 HTTP_PARSE_DONE);
 	assert_int_equal(req.consumed, strlen("GET /vm HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"));
 	/* Content-Length with leading zeros and white space. */
-	assert_int_equal(parse("PUT /actions HTTP/1.1\r\nContent-Length:  007 \r\n\r\n1234567", &req),
-			 HTTP_PARSE_DONE);
+	assert_int_equal(
+		parse("PUT /actions HTTP/1.1\r\nContent-Length:  007 \r\n\r\n1234567", &req),
+		HTTP_PARSE_DONE);
 	assert_int_equal(req.body_len, 7);
 }
 
@@ -218,7 +222,8 @@ static void test_header_names_case_insensitive(void **state)
 	assert_int_equal(parse("PUT /actions HTTP/1.1\r\ncontent-LENGTH: 2\r\n\r\n{}", &req),
 			 HTTP_PARSE_DONE);
 	assert_int_equal(req.body_len, 2);
-	assert_int_equal(parse("GET /vm HTTP/1.1\r\nCONNECTION: CLOSE\r\n\r\n", &req), HTTP_PARSE_DONE);
+	assert_int_equal(parse("GET /vm HTTP/1.1\r\nCONNECTION: CLOSE\r\n\r\n", &req),
+			 HTTP_PARSE_DONE);
 	assert_false(req.keep_alive);
 	refused("PUT /actions HTTP/1.1\r\ntransfer-ENCODING: chunked\r\n\r\n", 411);
 	refused("PUT /actions HTTP/1.1\r\nCONTENT-length: 1\r\ncontent-length: 1\r\n\r\n{", 400);
@@ -243,28 +248,40 @@ static void test_every_status(void **state)
 	assert_true(r.close_conn);
 
 	assert_int_equal(answer("PUT /actions HTTP/1.1\r\nContent-Length: 18\r\n\r\n"
-				"{\"action\":\"pause\"}", &r), 204);
+				"{\"action\":\"pause\"}",
+				&r),
+			 204);
 	assert_int_equal(fake.action_calls, 1);
 	assert_string_equal(fake.last_action, "pause");
 	assert_true(fake.paused);
 	assert_int_equal(answer("PUT /actions HTTP/1.1\r\nContent-Length: 18\r\n\r\n"
-				"{\"action\":\"pause\"}", &r), 409);
+				"{\"action\":\"pause\"}",
+				&r),
+			 409);
 	assert_non_null(strstr(r.body, "\"action \\\"pause\\\" is not possible"));
 	assert_false(r.close_conn); /* framing intact: the connection goes on */
 	assert_int_equal(answer("PUT /actions HTTP/1.1\r\nContent-Length: 19\r\n\r\n"
-				"{\"action\":\"resume\"}", &r), 204);
+				"{\"action\":\"resume\"}",
+				&r),
+			 204);
 	/* -EINVAL from the VMM: 400. */
 	assert_int_equal(answer("PUT /actions HTTP/1.1\r\nContent-Length: 19\r\n\r\n"
-				"{\"action\":\"resume\"}", &r), 400);
+				"{\"action\":\"resume\"}",
+				&r),
+			 400);
 	assert_non_null(strstr(r.body, "refused by the VMM"));
 	assert_int_equal(answer("PUT /actions HTTP/1.1\r\nContent-Length: 21\r\n\r\n"
-				"{\"action\":\"shutdown\"}", &r), 204);
+				"{\"action\":\"shutdown\"}",
+				&r),
+			 204);
 	assert_string_equal(fake.last_action, "shutdown");
 	assert_int_equal(fake.action_calls, 5);
 
 	/* Unknown action: refused before the VMM sees it. */
 	assert_int_equal(answer("PUT /actions HTTP/1.1\r\nContent-Length: 17\r\n\r\n"
-				"{\"action\":\"jump\"}", &r), 400);
+				"{\"action\":\"jump\"}",
+				&r),
+			 400);
 	assert_non_null(strstr(r.body, "unknown action \\\"jump\\\""));
 	assert_int_equal(fake.action_calls, 5);
 
@@ -307,8 +324,10 @@ static void test_missing_ops(void **state)
 	assert_int_equal(parse("GET /seccomp HTTP/1.1\r\n\r\n", &req), HTTP_PARSE_DONE);
 	n = api_respond(&none, &req, out, sizeof(out), &close_conn);
 	assert_true(n > 12 && !memcmp(out, "HTTP/1.1 501 ", 13));
-	assert_int_equal(parse("PUT /actions HTTP/1.1\r\nContent-Length: 18\r\n\r\n{\"action\":\"pause\"}",
-			       &req), HTTP_PARSE_DONE);
+	assert_int_equal(
+		parse("PUT /actions HTTP/1.1\r\nContent-Length: 18\r\n\r\n{\"action\":\"pause\"}",
+		      &req),
+		HTTP_PARSE_DONE);
 	n = api_respond(&none, &req, out, sizeof(out), &close_conn);
 	assert_true(n > 12 && !memcmp(out, "HTTP/1.1 501 ", 13));
 	/* A buffer too small for the response: 0, nothing overflows. */
@@ -344,15 +363,18 @@ static void test_bad_request_lines(void **state)
 static void test_bad_headers(void **state)
 {
 	(void)state;
-	assert_non_null(strstr(refused("GET /vm HTTP/1.1\r\nNoColon\r\n\r\n", 400), "header line 1"));
+	assert_non_null(
+		strstr(refused("GET /vm HTTP/1.1\r\nNoColon\r\n\r\n", 400), "header line 1"));
 	refused("GET /vm HTTP/1.1\r\n: empty\r\n\r\n", 400);
 	refused("GET /vm HTTP/1.1\r\nHost : x\r\n\r\n", 400);
 	refused("GET /vm HTTP/1.1\r\nHo(st: x\r\n\r\n", 400);
-	assert_non_null(strstr(refused("GET /vm HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 400), "folded"));
+	assert_non_null(
+		strstr(refused("GET /vm HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 400), "folded"));
 	refused("GET /vm HTTP/1.1\r\nA: b\x01\r\n\r\n", 400);
 	refused("GET /vm HTTP/1.1\r\nA: b\x7f\r\n\r\n", 400);
 	refused("GET /vm HTTP/1.1\r\nA: b\rc\r\n\r\n", 400);
-	refused("GET /vm HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n{", 411);
+	refused("GET /vm HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n{",
+		411);
 }
 
 static void test_bad_content_length(void **state)
@@ -370,10 +392,12 @@ static void test_bad_content_length(void **state)
 	refused("PUT /actions HTTP/1.1\r\nContent-Length: 1.5\r\n\r\n", 400);
 	refused("PUT /actions HTTP/1.1\r\nContent-Length:\r\n\r\n", 400);
 	refused("PUT /actions HTTP/1.1\r\nContent-Length:   \r\n\r\n", 400);
-	msg = refused("PUT /actions HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}", 400);
+	msg = refused("PUT /actions HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+		      400);
 	assert_non_null(strstr(msg, "a second Content-Length"));
-	msg = refused("PUT /actions HTTP/1.1\r\nContent-Length: 99999999999999999999999999999\r\n\r\n",
-		      413);
+	msg = refused(
+		"PUT /actions HTTP/1.1\r\nContent-Length: 99999999999999999999999999999\r\n\r\n",
+		413);
 	assert_non_null(strstr(msg, "at most 4096"));
 	refused("PUT /actions HTTP/1.1\r\nContent-Length: 18446744073709551616\r\n\r\n", 413);
 	refused("PUT /actions HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\n", 413);
@@ -429,7 +453,8 @@ static void test_limits(void **state)
 	/* Target: 255 bytes pass routing (404), 256 are 414. */
 	memset(target, 'a', sizeof(target));
 	target[0] = '/';
-	n = (size_t)snprintf(body, sizeof(body), "GET %.*s HTTP/1.1\r\n\r\n", HTTP_MAX_TARGET, target);
+	n = (size_t)snprintf(body, sizeof(body), "GET %.*s HTTP/1.1\r\n\r\n", HTTP_MAX_TARGET,
+			     target);
 	assert_int_equal(http_parse_request(body, n, &req), HTTP_PARSE_DONE);
 	assert_int_equal(strlen(req.path), HTTP_MAX_TARGET);
 	snprintf(body, sizeof(body), "GET %.*s HTTP/1.1\r\n\r\n", HTTP_MAX_TARGET + 1, target);
@@ -438,12 +463,14 @@ static void test_limits(void **state)
 	/* Body: 4096 bytes fit, 4097 do not. */
 	s = malloc(HTTP_MAX_BODY + 200);
 	assert_non_null(s);
-	n = (size_t)sprintf(s, "PUT /actions HTTP/1.1\r\nContent-Length: %d\r\n\r\n", HTTP_MAX_BODY);
+	n = (size_t)sprintf(s, "PUT /actions HTTP/1.1\r\nContent-Length: %d\r\n\r\n",
+			    HTTP_MAX_BODY);
 	memset(s + n, ' ', HTTP_MAX_BODY);
 	assert_int_equal(http_parse_request(s, n + HTTP_MAX_BODY, &req), HTTP_PARSE_DONE);
 	assert_int_equal(req.body_len, HTTP_MAX_BODY);
 	assert_int_equal(http_parse_request(s, n + HTTP_MAX_BODY - 1, &req), HTTP_PARSE_NEED_MORE);
-	n = (size_t)sprintf(s, "PUT /actions HTTP/1.1\r\nContent-Length: %d\r\n\r\n", HTTP_MAX_BODY + 1);
+	n = (size_t)sprintf(s, "PUT /actions HTTP/1.1\r\nContent-Length: %d\r\n\r\n",
+			    HTTP_MAX_BODY + 1);
 	/* Refused as soon as the headers say so, before the body comes. */
 	assert_int_equal(http_parse_request(s, n, &req), HTTP_PARSE_ERROR);
 	assert_int_equal(req.status, 413);
@@ -490,7 +517,8 @@ static void test_truncated_needs_more(void **state)
 	assert_int_equal(parse("GET /vm HTTP/1.1\r\nHost x\r\n", &req), HTTP_PARSE_ERROR);
 	assert_int_equal(parse("GET /vm HTTP/9.9\r\n", &req), HTTP_PARSE_ERROR);
 	assert_int_equal(req.status, 505);
-	assert_int_equal(parse("PUT /actions HTTP/1.1\r\nContent-Length: x", &req), HTTP_PARSE_NEED_MORE);
+	assert_int_equal(parse("PUT /actions HTTP/1.1\r\nContent-Length: x", &req),
+			 HTTP_PARSE_NEED_MORE);
 	assert_int_equal(parse("GET /vm HTTP/1.1\rx", &req), HTTP_PARSE_ERROR);
 	assert_int_equal(parse("", &req), HTTP_PARSE_NEED_MORE);
 	assert_int_equal(parse("\r", &req), HTTP_PARSE_NEED_MORE);
@@ -510,7 +538,8 @@ static void test_pipelined(void **state)
 	while (off < len) {
 		assert_int_equal(http_parse_request(all + off, len - off, &req), HTTP_PARSE_DONE);
 		assert_int_equal(req.consumed, strlen(valid[count]));
-		assert_true(!req.body_len || (req.body >= all + off && req.body + req.body_len <= all + len));
+		assert_true(!req.body_len ||
+			    (req.body >= all + off && req.body + req.body_len <= all + len));
 		off += req.consumed;
 		count++;
 	}
@@ -532,15 +561,38 @@ static int action_of(const char *body, char *out, size_t outlen, char *err, size
 static void test_json_bodies(void **state)
 {
 	static const char *const bad[] = {
-		"", " ", "{", "}", "[]", "\"action\"", "null", "{\"action\"}", "{\"action\":}",
-		"{\"action\":\"pause\"", "{\"action\":\"pause\",}", "{\"action\" \"pause\"}",
-		"{'action':'pause'}", "{action:\"pause\"}", "{\"action\":pause}",
-		"{\"action\":\"pause\"}}", "{\"action\":\"pause\"} x", "{\"action\":\"pa\nuse\"}",
-		"{\"action\":\"pa\\xuse\"}", "{\"action\":\"\\u12\"}", "{\"action\":\"\\ud800\"}",
-		"{\"action\":\"\\udc00x\"}", "{\"action\":\"\xff\"}", "{\"action\":\"\xc0\xaf\"}",
-		"{\"action\":\"\xed\xa0\x80\"}", "{\"action\":\"pause\",\"action\":\"pause\"}",
-		"{\"action\":1}", "{\"action\":null}", "{\"action\":[\"pause\"]}",
-		"{\"action\":\"pause\",\"force\":true}", "{\"\":\"pause\"}", "{\"action\":\"pause\"\x00}",
+		"",
+		" ",
+		"{",
+		"}",
+		"[]",
+		"\"action\"",
+		"null",
+		"{\"action\"}",
+		"{\"action\":}",
+		"{\"action\":\"pause\"",
+		"{\"action\":\"pause\",}",
+		"{\"action\" \"pause\"}",
+		"{'action':'pause'}",
+		"{action:\"pause\"}",
+		"{\"action\":pause}",
+		"{\"action\":\"pause\"}}",
+		"{\"action\":\"pause\"} x",
+		"{\"action\":\"pa\nuse\"}",
+		"{\"action\":\"pa\\xuse\"}",
+		"{\"action\":\"\\u12\"}",
+		"{\"action\":\"\\ud800\"}",
+		"{\"action\":\"\\udc00x\"}",
+		"{\"action\":\"\xff\"}",
+		"{\"action\":\"\xc0\xaf\"}",
+		"{\"action\":\"\xed\xa0\x80\"}",
+		"{\"action\":\"pause\",\"action\":\"pause\"}",
+		"{\"action\":1}",
+		"{\"action\":null}",
+		"{\"action\":[\"pause\"]}",
+		"{\"action\":\"pause\",\"force\":true}",
+		"{\"\":\"pause\"}",
+		"{\"action\":\"pause\"\x00}",
 		"{\"action\":\"unterminated",
 	};
 	char out[16], err[256];
@@ -554,25 +606,32 @@ static void test_json_bodies(void **state)
 			fail_msg("bad body %zu accepted (%d)", i, rc);
 		assert_non_null(strstr(err, "JSON body"));
 	}
-	assert_int_equal(action_of("{\"action\":\"pause\"}", out, sizeof(out), err, sizeof(err)), 0);
+	assert_int_equal(action_of("{\"action\":\"pause\"}", out, sizeof(out), err, sizeof(err)),
+			 0);
 	assert_string_equal(out, "pause");
 	assert_int_equal(action_of(" \t\r\n{ \"action\" :\n\"resume\" } \n", out, sizeof(out), err,
-				   sizeof(err)), 0);
+				   sizeof(err)),
+			 0);
 	assert_string_equal(out, "resume");
 	assert_int_equal(action_of("{\"\\u0061ction\":\"\\u0073hutdown\"}", out, sizeof(out), err,
-				   sizeof(err)), 0);
+				   sizeof(err)),
+			 0);
 	assert_string_equal(out, "shutdown");
-	assert_int_equal(action_of("{\"action\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}", out, sizeof(out), err,
-				   sizeof(err)), 0);
+	assert_int_equal(action_of("{\"action\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}", out, sizeof(out),
+				   err, sizeof(err)),
+			 0);
 	assert_string_equal(out, "\"\\/\b\f\n\r\t");
-	assert_int_equal(action_of("{\"action\":\"\\ud83d\\ude00 \xc3\xa9\"}", out, sizeof(out), err,
-				   sizeof(err)), 0);
+	assert_int_equal(action_of("{\"action\":\"\\ud83d\\ude00 \xc3\xa9\"}", out, sizeof(out),
+				   err, sizeof(err)),
+			 0);
 	assert_string_equal(out, "\xf0\x9f\x98\x80 \xc3\xa9");
 	/* Too long for the caller, or holding a NUL: -E2BIG. */
-	assert_int_equal(action_of("{\"action\":\"0123456789abcdef\"}", out, sizeof(out), err,
-				   sizeof(err)), -E2BIG);
-	assert_int_equal(action_of("{\"action\":\"a\\u0000b\"}", out, sizeof(out), err, sizeof(err)),
-			 -E2BIG);
+	assert_int_equal(
+		action_of("{\"action\":\"0123456789abcdef\"}", out, sizeof(out), err, sizeof(err)),
+		-E2BIG);
+	assert_int_equal(
+		action_of("{\"action\":\"a\\u0000b\"}", out, sizeof(out), err, sizeof(err)),
+		-E2BIG);
 	assert_int_equal(action_of("{}", out, sizeof(out), err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "no member \"action\""));
 	/* Position in the message. */
@@ -590,15 +649,17 @@ static void test_json_bodies(void **state)
 		const char *bad_num[] = { "01", "-", "1.", ".5", "1e", "+1", "0x1", "1e+", "--1" };
 		char text[64];
 
-		assert_int_equal(http_json_string_member(ok, strlen(ok), "action", 0, out, sizeof(out),
-							 err, sizeof(err)), 0);
+		assert_int_equal(http_json_string_member(ok, strlen(ok), "action", 0, out,
+							 sizeof(out), err, sizeof(err)),
+				 0);
 		assert_string_equal(out, "pause");
-		assert_int_equal(http_json_string_member(bad_inner, strlen(bad_inner), "action", 0, out,
-							 sizeof(out), err, sizeof(err)), -EINVAL);
+		assert_int_equal(http_json_string_member(bad_inner, strlen(bad_inner), "action", 0,
+							 out, sizeof(out), err, sizeof(err)),
+				 -EINVAL);
 		for (i = 0; i < sizeof(bad_num) / sizeof(bad_num[0]); i++) {
 			snprintf(text, sizeof(text), "{\"n\":%s,\"action\":\"pause\"}", bad_num[i]);
-			if (http_json_string_member(text, strlen(text), "action", 0, out, sizeof(out),
-						    err, sizeof(err)) != -EINVAL)
+			if (http_json_string_member(text, strlen(text), "action", 0, out,
+						    sizeof(out), err, sizeof(err)) != -EINVAL)
 				fail_msg("number %s accepted", bad_num[i]);
 		}
 	}
@@ -613,20 +674,27 @@ static void test_json_bodies(void **state)
 		for (d = 0; d < 40; d++)
 			strcat(deep, "]");
 		strcat(deep, "}");
-		assert_int_equal(http_json_string_member(deep, strlen(deep), "action", 0, out, sizeof(out),
-							 err, sizeof(err)), -EINVAL);
+		assert_int_equal(http_json_string_member(deep, strlen(deep), "action", 0, out,
+							 sizeof(out), err, sizeof(err)),
+				 -EINVAL);
 		assert_non_null(strstr(err, "nested too deep"));
 		memset(deep, '[', sizeof(deep));
-		assert_int_equal(http_json_string_member(deep, sizeof(deep), "action", 0, out, sizeof(out),
-							 err, sizeof(err)), -EINVAL);
+		assert_int_equal(http_json_string_member(deep, sizeof(deep), "action", 0, out,
+							 sizeof(out), err, sizeof(err)),
+				 -EINVAL);
 	}
 }
 
 static void test_json_through_the_api(void **state)
 {
 	static const char *const bodies[] = {
-		"", "{", "{\"action\":\"pause\",}", "{\"action\":\"0123456789abcdefghij\"}",
-		"{\"action\":\"pause\",\"x\":1}", "[\"pause\"]", "{\"action\":\"a\\u0000\"}",
+		"",
+		"{",
+		"{\"action\":\"pause\",}",
+		"{\"action\":\"0123456789abcdefghij\"}",
+		"{\"action\":\"pause\",\"x\":1}",
+		"[\"pause\"]",
+		"{\"action\":\"a\\u0000\"}",
 	};
 	char req[512];
 	struct response r;
@@ -766,7 +834,8 @@ static void check_any(const char *buf, size_t len, int *tally)
 		assert_true(req.consumed <= len);
 		assert_true(req.consumed <= HTTP_MAX_REQUEST);
 		assert_true(req.body_len <= HTTP_MAX_BODY);
-		assert_true(!req.body_len || (req.body >= buf && req.body + req.body_len == buf + req.consumed));
+		assert_true(!req.body_len ||
+			    (req.body >= buf && req.body + req.body_len == buf + req.consumed));
 		assert_true(req.method[0] && req.path[0] == '/');
 		resp = malloc(sizeof(*resp));
 		assert_non_null(resp);
