@@ -238,8 +238,8 @@ static int parse_term(struct parser *ps, uint64_t *out)
 	if (n == 0)
 		return fail(ps, start, "expected a number or a constant name");
 	/* in another arch's section, that arch's constants */
-	if (!policy_constant_arch(start, n,
-				  (ps->arch_mask & ps->ops->arch) ? ps->ops->arch : ps->arch_mask, out))
+	if (!policy_constant_arch(
+		    start, n, (ps->arch_mask & ps->ops->arch) ? ps->ops->arch : ps->arch_mask, out))
 		return fail(ps, start, "unknown constant '%.*s'", (int)n, start);
 	return 0;
 }

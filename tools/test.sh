@@ -64,15 +64,20 @@ else
 fi
 
 echo "== clang-format (the tree stays formatted)"
-if clang-format --dry-run --Werror $(git ls-files vmm_seccomp policy threads tests tools sample_vmm bench | grep -E '\.[ch]$' | grep -v '^sample_vmm/guest/') 2>&1 | head -20 | grep .; then
+fmt=$(clang-format --dry-run --Werror $(git ls-files vmm_seccomp policy threads tests tools sample_vmm bench |
+  grep -E '\.[ch]$' | grep -v '^sample_vmm/guest/') 2>&1)
+if [ -n "$fmt" ]; then
+  echo "$fmt" | head -20
   failed=$((failed + 1)); echo "clang-format: files above need formatting (clang-format -i)"
 else
   passed=$((passed + 1))
 fi
 
 echo "== clang-tidy (checks in .clang-tidy)"
-if clang-tidy -p build-test --quiet policy/*.c vmm_seccomp/*.c threads/*.c tools/*.c sample_vmm/*.c bench/*.c 2>&1 |
-    grep -E 'warning:|error:'; then
+tidy=$(clang-tidy -p build-test --quiet policy/*.c vmm_seccomp/*.c threads/*.c tools/*.c sample_vmm/*.c \
+  bench/*.c 2>&1 | grep -E 'warning:|error:')
+if [ -n "$tidy" ]; then
+  echo "$tidy"
   failed=$((failed + 1)); echo "clang-tidy found problems"
 else
   passed=$((passed + 1))

@@ -349,7 +349,8 @@ static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 		rules[n_rules++] = br;
 		cur->n_rules++;
 	}
-	rc = bpf_generate(ctx->arch == POLICY_ARCH_AARCH64 ? &aarch64 : &x86_64, sys, n_sys, violation_ret(L, role),
+	rc = bpf_generate(ctx->arch == POLICY_ARCH_AARCH64 ? &aarch64 : &x86_64, sys, n_sys,
+			  violation_ret(L, role),
 			  L->mode == VMM_SECCOMP_MODE_KILL
 				  ? SECCOMP_RET_KILL_PROCESS
 				  : SECCOMP_RET_TRAP | TRAP_DATA(role, VMM_SECCOMP_MODE_ENFORCE),
@@ -421,7 +422,8 @@ int compile_all(struct vmm_seccomp *ctx)
 	}
 	/* Names for reports, so the SIGSYS handler never calls libseccomp. */
 	for (i = 0; i < NR_TABLE_SIZE && !rc; i++) {
-		ctx->names_native[i] = seccomp_syscall_resolve_num_arch(scmp_arch(ctx->arch), (int)i);
+		ctx->names_native[i] =
+			seccomp_syscall_resolve_num_arch(scmp_arch(ctx->arch), (int)i);
 		ctx->names_i386[i] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, (int)i);
 	}
 	if (rc)

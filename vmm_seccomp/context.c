@@ -275,8 +275,9 @@ int vmm_seccomp_apply_process(struct vmm_seccomp *ctx)
 	if (rc)
 		return rc;
 	if (ctx->arch != POLICY_ARCH_X86_64)
-		return ctx_fail(ctx, -EOPNOTSUPP,
-				"the policies were compiled for another architecture: nothing installed");
+		return ctx_fail(
+			ctx, -EOPNOTSUPP,
+			"the policies were compiled for another architecture: nothing installed");
 	preload_runtime_libraries();
 	thread_registry_prepare();
 	report_set_active(ctx);

@@ -46,7 +46,7 @@ struct vmm_seccomp {
 	bool applied;
 	bool baseline_installed;
 	bool under_valgrind;
-	unsigned int arch; /* POLICY_ARCH_* the programs are for (native: x86_64) */
+	unsigned int arch;	 /* POLICY_ARCH_* the programs are for (native: x86_64) */
 	bool dangerous_baseline; /* the embedder allowed a dangerous syscall */
 	/* Tables the SIGSYS handler reads; built by compile, never changed after. */
 	char *names_native[NR_TABLE_SIZE];
