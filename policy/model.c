@@ -7,21 +7,28 @@
 
 static bool cmp_holds(const struct policy_cmp *c, uint64_t a)
 {
+	uint64_t v = c->value, m = c->mask;
+
+	if (c->low32) {
+		a &= 0xffffffffu;
+		v &= 0xffffffffu;
+		m &= 0xffffffffu;
+	}
 	switch (c->op) {
 	case POLICY_OP_EQ:
-		return a == c->value;
+		return a == v;
 	case POLICY_OP_NE:
-		return a != c->value;
+		return a != v;
 	case POLICY_OP_LT:
-		return a < c->value;
+		return a < v;
 	case POLICY_OP_LE:
-		return a <= c->value;
+		return a <= v;
 	case POLICY_OP_GT:
-		return a > c->value;
+		return a > v;
 	case POLICY_OP_GE:
-		return a >= c->value;
+		return a >= v;
 	case POLICY_OP_MASKED_EQ:
-		return (a & c->mask) == c->value;
+		return (a & m) == v;
 	}
 	return false;
 }
@@ -53,6 +60,8 @@ bool policy_rule_matches(const struct policy_rule *r, const uint64_t args[6])
 /* Does comparison `a` (on the same argument) imply `b`? */
 static bool cmp_implies(const struct policy_cmp *a, const struct policy_cmp *b)
 {
+	if (a->low32 != b->low32)
+		return false; /* (not worth reasoning about) */
 	if (a->op == b->op && a->value == b->value &&
 	    (a->op != POLICY_OP_MASKED_EQ || a->mask == b->mask))
 		return true;

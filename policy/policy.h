@@ -30,6 +30,9 @@ struct policy_cmp {
 	enum policy_op op;
 	uint64_t mask; /* POLICY_OP_MASKED_EQ only */
 	uint64_t value;
+	/* The kernel reads only the low 32 bits of this argument (an unsigned
+	 * int parameter such as ioctl's request): compare only those. */
+	bool low32;
 };
 
 /* Comparisons ANDed together. */

@@ -1316,32 +1316,30 @@ static void *mark_ran(void *arg)
 	return NULL;
 }
 
-/* Stacks allow-all filters until the kernel's budget for one thread's
- * filters (32768 instructions, 4 more per filter) has less room left than
- * `keep` instructions. */
-static int fill_filter_budget(size_t used, size_t keep)
+/* Stacks allow-all filters, largest first, until the kernel refuses even a
+ * one-instruction filter: the thread's filter budget is then spent (the
+ * kernel counts the translated program, so the room left is found by
+ * trying, not computed). */
+static int exhaust_filter_budget(void)
 {
 	static struct sock_filter filler[4096];
-	size_t i;
+	size_t len, i;
 
-	for (i = 0; i + 1 < 4096; i++)
-		filler[i] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
-	filler[4095] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	while (used + keep < 32768) {
-		size_t len = 32768 - used - keep - 4;
-		struct sock_fprog prog;
-
-		if (len > 4096)
-			len = 4096;
-		if (len < 1)
-			break;
+	for (len = 4096; len >= 1; len /= 2) {
+		for (i = 0; i + 1 < len; i++)
+			filler[i] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
 		filler[len - 1] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-		prog.len = (unsigned short)len;
-		prog.filter = filler;
-		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
-			return -1;
-		filler[len - 1] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
-		used += len + 4;
+		for (;;) {
+			struct sock_fprog prog = { (unsigned short)len, filler };
+
+			if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+				continue;
+			if (errno != ENOMEM) {
+				fprintf(stderr, "filler of %zu: %s\n", len, strerror(errno));
+				return -1;
+			}
+			break;
+		}
 	}
 	return 0;
 }
@@ -1349,15 +1347,11 @@ static int fill_filter_budget(size_t used, size_t keep)
 static int child_install_fails(void *arg)
 {
 	struct vmm_seccomp *ctx = apply("enforce");
-	size_t base_len, vcpu_len;
 	pthread_t t;
 	int rc;
 
 	(void)arg;
-	vmm_seccomp_program(ctx, VMM_SECCOMP_ROLE_PROCESS, &base_len);
-	vmm_seccomp_program(ctx, VMM_SECCOMP_ROLE_VCPU, &vcpu_len);
-	/* leave room for less than the vCPU filter */
-	if (fill_filter_budget(base_len + 4, vcpu_len / 2))
+	if (exhaust_filter_budget())
 		return 1;
 	rc = vmm_seccomp_thread_create(ctx, &t, NULL, VMM_SECCOMP_ROLE_VCPU, "vcpu9", mark_ran,
 				       NULL);

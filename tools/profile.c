@@ -319,6 +319,7 @@ static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
 	const struct policy *bp = &ctx->layer[role].resolved;
 	char path[4096], *nm;
 	int nr, added = 0, removed = 0;
+	bool role_used = false;
 	size_t i;
 	FILE *f;
 
@@ -339,6 +340,8 @@ static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
 	fprintf(f, "# Rules the built-in policy had are kept as they were; the rest are\n"
 		   "# the exact argument values seen.  Review before use.\n\n");
 	fprintf(diff, "== %s\n", vmm_seccomp_role_name(role));
+	for (nr = 0; nr < NR_TABLE_SIZE && !role_used; nr++)
+		role_used = p->seen[role][nr].used;
 	for (nr = 0; nr < NR_TABLE_SIZE; nr++) {
 		const struct seen *s = &p->seen[role][nr];
 		const struct policy_rule *emitted[64];
@@ -347,9 +350,21 @@ static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
 		FILE *mf;
 		unsigned int v;
 
-		if (!s->used)
+		const struct policy_rule *life = NULL;
+
+		/* What every thread needs to live and die under glibc (memory,
+		 * futexes, signals, exit) varies with timing: a role that had a
+		 * thread keeps that whole group. */
+		for (k = 0; role_used && k < bp->n_rules && !life; k++) {
+			if (bp->rules[k].nr == nr &&
+			    !strcmp(bp->files[bp->rules[k].file], "groups/thread.policy"))
+				life = &bp->rules[k];
+		}
+		if (!s->used && !life)
 			continue;
 		nm = ctx->names_native[nr];
+		if (life)
+			emitted[n_emitted++] = life;
 		/*
 		 * Built-in rules are kept by group: when a vector matches a rule,
 		 * every rule of that syscall from the same file is kept, because

@@ -26,6 +26,12 @@ struct bpf_syscall {
 struct bpf_target {
 	uint32_t audit_arch;	   /* AUDIT_ARCH_X86_64 */
 	uint32_t foreign_nr_floor; /* nr >= this is a foreign ABI (x32); 0: none */
+	/* The hot path: this syscall is tested before any other, and when its
+	 * rules test argument hot_arg against a set of values, hot_value is
+	 * tested first (ioctl KVM_RUN).  hot_nr < 0: none. */
+	int hot_nr;
+	unsigned int hot_arg;
+	uint32_t hot_value;
 };
 
 /*

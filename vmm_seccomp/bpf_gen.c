@@ -26,6 +26,10 @@ struct emitter {
 	struct sock_filter *rev; /* instructions, last one first */
 	size_t n, cap;
 	int err;
+	/* the hot path (struct bpf_target), for the block being emitted */
+	bool hot_block;
+	unsigned int hot_arg;
+	uint32_t hot_value;
 	/* shared return instructions */
 	uint32_t ret_val[16];
 	label ret_at[16];
@@ -112,6 +116,37 @@ static label emit_cmp(struct emitter *e, const struct policy_cmp *c, label ok, l
 	uint32_t mlo = (uint32_t)c->mask, mhi = (uint32_t)(c->mask >> 32);
 	label at;
 
+	if (c->low32) {
+		/* only the low word: the kernel ignores the rest */
+		switch (c->op) {
+		case POLICY_OP_EQ:
+			emit_jmp(e, BPF_JEQ, vlo, ok, fail);
+			break;
+		case POLICY_OP_NE:
+			emit_jmp(e, BPF_JEQ, vlo, fail, ok);
+			break;
+		case POLICY_OP_GT:
+			emit_jmp(e, BPF_JGT, vlo, ok, fail);
+			break;
+		case POLICY_OP_GE:
+			emit_jmp(e, BPF_JGE, vlo, ok, fail);
+			break;
+		case POLICY_OP_LT:
+			emit_jmp(e, BPF_JGE, vlo, fail, ok);
+			break;
+		case POLICY_OP_LE:
+			emit_jmp(e, BPF_JGT, vlo, fail, ok);
+			break;
+		case POLICY_OP_MASKED_EQ:
+			if (vlo & ~mlo)
+				return fail;
+			emit_jmp(e, BPF_JEQ, vlo, ok, fail);
+			if (mlo != 0xffffffffu)
+				emit(e, BPF_ALU | BPF_AND | BPF_K, 0, 0, mlo);
+			break;
+		}
+		return emit_ld(e, ARG_LO(c->arg));
+	}
 	switch (c->op) {
 	case POLICY_OP_EQ:
 		emit_jmp(e, BPF_JEQ, vlo, ok, fail);
@@ -163,29 +198,147 @@ static label emit_cmp(struct emitter *e, const struct policy_cmp *c, label ok, l
 	return 0;
 }
 
+/*
+ * Value sets: runs of clauses that each test one argument for equality
+ * with a 32-bit value, with the same verdict, are tested together: the
+ * argument is loaded once and its value found by binary search (the hot
+ * value first).  A run keeps its place among the other rules, so the
+ * first-match order is unchanged.
+ */
+#define SET_MIN 4
+
+struct item {
+	const struct policy_clause *cl; /* NULL: unconditional */
+	uint32_t ret;
+};
+
+static bool settable(const struct item *it)
+{
+	const struct policy_cmp *c;
+
+	if (!it->cl || it->cl->n != 1)
+		return false;
+	c = &it->cl->cmp[0];
+	return c->op == POLICY_OP_EQ && (c->low32 || !(c->value >> 32));
+}
+
+static bool same_set(const struct item *a, const struct item *b)
+{
+	return settable(a) && settable(b) && a->ret == b->ret &&
+	       a->cl->cmp[0].arg == b->cl->cmp[0].arg && a->cl->cmp[0].low32 == b->cl->cmp[0].low32;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static label emit_search(struct emitter *e, const uint32_t *v, size_t lo, size_t hi, label ok,
+			 label fail)
+{
+	label left, right;
+	size_t mid, i;
+
+	if (hi - lo <= 4) {
+		label next = fail;
+
+		for (i = hi; i-- > lo;)
+			next = emit_jmp(e, BPF_JEQ, v[i], ok, next);
+		return next;
+	}
+	mid = lo + (hi - lo) / 2;
+	right = emit_search(e, v, mid, hi, ok, fail);
+	left = emit_search(e, v, lo, mid, ok, fail);
+	return emit_jmp(e, BPF_JGE, v[mid], right, left);
+}
+
+static label emit_set(struct emitter *e, const struct item *items, size_t n, label fail)
+{
+	const struct policy_cmp *first = &items[0].cl->cmp[0];
+	label ok = ret_label(e, items[0].ret), entry;
+	uint32_t *v = malloc(n * sizeof(*v));
+	size_t i, u = 0;
+	bool hot = false;
+
+	if (!v) {
+		e->err = -ENOMEM;
+		return fail;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = (uint32_t)items[i].cl->cmp[0].value;
+	qsort(v, n, sizeof(*v), cmp_u32);
+	for (i = 0; i < n; i++) {
+		if (!u || v[u - 1] != v[i])
+			v[u++] = v[i];
+		hot = hot || (e->hot_block && first->arg == e->hot_arg && v[i] == e->hot_value);
+	}
+	entry = emit_search(e, v, 0, u, ok, fail);
+	free(v);
+	if (hot)
+		entry = emit_jmp(e, BPF_JEQ, e->hot_value, ok, entry);
+	(void)entry; /* the load below falls through to it */
+	entry = emit_ld(e, ARG_LO(first->arg));
+	if (!first->low32) {
+		emit_jmp(e, BPF_JEQ, 0, entry, fail);
+		entry = emit_ld(e, ARG_HI(first->arg));
+	}
+	return entry;
+}
+
 /* The block of one syscall; returns its entry. */
 static label emit_block(struct emitter *e, const struct bpf_syscall *s, label def)
 {
+	struct item *items;
 	label next_fail = def;
+	size_t n = 0, k, run;
 	unsigned int r, c, i;
 
-	for (r = s->n_rules; r-- > 0;) {
-		const struct bpf_rule *rule = &s->rules[r];
-		label done = ret_label(e, rule->ret);
-
-		if (rule->n_clauses == 0) {
-			next_fail = done;
+	for (r = 0; r < s->n_rules; r++)
+		n += s->rules[r].n_clauses ? s->rules[r].n_clauses : 1;
+	items = calloc(n ? n : 1, sizeof(*items));
+	if (!items) {
+		e->err = -ENOMEM;
+		return def;
+	}
+	n = 0;
+	for (r = 0; r < s->n_rules; r++) {
+		if (!s->rules[r].n_clauses) {
+			items[n].cl = NULL;
+			items[n++].ret = s->rules[r].ret;
 			continue;
 		}
-		for (c = rule->n_clauses; c-- > 0;) {
-			const struct policy_clause *cl = &rule->clauses[c];
-			label ok = done;
+		for (c = 0; c < s->rules[r].n_clauses; c++) {
+			items[n].cl = &s->rules[r].clauses[c];
+			items[n++].ret = s->rules[r].ret;
+		}
+	}
+	/* back to front, as everything is emitted */
+	for (k = n; k > 0;) {
+		const struct item *it = &items[k - 1];
 
-			for (i = cl->n; i-- > 0;)
-				ok = emit_cmp(e, &cl->cmp[i], ok, next_fail);
+		for (run = 1; run < k && same_set(&items[k - 1 - run], it); run++)
+			;
+		if (settable(it) && run >= SET_MIN) {
+			next_fail = emit_set(e, &items[k - run], run, next_fail);
+			k -= run;
+			continue;
+		}
+		k--;
+		if (!it->cl) {
+			next_fail = ret_label(e, it->ret);
+			continue;
+		}
+		{
+			label ok = ret_label(e, it->ret);
+
+			for (i = it->cl->n; i-- > 0;)
+				ok = emit_cmp(e, &it->cl->cmp[i], ok, next_fail);
 			next_fail = ok;
 		}
 	}
+	free(items);
 	return next_fail;
 }
 
@@ -215,7 +368,7 @@ int bpf_generate(const struct bpf_target *t, const struct bpf_syscall *syscalls,
 {
 	struct emitter e;
 	label *blocks, def, bad, entry;
-	size_t i;
+	size_t i, hot = SIZE_MAX;
 
 	memset(&e, 0, sizeof(e));
 	blocks = calloc(n ? n : 1, sizeof(*blocks));
@@ -223,9 +376,18 @@ int bpf_generate(const struct bpf_target *t, const struct bpf_syscall *syscalls,
 		return -ENOMEM;
 	def = ret_label(&e, default_ret);
 	bad = ret_label(&e, badarch_ret);
-	for (i = n; i-- > 0;)
+	e.hot_arg = t->hot_arg;
+	e.hot_value = t->hot_value;
+	for (i = n; i-- > 0;) {
+		e.hot_block = syscalls[i].nr == t->hot_nr;
 		blocks[i] = emit_block(&e, &syscalls[i], def);
+		if (e.hot_block)
+			hot = i;
+	}
 	entry = emit_dispatch(&e, syscalls, blocks, 0, n, def);
+	/* the hot syscall before the search */
+	if (hot < n)
+		entry = emit_jmp(&e, BPF_JEQ, (uint32_t)t->hot_nr, blocks[hot], entry);
 	/* x32 shares the x86_64 audit arch; its numbers carry bit 30. */
 	if (t->foreign_nr_floor)
 		emit_jmp(&e, BPF_JGE, t->foreign_nr_floor, bad, entry);
