@@ -6,6 +6,7 @@
 #include "../policy/policy.h"
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,12 @@ struct bpf_input {
  */
 int bpf_run(const struct sock_filter *prog, size_t len, const struct bpf_input *in, uint32_t *ret,
 	    unsigned int *steps);
+
+/* bpf_run, also telling (if reads_more) whether the run loaded anything
+ * but the syscall number and the arch: if not, and the verdict is ALLOW,
+ * the kernel can cache that verdict for the syscall. */
+int bpf_run_ex(const struct sock_filter *prog, size_t len, const struct bpf_input *in,
+	       uint32_t *ret, unsigned int *steps, bool *reads_more);
 
 /* The kernel's verdict for stacked filters: the most restrictive return
  * (ties: the most recently installed, i.e. the later one in progs[]). */

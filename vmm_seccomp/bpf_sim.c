@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <stddef.h>
 #include <string.h>
 
 static int load_word(const struct bpf_input *in, uint32_t off, uint32_t *a)
@@ -28,6 +29,12 @@ static int load_word(const struct bpf_input *in, uint32_t off, uint32_t *a)
 int bpf_run(const struct sock_filter *prog, size_t len, const struct bpf_input *in, uint32_t *ret,
 	    unsigned int *steps)
 {
+	return bpf_run_ex(prog, len, in, ret, steps, NULL);
+}
+
+int bpf_run_ex(const struct sock_filter *prog, size_t len, const struct bpf_input *in,
+	       uint32_t *ret, unsigned int *steps, bool *reads_more)
+{
 	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS];
 	size_t pc = 0;
 	unsigned int n = 0;
@@ -44,6 +51,10 @@ int bpf_run(const struct sock_filter *prog, size_t len, const struct bpf_input *
 		case BPF_LD | BPF_W | BPF_ABS:
 			if (load_word(in, f->k, &a))
 				return -EINVAL;
+			/* beyond nr and arch: the verdict may depend on more */
+			if (reads_more && f->k != offsetof(struct seccomp_data, nr) &&
+			    f->k != offsetof(struct seccomp_data, arch))
+				*reads_more = true;
 			break;
 		case BPF_LD | BPF_IMM:
 			a = f->k;

@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * filter-bench: what the filters cost, per role and hot syscall, measured
+ * against baselines taken in the same run.
+ *
+ * For each role's hot syscalls: the BPF instructions the baseline and the
+ * role filter execute (from the simulator: deterministic), whether the
+ * kernel can cache the verdict, and the time per syscall with the filters
+ * against no filter and against the floor (two minimal filters that read an
+ * argument, hence uncacheable), in interleaved rounds, each in a fresh
+ * child process: median and interquartile range of the per-round ratios.
+ * Then the cost of compiling every role at init, of installing the
+ * baseline, of entering a role in a new thread, and the memory the library
+ * adds.
+ *
+ * Usage: filter-bench [--rounds R] [--iterations N]
+ */
+#include "bpf.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/kvm.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct hot {
+	enum vmm_seccomp_role role;
+	const char *label;
+	long nr;
+	long args[6];
+};
+
+/* Each call fails or returns at once (bad descriptor, zero length, no
+ * waiter): what is measured is the syscall entry with its filters. */
+static const struct hot hots[] = {
+	{ VMM_SECCOMP_ROLE_VCPU, "ioctl(KVM_RUN)", SYS_ioctl, { -1, KVM_RUN } },
+	{ VMM_SECCOMP_ROLE_VCPU, "write", SYS_write, { -1, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "read", SYS_read, { -1, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "pread64", SYS_pread64, { -1, 0, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "pwrite64", SYS_pwrite64, { -1, 0, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "preadv", SYS_preadv, { -1, 0, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "pwritev", SYS_pwritev, { -1, 0, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "write (eventfd)", SYS_write, { -1, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "ppoll", SYS_ppoll, { 0, 0, 0, 0, 8 } },
+	{ VMM_SECCOMP_ROLE_VMM, "epoll_wait", SYS_epoll_wait, { -1, 0, 1, 0 } },
+	{ VMM_SECCOMP_ROLE_API, "accept4", SYS_accept4, { -1, 0, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_API, "recvfrom", SYS_recvfrom, { -1, 0, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_API, "sendto", SYS_sendto, { -1, 0, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VCPU, "futex(WAKE)", SYS_futex, { 0, 0x81 /* WAKE|PRIVATE */, 1 } },
+	{ VMM_SECCOMP_ROLE_VCPU, "clock_gettime", SYS_clock_gettime, { 1, 0 } },
+	{ VMM_SECCOMP_ROLE_VCPU, "madvise", SYS_madvise, { 0, 0, 4 /* DONTNEED */ } },
+};
+
+#define N_HOTS (sizeof(hots) / sizeof(hots[0]))
+enum setup { NONE, FLOOR, FILTERS };
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void stats(double *v, int n, double *median, double *q1, double *q3)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	*median = v[n / 2];
+	*q1 = v[n / 4];
+	*q3 = v[(3 * n) / 4];
+}
+
+/* A minimal filter that loads an argument, so the kernel cannot cache it. */
+static int install_floor_filter(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { 2, f };
+
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+struct job {
+	const struct hot *h;
+	long iterations;
+	double ns;
+};
+
+static void *measure(void *arg)
+{
+	struct job *j = arg;
+	uint32_t futex_word = 0;
+	struct timespec zero = { 0, 0 };
+	long args[6], i;
+	double t0;
+
+	memcpy(args, j->h->args, sizeof(args));
+	if (j->h->nr == SYS_futex)
+		args[0] = (long)&futex_word;
+	if (j->h->nr == SYS_ppoll)
+		args[2] = (long)&zero; /* no descriptor, no wait */
+	for (i = 0; i < 1000; i++)     /* warm up */
+		syscall(j->h->nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+	t0 = now_ns();
+	for (i = 0; i < j->iterations; i++)
+		syscall(j->h->nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+	j->ns = (now_ns() - t0) / (double)j->iterations;
+	return NULL;
+}
+
+/* One measurement in a fresh child: ns per call, or a negative value. */
+static double run_one(const struct hot *h, enum setup setup, long iterations)
+{
+	int pfd[2], status;
+	double ns = -1;
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct job j = { h, iterations, -1 };
+		int rc = 0;
+
+		close(pfd[0]);
+		if (setup == FLOOR) {
+			rc = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || install_floor_filter() ||
+			     install_floor_filter();
+			if (!rc)
+				measure(&j);
+		} else if (setup == FILTERS) {
+			struct vmm_seccomp *ctx = vmm_seccomp_new();
+			pthread_t t;
+
+			/* report violations nowhere: there should be none */
+			rc = !ctx || vmm_seccomp_apply_process(ctx) ||
+			     vmm_seccomp_thread_create(ctx, &t, NULL, h->role, "bench", measure,
+						       &j) ||
+			     pthread_join(t, NULL);
+		} else {
+			measure(&j);
+		}
+		if (write(pfd[1], &j.ns, sizeof(j.ns)) != sizeof(j.ns))
+			rc = 1;
+		_exit(rc);
+	}
+	close(pfd[1]);
+	if (pid < 0 || read(pfd[0], &ns, sizeof(ns)) != sizeof(ns))
+		ns = -1;
+	close(pfd[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return ns;
+}
+
+static void bpf_cost(const struct vmm_seccomp *ctx, const struct hot *h, unsigned int *steps,
+		     bool *cacheable)
+{
+	struct bpf_input in = { .nr = (int)h->nr, .arch = AUDIT_ARCH_X86_64 };
+	enum vmm_seccomp_role layers[2] = { VMM_SECCOMP_ROLE_PROCESS, h->role };
+	int i;
+
+	for (i = 0; i < 6; i++)
+		in.args[i] = (uint64_t)h->args[i];
+	*cacheable = true;
+	for (i = 0; i < 2; i++) {
+		size_t len;
+		const struct sock_filter *prog = vmm_seccomp_program(ctx, layers[i], &len);
+		bool reads_more = false;
+		uint32_t ret;
+
+		bpf_run_ex(prog, len, &in, &ret, &steps[i], &reads_more);
+		*cacheable = *cacheable && !reads_more && ret == SECCOMP_RET_ALLOW;
+	}
+}
+
+static long rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	long kib = -1;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "VmRSS:", 6))
+			kib = atol(line + 6);
+	}
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+static void *enter_only(void *arg)
+{
+	(void)arg;
+	return NULL;
+}
+
+static void init_costs(int rounds)
+{
+	double compile[64], install = -1, enter[64];
+	long before, after;
+	int i, n = rounds < 64 ? rounds : 64;
+
+	for (i = 0; i < n; i++) {
+		struct vmm_seccomp *ctx = vmm_seccomp_new();
+		double t0 = now_ns();
+
+		vmm_seccomp_compile(ctx);
+		compile[i] = (now_ns() - t0) / 1e3;
+		vmm_seccomp_free(ctx);
+	}
+	{
+		int pfd[2];
+		pid_t pid;
+		double r[2 + 64];
+
+		if (pipe(pfd))
+			return;
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			struct vmm_seccomp *ctx;
+			double t0;
+			pthread_t t;
+			int k;
+
+			before = rss_kib();
+			ctx = vmm_seccomp_new();
+			vmm_seccomp_compile(ctx);
+			t0 = now_ns();
+			vmm_seccomp_apply_process(ctx);
+			r[0] = (now_ns() - t0) / 1e3;
+			after = rss_kib();
+			r[1] = (double)(after - before);
+			for (k = 0; k < n; k++) {
+				/* creating the thread, entering its role, joining */
+				t0 = now_ns();
+				vmm_seccomp_thread_create(ctx, &t, NULL, VMM_SECCOMP_ROLE_VCPU, "e",
+							  enter_only, NULL);
+				pthread_join(t, NULL);
+				r[2 + k] = (now_ns() - t0) / 1e3;
+			}
+			if (write(pfd[1], r, sizeof(r)) != sizeof(r))
+				_exit(1);
+			_exit(0);
+		}
+		close(pfd[1]);
+		if (read(pfd[0], r, sizeof(r)) == sizeof(r)) {
+			install = r[0];
+			printf("memory the library adds (RSS, compile + apply): %.0f KiB\n", r[1]);
+			memcpy(enter, r + 2, sizeof(double) * (size_t)n);
+		}
+		close(pfd[0]);
+		waitpid(pid, NULL, 0);
+	}
+	{
+		double m, q1, q3;
+
+		stats(compile, n, &m, &q1, &q3);
+		printf("compiling every role at init:  median %8.1f us  IQR %.1f..%.1f\n", m, q1,
+		       q3);
+		printf("installing the baseline (TSYNC): %8.1f us\n", install);
+		stats(enter, n, &m, &q1, &q3);
+		printf("pthread_create + enter role + join: median %6.1f us  IQR %.1f..%.1f\n", m,
+		       q1, q3);
+	}
+	{
+		/* entering a role alone, in a thread that exists already */
+		struct vmm_seccomp *ctx;
+		pid_t pid;
+
+		fflush(stdout);
+		pid = fork();
+
+		if (pid == 0) {
+			double t0;
+
+			ctx = vmm_seccomp_new();
+			vmm_seccomp_apply_process(ctx);
+			t0 = now_ns();
+			vmm_seccomp_enter_role(ctx, VMM_SECCOMP_ROLE_VCPU, "e");
+			printf("entering a role (vmm_seccomp_enter_role): %.1f us\n",
+			       (now_ns() - t0) / 1e3);
+			fflush(stdout);
+			_exit(0);
+		}
+		waitpid(pid, NULL, 0);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm_seccomp *ctx = vmm_seccomp_new();
+	long iterations = 200000;
+	int rounds = 15, i, r;
+	size_t h;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+			rounds = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--iterations") && i + 1 < argc)
+			iterations = atol(argv[++i]);
+		else {
+			fprintf(stderr, "usage: %s [--rounds R] [--iterations N]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (rounds < 4 || rounds > 200 || iterations < 1000) {
+		fprintf(stderr, "filter-bench: --rounds 4..200, --iterations >= 1000\n");
+		return 2;
+	}
+	if (!ctx || vmm_seccomp_compile(ctx)) {
+		fprintf(stderr, "filter-bench: %s\n", vmm_seccomp_last_error(ctx));
+		return 1;
+	}
+	printf("%d rounds of %ld calls; ratios are per round (interleaved), median [IQR]\n", rounds,
+	       iterations);
+	printf("%-14s %-22s %5s %5s %-5s %9s %9s %9s %16s %16s\n", "role", "syscall", "base",
+	       "role", "cache", "none ns", "floor ns", "ours ns", "ours/none", "ours/floor");
+	for (h = 0; h < N_HOTS; h++) {
+		double none[200], floor_[200], ours[200], rn[200], rf[200];
+		double mn, mf, mo, qa, qb, rnm, rnq1, rnq3, rfm, rfq1, rfq3;
+		unsigned int steps[2];
+		bool cacheable;
+
+		bpf_cost(ctx, &hots[h], steps, &cacheable);
+		for (r = 0; r < rounds; r++) {
+			/* the order turns every round, so drift hits all alike */
+			enum setup order[3] = { NONE, FLOOR, FILTERS };
+			double *out[3] = { none, floor_, ours };
+			int k;
+
+			for (k = 0; k < 3; k++) {
+				int s = (k + r) % 3;
+
+				out[s][r] = run_one(&hots[h], order[s], iterations);
+			}
+			rn[r] = ours[r] / none[r];
+			rf[r] = (ours[r] - none[r]) / (floor_[r] - none[r]);
+		}
+		stats(none, rounds, &mn, &qa, &qb);
+		stats(floor_, rounds, &mf, &qa, &qb);
+		stats(ours, rounds, &mo, &qa, &qb);
+		stats(rn, rounds, &rnm, &rnq1, &rnq3);
+		stats(rf, rounds, &rfm, &rfq1, &rfq3);
+		printf("%-14s %-22s %5u %5u %-5s %9.1f %9.1f %9.1f %5.2f [%.2f..%.2f] %5.2f "
+		       "[%.2f..%.2f]\n",
+		       vmm_seccomp_role_name(hots[h].role), hots[h].label, steps[0], steps[1],
+		       cacheable ? "yes" : "no", mn, mf, mo, rnm, rnq1, rnq3, rfm, rfq1, rfq3);
+	}
+	printf("(ours/floor compares overheads over no filter: (ours - none) / (floor - none);\n"
+	       " 'cache' yes: both layers allow the syscall without reading its arguments)\n\n");
+	vmm_seccomp_free(ctx);
+	init_costs(rounds);
+	return 0;
+}
