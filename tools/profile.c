@@ -248,20 +248,18 @@ static int trace(struct profile *p, char **argv, bool keep_seccomp)
 
 /* ---- writing policies ---- */
 
-static void fmt_condition(const struct policy_rule *r, const struct policy_clause *only, FILE *f)
+void print_condition(const struct policy_rule *r, FILE *f)
 {
-	unsigned int c, i;
 	static const char *const ops[] = { "==", "!=", "<", "<=", ">", ">=", "==" };
+	unsigned int c, i;
 
 	for (c = 0; c < r->n_clauses; c++) {
 		const struct policy_clause *cl = &r->clauses[c];
 
-		if (only && cl != only)
-			continue;
-		if (!only && c)
-			fputs(" || ", f);
+		fputs(c ? " || " : "", f);
 		for (i = 0; i < cl->n; i++) {
 			const struct policy_cmp *cmp = &cl->cmp[i];
+			/* ioctl requests by name, as the policies write them */
 			const char *name =
 				r->nr == SYS_ioctl && cmp->arg == 1 && cmp->op == POLICY_OP_EQ
 					? policy_ioctl_name(cmp->value)
@@ -401,7 +399,7 @@ static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
 			fprintf(mf, "%s", r->syscall);
 			if (r->n_clauses) {
 				fputs(": ", mf);
-				fmt_condition(r, NULL, mf);
+				print_condition(r, mf);
 			}
 			fmt_action(r, mf);
 			fclose(mf);

@@ -2,7 +2,14 @@
 #ifndef VMM_SECCOMP_TOOL_PROFILE_H
 #define VMM_SECCOMP_TOOL_PROFILE_H
 
+#include "policy.h"
+
+#include <stdio.h>
+
 /* `vmm-seccomp profile ARGS...` (argv after the command word). */
 int profile_main(int argc, char **argv);
+
+/* A rule's condition in the policy language, ioctl requests by name. */
+void print_condition(const struct policy_rule *r, FILE *f);
 
 #endif

@@ -216,35 +216,6 @@ static int cmd_roles(void)
 
 /* ---- show ---- */
 
-static void print_condition(const struct policy_rule *r, FILE *f)
-{
-	unsigned int c, i;
-
-	for (c = 0; c < r->n_clauses; c++) {
-		const struct policy_clause *cl = &r->clauses[c];
-
-		fputs(c ? " || " : "", f);
-		for (i = 0; i < cl->n; i++) {
-			const struct policy_cmp *cmp = &cl->cmp[i];
-			static const char *const ops[] = { "==", "!=", "<", "<=", ">", ">=", "==" };
-			const char *name = NULL;
-
-			fputs(i ? " && " : "", f);
-			if (cmp->op == POLICY_OP_MASKED_EQ)
-				fprintf(f, "arg%u & %#llx == ", cmp->arg,
-					(unsigned long long)cmp->mask);
-			else
-				fprintf(f, "arg%u %s ", cmp->arg, ops[cmp->op]);
-			if (r->nr == SCMP_SYS(ioctl) && cmp->arg == 1 && cmp->op == POLICY_OP_EQ)
-				name = policy_ioctl_name(cmp->value);
-			if (name)
-				fputs(name, f);
-			else
-				fprintf(f, "%#llx", (unsigned long long)cmp->value);
-		}
-	}
-}
-
 static int cmd_show(const struct opts *o)
 {
 	enum vmm_seccomp_role role;
