@@ -69,7 +69,7 @@ static double now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -338,7 +338,7 @@ int main(int argc, char **argv)
 	printf("%-14s %-22s %5s %5s %-5s %9s %9s %9s %16s %16s\n", "role", "syscall", "base",
 	       "role", "cache", "none ns", "floor ns", "ours ns", "ours/none", "ours/floor");
 	for (h = 0; h < N_HOTS; h++) {
-		double none[200], floor_[200], ours[200], rn[200], rf[200];
+		double none[200] = { 0 }, floor_[200] = { 0 }, ours[200] = { 0 }, rn[200], rf[200];
 		double mn, mf, mo, qa, qb, rnm, rnq1, rnq3, rfm, rfq1, rfq3;
 		unsigned int steps[2];
 		bool cacheable;

@@ -524,8 +524,9 @@ static void test_generator_operators(void **state)
 			struct sock_filter *prog;
 			size_t len, k;
 
-			cl.cmp[0].value = ops[o] == POLICY_OP_MASKED_EQ ? values[v] & cl.cmp[0].mask
-									: values[v];
+			cl.cmp[0].value = ops[o % 7] == POLICY_OP_MASKED_EQ
+						  ? values[v] & cl.cmp[0].mask
+						  : values[v];
 			/* 300 syscalls with the same rule: jumps longer than 255 */
 			for (k = 0; k < 300; k++) {
 				s[k].nr = (int)k;
