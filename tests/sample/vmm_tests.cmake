@@ -1,13 +1,11 @@
 # End-to-end tests of sample-vmm (tests/sample/test_sample_vmm.c): the built
 # binary runs its built-in guest as a child process of the test.
-pkg_check_modules(SAMPLE_VMM_CMOCKA REQUIRED IMPORTED_TARGET cmocka)
-find_program(SAMPLE_VMM_VALGRIND valgrind)
 
 add_executable(test_sample_vmm ${CMAKE_CURRENT_SOURCE_DIR}/test_sample_vmm.c)
 target_compile_options(test_sample_vmm PRIVATE ${VMM_SECCOMP_WARNINGS})
 target_include_directories(test_sample_vmm PRIVATE ${PROJECT_SOURCE_DIR}/sample_vmm)
 target_compile_definitions(test_sample_vmm PRIVATE SAMPLE_VMM="$<TARGET_FILE:sample-vmm>")
-target_link_libraries(test_sample_vmm PRIVATE PkgConfig::SAMPLE_VMM_CMOCKA)
+target_link_libraries(test_sample_vmm PRIVATE PkgConfig::CMOCKA)
 add_dependencies(test_sample_vmm sample-vmm)
 
 add_test(NAME test_sample_vmm COMMAND test_sample_vmm)
@@ -15,8 +13,8 @@ set_tests_properties(test_sample_vmm PROPERTIES TIMEOUT 300 LABELS native)
 
 # The boot test with sample-vmm under valgrind memcheck, filters installed
 # (docs/VALGRIND.md).
-if(SAMPLE_VMM_VALGRIND AND NOT VMM_SECCOMP_SANITIZE)
+if(VALGRIND AND NOT VMM_SECCOMP_SANITIZE)
   add_test(NAME memcheck_sample_vmm COMMAND test_sample_vmm)
   set_tests_properties(memcheck_sample_vmm PROPERTIES TIMEOUT 600 LABELS memcheck
-    ENVIRONMENT "SAMPLE_VMM_VALGRIND=${SAMPLE_VMM_VALGRIND}")
+    ENVIRONMENT "SAMPLE_VMM_VALGRIND=${VALGRIND}")
 endif()
