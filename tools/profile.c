@@ -279,24 +279,22 @@ void print_condition(const struct policy_rule *r, FILE *f)
 	}
 }
 
-static void fmt_action(const struct policy_rule *r, FILE *f)
+const char *action_text(const struct policy_rule *r, char *buf, size_t len)
 {
 	switch (r->action) {
 	case POLICY_ACT_ALLOW:
-		break;
+		return "allow";
 	case POLICY_ACT_LOG:
-		fputs(" -> log", f);
-		break;
+		return "log";
 	case POLICY_ACT_TRAP:
-		fputs(" -> trap", f);
-		break;
+		return "trap";
 	case POLICY_ACT_SIGMASK:
-		fputs(" -> emulate_sigmask", f);
-		break;
+		return "emulate_sigmask";
 	case POLICY_ACT_ERRNO:
-		fprintf(f, " -> return %d", r->errno_value);
-		break;
+		snprintf(buf, len, "return %d", r->errno_value);
+		return buf;
 	}
+	return "?";
 }
 
 /* The built-in rule of `nr` that decides a vector, or NULL if none does. */
@@ -401,7 +399,11 @@ static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
 				fputs(": ", mf);
 				print_condition(r, mf);
 			}
-			fmt_action(r, mf);
+			if (r->action != POLICY_ACT_ALLOW) {
+				char buf[32];
+
+				fprintf(mf, " -> %s", action_text(r, buf, sizeof(buf)));
+			}
 			fclose(mf);
 			for (e = 0; e < n_lines && strcmp(lines[e], line) != 0; e++)
 				;

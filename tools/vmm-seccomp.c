@@ -173,24 +173,6 @@ static int value_arg(const char *s, uint64_t *v)
 	return -1;
 }
 
-static const char *action_text(const struct policy_rule *r, char *buf, size_t len)
-{
-	switch (r->action) {
-	case POLICY_ACT_ALLOW:
-		return "allow";
-	case POLICY_ACT_LOG:
-		return "log";
-	case POLICY_ACT_TRAP:
-		return "trap";
-	case POLICY_ACT_SIGMASK:
-		return "emulate_sigmask";
-	case POLICY_ACT_ERRNO:
-		snprintf(buf, len, "return %d", r->errno_value);
-		return buf;
-	}
-	return "?";
-}
-
 /* ---- roles ---- */
 
 static int cmd_roles(void)

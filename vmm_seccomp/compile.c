@@ -99,14 +99,6 @@ static const char *open_builtin(void *arg, const char *includer, const char *nam
 	return text;
 }
 
-int resolve_native_syscall(void *arg, const char *name)
-{
-	int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name);
-
-	(void)arg;
-	return nr == __NR_SCMP_ERROR || nr < 0 ? -1 : nr;
-}
-
 int base_policy(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, struct policy *out)
 {
 	char file[64];
@@ -386,7 +378,7 @@ static void mark_ioctl_request(struct vmm_seccomp *ctx, struct policy *p)
 	}
 }
 
-static void release_compiled(struct vmm_seccomp *ctx)
+void compile_release(struct vmm_seccomp *ctx)
 {
 	size_t r, i;
 
@@ -401,11 +393,6 @@ static void release_compiled(struct vmm_seccomp *ctx)
 		free(ctx->names_i386[i]);
 		ctx->names_native[i] = ctx->names_i386[i] = NULL;
 	}
-}
-
-void compile_release(struct vmm_seccomp *ctx)
-{
-	release_compiled(ctx);
 }
 
 int compile_all(struct vmm_seccomp *ctx)
@@ -451,6 +438,6 @@ int compile_all(struct vmm_seccomp *ctx)
 		ctx->names_i386[i] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, (int)i);
 	}
 	if (rc)
-		release_compiled(ctx);
+		compile_release(ctx);
 	return rc;
 }

@@ -26,11 +26,6 @@ int ctx_fail(struct vmm_seccomp *ctx, int rc, const char *fmt, ...)
 	return rc;
 }
 
-void ctx_clear_error(void)
-{
-	last_error[0] = '\0';
-}
-
 const char *vmm_seccomp_last_error(const struct vmm_seccomp *ctx)
 {
 	(void)ctx;

@@ -58,7 +58,6 @@ struct vmm_seccomp {
 /* Records the calling thread's error message; returns rc. */
 int ctx_fail(struct vmm_seccomp *ctx, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void ctx_clear_error(void);
 /* 0 if ctx can still be configured, else -EINVAL/-EBUSY with a message. */
 int ctx_check_configurable(struct vmm_seccomp *ctx);
 
@@ -83,16 +82,15 @@ int check_role_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role ro
 			       const struct policy *role_policy, const struct policy *baseline);
 extern const char *const dangerous_syscalls[];
 
-/* The policy a layer starts from: the built-in file or its replacement
- * from a policy directory (appended to *out). */
-/* Number of a syscall on x86_64, or -1 (a policy_ops resolver). */
-int resolve_native_syscall(void *arg, const char *name);
-/* Number of a syscall on the arch ctx (arg) compiles for, or -1. */
+/* Number of a syscall on the arch ctx (arg) compiles for, or -1 (a
+ * policy_ops resolver). */
 int resolve_ctx_syscall(void *arg, const char *name);
 /* Makes ctx compile for another arch (POLICY_ARCH_*): its programs can be
  * exported and simulated, not installed.  For the tool and the tests.
  * 0, -EINVAL (unknown arch) or -EBUSY (compiled). */
 int ctx_set_arch(struct vmm_seccomp *ctx, unsigned int arch);
+/* The policy a layer starts from: the built-in file or its replacement
+ * from a policy directory (appended to *out). */
 int base_policy(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, struct policy *out);
 
 /* install.c */
