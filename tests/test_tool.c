@@ -237,16 +237,19 @@ static void test_simulate(void **state)
 	assert_int_equal(tool("simulate", "vcpu", "ioctl", "5", "KVM_RUN", NULL), 0);
 	has("verdict  ioctl(0x5, 0xae80): allow");
 	assert_int_equal(tool("simulate", "vcpu", "ioctl", "5", "KVM_CREATE_VM", NULL), 1);
-	has("trap: violation of role vcpu in mode enforce");
+	has("trap: violation, refused by layer vcpu in mode enforce");
 	assert_int_equal(tool("simulate", "virtio_block", "execve", NULL), 1);
-	has("role virtio_block in mode enforce");
+	has("refused by layer virtio_block in mode enforce");
 	assert_int_equal(tool("simulate", "api", "socket", "AF_INET", "SOCK_STREAM", "0", NULL), 1);
-	has("violation of role api");
+	/* the baseline checks socket families for the api role, which shares
+	 * that check: refused there, reported as the thread's role */
+	has("refused by layer process in mode enforce");
+	has("reported as role api");
 	assert_int_equal(tool("simulate", "api", "socket", "AF_UNIX", "1", "0", NULL), 0);
 	assert_int_equal(tool("simulate", "vcpu", "clone3", NULL), 1);
 	has("errno 38");
 	assert_int_equal(tool("simulate", "vcpu", "execve", "--mode", "errno,vcpu=log", NULL), 1);
-	has("violation of role process in mode errno (report, EPERM)");
+	has("refused by layer process in mode errno (report, EPERM)");
 	/* aarch64: its own numbers and ioctls, simulated */
 	assert_int_equal(tool("simulate", "vcpu", "ioctl", "5", "KVM_GET_ONE_REG", "--arch",
 			      "aarch64", NULL),

@@ -557,7 +557,7 @@ static void describe(uint32_t ret, const struct vmm_seccomp *ctx, char *buf, siz
 		if (TRAP_DATA_MODE(data) == TRAP_MODE_SIGMASK)
 			snprintf(buf, len, "trap: rt_sigprocmask emulated by the library (runs)");
 		else
-			snprintf(buf, len, "trap: violation of role %s in mode %s (%s)",
+			snprintf(buf, len, "trap: violation, refused by layer %s in mode %s (%s)",
 				 vmm_seccomp_role_name(TRAP_DATA_ROLE(data)),
 				 vmm_seccomp_mode_name(TRAP_DATA_MODE(data)),
 				 TRAP_DATA_MODE(data) == VMM_SECCOMP_MODE_ERRNO ? "report, EPERM"
@@ -633,7 +633,12 @@ static int cmd_simulate(const struct opts *o)
 	printf("verdict  %s(", o->pos[1]);
 	for (i = 0; i < o->n_pos - 2; i++)
 		printf("%s%#llx", i ? ", " : "", (unsigned long long)in.args[i]);
-	printf("): %s\n", buf);
+	printf("): %s", buf);
+	if ((final & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRAP &&
+	    TRAP_DATA_MODE(final & SECCOMP_RET_DATA) != TRAP_MODE_SIGMASK &&
+	    TRAP_DATA_ROLE(final & SECCOMP_RET_DATA) != role)
+		printf("; reported as role %s (the thread's role)", vmm_seccomp_role_name(role));
+	printf("\n");
 	vmm_seccomp_free(ctx);
 	switch (final & SECCOMP_RET_ACTION_FULL) {
 	case SECCOMP_RET_ALLOW:

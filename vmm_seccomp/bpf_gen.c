@@ -8,8 +8,11 @@
  * reaches at most 255 instructions; a farther target gets an unconditional
  * 'ja' trampoline placed right after the jump.
  *
- * Layout:  arch check, foreign-ABI check, binary search on the syscall
- * number, one block per syscall (its rules' comparisons), shared returns.
+ * Layout:  arch check, the hot syscall (struct bpf_target) and its block,
+ * foreign-ABI check, binary search on the syscall number, one block per
+ * syscall (its rules' comparisons), shared returns.  On x86_64 the hot
+ * path, ioctl(KVM_RUN), is seven straight instructions: load arch, test,
+ * load nr, test, load the request, test, return.
  */
 #include "bpf.h"
 
@@ -199,11 +202,12 @@ static label emit_cmp(struct emitter *e, const struct policy_cmp *c, label ok, l
 }
 
 /*
- * Value sets: runs of clauses that each test one argument for equality
- * with a 32-bit value, with the same verdict, are tested together: the
- * argument is loaded once and its value found by binary search (the hot
- * value first).  A run keeps its place among the other rules, so the
- * first-match order is unchanged.
+ * Value sets: runs of clauses that each test one argument, the same way
+ * (equality, or equality under the same mask), against a 32-bit value,
+ * with the same verdict, are tested together: the argument is loaded (and
+ * masked) once and its value found by binary search (the hot value first).
+ * A run keeps its place among the other rules, so the first-match order is
+ * unchanged.
  */
 #define SET_MIN 4
 
@@ -219,13 +223,22 @@ static bool settable(const struct item *it)
 	if (!it->cl || it->cl->n != 1)
 		return false;
 	c = &it->cl->cmp[0];
-	return c->op == POLICY_OP_EQ && (c->low32 || !(c->value >> 32));
+	if (c->op == POLICY_OP_EQ)
+		return c->low32 || !(c->value >> 32);
+	/* a mask without upper bits ignores the upper word */
+	return c->op == POLICY_OP_MASKED_EQ && (c->low32 || !(c->mask >> 32));
 }
 
 static bool same_set(const struct item *a, const struct item *b)
 {
-	return settable(a) && settable(b) && a->ret == b->ret &&
-	       a->cl->cmp[0].arg == b->cl->cmp[0].arg && a->cl->cmp[0].low32 == b->cl->cmp[0].low32;
+	const struct policy_cmp *x, *y;
+
+	if (!settable(a) || !settable(b) || a->ret != b->ret)
+		return false;
+	x = &a->cl->cmp[0];
+	y = &b->cl->cmp[0];
+	return x->arg == y->arg && x->low32 == y->low32 && x->op == y->op &&
+	       (x->op != POLICY_OP_MASKED_EQ || (uint32_t)x->mask == (uint32_t)y->mask);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -257,30 +270,48 @@ static label emit_search(struct emitter *e, const uint32_t *v, size_t lo, size_t
 static label emit_set(struct emitter *e, const struct item *items, size_t n, label fail)
 {
 	const struct policy_cmp *first = &items[0].cl->cmp[0];
+	bool masked = first->op == POLICY_OP_MASKED_EQ;
+	uint32_t mask = masked ? (uint32_t)first->mask : 0xffffffffu;
 	label ok = ret_label(e, items[0].ret), entry;
 	uint32_t *v = malloc(n * sizeof(*v));
-	size_t i, u = 0;
+	size_t i, u = 0, k = 0;
 	bool hot = false;
 
 	if (!v) {
 		e->err = -ENOMEM;
 		return fail;
 	}
-	for (i = 0; i < n; i++)
-		v[i] = (uint32_t)items[i].cl->cmp[0].value;
-	qsort(v, n, sizeof(*v), cmp_u32);
 	for (i = 0; i < n; i++) {
+		const struct policy_cmp *c = &items[i].cl->cmp[0];
+
+		/* a value with bits outside the mask never matches */
+		if (!masked || !((uint32_t)c->value & ~mask))
+			v[k++] = (uint32_t)c->value;
+	}
+	qsort(v, k, sizeof(*v), cmp_u32);
+	for (i = 0; i < k; i++) {
 		if (!u || v[u - 1] != v[i])
 			v[u++] = v[i];
-		hot = hot || (e->hot_block && first->arg == e->hot_arg && v[i] == e->hot_value);
+		hot = hot ||
+		      (e->hot_block && !masked && first->arg == e->hot_arg && v[i] == e->hot_value);
 	}
-	entry = emit_search(e, v, 0, u, ok, fail);
+	entry = u ? emit_search(e, v, 0, u, ok, fail) : fail;
 	free(v);
-	if (hot)
-		entry = emit_jmp(e, BPF_JEQ, e->hot_value, ok, entry);
-	(void)entry; /* the load below falls through to it */
+	if (!u)
+		return fail;
+	if (hot) {
+		/* the hot value first, with a return of its own right after it:
+		 * no jump is taken on the hot path, however far the shared
+		 * returns are */
+		label own = emit(e, BPF_RET | BPF_K, 0, 0, items[0].ret);
+
+		entry = emit_jmp(e, BPF_JEQ, e->hot_value, own, entry);
+	}
+	(void)entry; /* what follows falls through to it */
+	if (mask != 0xffffffffu)
+		emit(e, BPF_ALU | BPF_AND | BPF_K, 0, 0, mask);
 	entry = emit_ld(e, ARG_LO(first->arg));
-	if (!first->low32) {
+	if (!first->low32 && !masked) {
 		emit_jmp(e, BPF_JEQ, 0, entry, fail);
 		entry = emit_ld(e, ARG_HI(first->arg));
 	}
@@ -367,37 +398,60 @@ int bpf_generate(const struct bpf_target *t, const struct bpf_syscall *syscalls,
 		 size_t *out_len)
 {
 	struct emitter e;
+	struct bpf_syscall *rest;
 	label *blocks, def, bad, entry;
-	size_t i, hot = SIZE_MAX;
+	size_t i, m = 0, hot = SIZE_MAX;
 
 	memset(&e, 0, sizeof(e));
 	blocks = calloc(n ? n : 1, sizeof(*blocks));
-	if (!blocks)
+	rest = calloc(n ? n : 1, sizeof(*rest));
+	if (!blocks || !rest) {
+		free(blocks);
+		free(rest);
 		return -ENOMEM;
+	}
 	def = ret_label(&e, default_ret);
 	bad = ret_label(&e, badarch_ret);
 	e.hot_arg = t->hot_arg;
 	e.hot_value = t->hot_value;
+	/* every block but the hot syscall's, which goes right after its test */
 	for (i = n; i-- > 0;) {
-		e.hot_block = syscalls[i].nr == t->hot_nr;
-		blocks[i] = emit_block(&e, &syscalls[i], def);
-		if (e.hot_block)
+		if (syscalls[i].nr == t->hot_nr) {
 			hot = i;
+			continue;
+		}
+		blocks[i] = emit_block(&e, &syscalls[i], def);
 	}
-	entry = emit_dispatch(&e, syscalls, blocks, 0, n, def);
-	/* the hot syscall before the search */
-	if (hot < n)
-		entry = emit_jmp(&e, BPF_JEQ, (uint32_t)t->hot_nr, blocks[hot], entry);
+	for (i = 0; i < n; i++) {
+		if (i != hot) {
+			blocks[m] = blocks[i];
+			rest[m++] = syscalls[i];
+		}
+	}
+	entry = emit_dispatch(&e, rest, blocks, 0, m, def);
 	/* x32 shares the x86_64 audit arch; its numbers carry bit 30. */
 	if (t->foreign_nr_floor)
-		emit_jmp(&e, BPF_JGE, t->foreign_nr_floor, bad, entry);
-	else if (entry != e.n - 1)
+		entry = emit_jmp(&e, BPF_JGE, t->foreign_nr_floor, bad, entry);
+	if (hot < n) {
+		/* The hot syscall is tested first (its number is below any
+		 * foreign floor) and its block falls through from the test. */
+		label block;
+
+		e.hot_block = true;
+		block = emit_block(&e, &syscalls[hot], def);
+		e.hot_block = false;
+		if (block != e.n - 1)
+			block = emit_ja(&e, block);
+		entry = emit_jmp(&e, BPF_JEQ, (uint32_t)t->hot_nr, block, entry);
+	}
+	if (entry != e.n - 1)
 		emit_ja(&e, entry);
 	/* the load falls through to `entry`, emitted just before it */
 	entry = emit_ld(&e, (uint32_t)offsetof(struct seccomp_data, nr));
 	emit_jmp(&e, BPF_JEQ, t->audit_arch, entry, bad);
 	emit_ld(&e, (uint32_t)offsetof(struct seccomp_data, arch));
 	free(blocks);
+	free(rest);
 	if (!e.err && e.n > BPF_MAXINSNS)
 		e.err = -E2BIG;
 	if (e.err) {

@@ -259,76 +259,92 @@ static bool clause_equal(const struct policy_clause *a, const struct policy_clau
 	return true;
 }
 
+struct ordered {
+	const struct policy_rule *r;
+	size_t seq; /* policy order, then the library's own rules */
+};
+
 static int cmp_nr(const void *a, const void *b)
 {
-	const struct policy_rule *const *x = a, *const *y = b;
+	const struct ordered *x = a, *y = b;
 
-	if ((*x)->nr != (*y)->nr)
-		return (*x)->nr < (*y)->nr ? -1 : 1;
-	/* keep policy order within a syscall */
-	return *x < *y ? -1 : *x > *y;
+	if (x->r->nr != y->r->nr)
+		return x->r->nr < y->r->nr ? -1 : 1;
+	/* keep that order within a syscall */
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* A layer's rules grouped by syscall, as the generator takes them. */
+struct grouped {
+	struct bpf_syscall *sys;
+	struct bpf_rule *rules;
+	size_t n_sys;
+};
+
+static void grouped_free(struct grouped *g)
+{
+	free(g->sys);
+	free(g->rules);
+	memset(g, 0, sizeof(*g));
 }
 
 /*
  * Groups the layer's rules by syscall, in policy order (the first rule
  * whose condition holds decides), drops exact duplicates and anything
- * after an unconditional rule, adds the report rule, and generates.
+ * after an unconditional rule, and adds the report rule.
  */
-static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
+static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, struct grouped *g)
 {
-	/* x32 shares x86_64's audit arch: its syscall numbers carry bit 30.
-	 * The hot path is ioctl(KVM_RUN) (ioctl: 16 on x86_64, 29 on aarch64). */
-	static const struct bpf_target x86_64 = { AUDIT_ARCH_X86_64, 0x40000000u, 16, 1, KVM_RUN };
-	static const struct bpf_target aarch64 = { AUDIT_ARCH_AARCH64, 0, 29, 1, KVM_RUN };
 	struct layer *L = &ctx->layer[role];
 	const struct policy *p = &L->resolved;
-	size_t n = p->n_rules + 2, i, n_sys = 0, n_rules = 0;
-	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-	const struct policy_rule **order = calloc(n, sizeof(*order));
-	struct bpf_syscall *sys = calloc(n, sizeof(*sys));
-	struct bpf_rule *rules = calloc(n, sizeof(*rules));
-	struct policy_rule report_rule, sigreturn_rule;
-	struct policy_clause report_clause;
-	int rc;
+	size_t n = p->n_rules + 2, i, n_rules = 0;
+	struct ordered *order = calloc(n, sizeof(*order));
+	struct policy_rule *report_rule = &L->report_rule, *sigreturn_rule = &L->sigreturn_rule;
 
-	if (!order || !sys || !rules) {
-		rc = ctx_fail(ctx, -ENOMEM, "out of memory");
-		goto out;
+	memset(g, 0, sizeof(*g));
+	g->sys = calloc(n, sizeof(*g->sys));
+	g->rules = calloc(n, sizeof(*g->rules));
+	if (!order || !g->sys || !g->rules) {
+		free(order);
+		grouped_free(g);
+		return ctx_fail(ctx, -ENOMEM, "out of memory");
 	}
 	/* Reports must be writable from every thread, whatever its role. */
-	memset(&report_rule, 0, sizeof(report_rule));
-	memset(&report_clause, 0, sizeof(report_clause));
-	report_clause.n = 1;
-	report_clause.cmp[0].arg = 0;
-	report_clause.cmp[0].op = POLICY_OP_EQ;
-	report_clause.cmp[0].value = (uint64_t)ctx->report_fd;
-	report_rule.nr = resolve_ctx_syscall(ctx, "write");
-	report_rule.n_clauses = 1;
-	report_rule.clauses = &report_clause;
-	report_rule.action = POLICY_ACT_ALLOW;
+	memset(report_rule, 0, sizeof(*report_rule));
+	memset(&L->report_clause, 0, sizeof(L->report_clause));
+	L->report_clause.n = 1;
+	L->report_clause.cmp[0].arg = 0;
+	L->report_clause.cmp[0].op = POLICY_OP_EQ;
+	L->report_clause.cmp[0].value = (uint64_t)ctx->report_fd;
+	L->report_clause.cmp[0].low32 = true; /* write's fd is an unsigned int */
+	report_rule->nr = resolve_ctx_syscall(ctx, "write");
+	report_rule->n_clauses = 1;
+	report_rule->clauses = &L->report_clause;
+	report_rule->action = POLICY_ACT_ALLOW;
 	for (i = 0; i < p->n_rules; i++)
-		order[i] = &p->rules[i];
-	order[p->n_rules] = &report_rule;
+		order[i].r = &p->rules[i];
+	order[p->n_rules].r = report_rule;
 	/* The library's SIGSYS handler returns through rt_sigreturn (ERRNO
 	 * mode, the rt_sigprocmask emulation), whatever the policy says. */
-	memset(&sigreturn_rule, 0, sizeof(sigreturn_rule));
-	sigreturn_rule.nr = resolve_ctx_syscall(ctx, "rt_sigreturn");
-	sigreturn_rule.action = POLICY_ACT_ALLOW;
-	order[p->n_rules + 1] = &sigreturn_rule;
-	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+	memset(sigreturn_rule, 0, sizeof(*sigreturn_rule));
+	sigreturn_rule->nr = resolve_ctx_syscall(ctx, "rt_sigreturn");
+	sigreturn_rule->action = POLICY_ACT_ALLOW;
+	order[p->n_rules + 1].r = sigreturn_rule;
+	for (i = 0; i < n; i++)
+		order[i].seq = i;
 	qsort(order, n, sizeof(*order), cmp_nr);
 
 	for (i = 0; i < n; i++) {
-		const struct policy_rule *r = order[i];
-		struct bpf_syscall *cur = n_sys ? &sys[n_sys - 1] : NULL;
+		const struct policy_rule *r = order[i].r;
+		struct bpf_syscall *cur = g->n_sys ? &g->sys[g->n_sys - 1] : NULL;
 		struct bpf_rule br = { r->clauses, r->n_clauses, rule_ret(ctx, L, role, r) };
 		unsigned int k;
 		bool skip = false;
 
 		if (!cur || cur->nr != r->nr) {
-			cur = &sys[n_sys++];
+			cur = &g->sys[g->n_sys++];
 			cur->nr = r->nr;
-			cur->rules = &rules[n_rules];
+			cur->rules = &g->rules[n_rules];
 			cur->n_rules = 0;
 		}
 		for (k = 0; k < cur->n_rules && !skip; k++) {
@@ -340,10 +356,104 @@ static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 		}
 		if (skip)
 			continue;
-		rules[n_rules++] = br;
+		g->rules[n_rules++] = br;
 		cur->n_rules++;
 	}
-	rc = bpf_generate(ctx->arch == POLICY_ARCH_AARCH64 ? &aarch64 : &x86_64, sys, n_sys,
+	/* Rules before an unconditional one that return the same decide
+	 * nothing: without them the kernel can cache the verdict. */
+	for (i = 0; i < g->n_sys; i++) {
+		struct bpf_syscall *s = &g->sys[i];
+		struct bpf_rule *rs = (struct bpf_rule *)s->rules;
+		unsigned int last = s->n_rules - 1, k;
+		bool same = rs[last].n_clauses == 0;
+
+		for (k = 0; k < last && same; k++)
+			same = rs[k].ret == rs[last].ret;
+		if (same && last > 0) {
+			rs[0] = rs[last];
+			s->n_rules = 1;
+		}
+	}
+	free(order);
+	return 0;
+}
+
+static bool bpf_rules_equal(const struct bpf_syscall *a, const struct bpf_syscall *b)
+{
+	unsigned int i, c;
+
+	if (a->n_rules != b->n_rules)
+		return false;
+	for (i = 0; i < a->n_rules; i++) {
+		const struct bpf_rule *x = &a->rules[i], *y = &b->rules[i];
+
+		if (x->ret != y->ret || x->n_clauses != y->n_clauses)
+			return false;
+		for (c = 0; c < x->n_clauses; c++) {
+			if (!clause_equal(&x->clauses[c], &y->clauses[c]))
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Can the baseline decide alone what a role refuses?  Stacked, the kernel
+ * takes the most restrictive verdict; of two TRAPs, the role's (installed
+ * later).  So a role may leave a refusal to the baseline when the baseline
+ * refuses the same way (same mode) or more severely (kill, or enforce and
+ * errno over log).
+ */
+static bool baseline_refuses_alike(enum vmm_seccomp_mode base, enum vmm_seccomp_mode role)
+{
+	if (base == VMM_SECCOMP_MODE_OFF)
+		return false;
+	return base == role || base == VMM_SECCOMP_MODE_KILL ||
+	       (role == VMM_SECCOMP_MODE_LOG &&
+		(base == VMM_SECCOMP_MODE_ENFORCE || base == VMM_SECCOMP_MODE_ERRNO));
+}
+
+/*
+ * A role's syscall whose rules are exactly the baseline's for it (the
+ * thread group's futex, mmap, rt_sigaction... checks, which every layer
+ * includes) gets the same verdict from the baseline for every argument;
+ * checking them again in the role layer changes nothing but its length.
+ * Such a syscall is allowed outright in the role layer, and the baseline,
+ * which every thread carries below it, checks its arguments.  Shorter role
+ * programs install faster (vmm_seccomp_enter_role) and run faster.
+ */
+static void leave_checks_to_baseline(struct grouped *g, const struct grouped *base,
+				     struct bpf_rule *allow)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < g->n_sys; i++) {
+		struct bpf_syscall *s = &g->sys[i];
+
+		while (j < base->n_sys && base->sys[j].nr < s->nr)
+			j++;
+		if (j == base->n_sys || base->sys[j].nr != s->nr)
+			continue;
+		if (s->n_rules == 1 && s->rules[0].n_clauses == 0)
+			continue; /* nothing to leave */
+		if (bpf_rules_equal(s, &base->sys[j])) {
+			s->rules = allow;
+			s->n_rules = 1;
+		}
+	}
+}
+
+static int generate_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+			  const struct grouped *g)
+{
+	/* x32 shares x86_64's audit arch: its syscall numbers carry bit 30.
+	 * The hot path is ioctl(KVM_RUN) (ioctl: 16 on x86_64, 29 on aarch64). */
+	static const struct bpf_target x86_64 = { AUDIT_ARCH_X86_64, 0x40000000u, 16, 1, KVM_RUN };
+	static const struct bpf_target aarch64 = { AUDIT_ARCH_AARCH64, 0, 29, 1, KVM_RUN };
+	struct layer *L = &ctx->layer[role];
+	int rc;
+
+	rc = bpf_generate(ctx->arch == POLICY_ARCH_AARCH64 ? &aarch64 : &x86_64, g->sys, g->n_sys,
 			  violation_ret(L, role),
 			  L->mode == VMM_SECCOMP_MODE_KILL
 				  ? SECCOMP_RET_KILL_PROCESS
@@ -353,26 +463,85 @@ static int build_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 		rc = ctx_fail(ctx, rc, "role %s: generating its BPF program failed: %s",
 			      vmm_seccomp_role_name(role),
 			      rc == -E2BIG ? "more than 4096 instructions" : "out of memory");
-out:
-	free(order);
-	free(sys);
-	free(rules);
 	return rc;
 }
 
-static void mark_ioctl_request(struct vmm_seccomp *ctx, struct policy *p)
+static int build_layers(struct vmm_seccomp *ctx)
 {
-	int ioctl_nr = resolve_ctx_syscall(ctx, "ioctl");
-	size_t i;
+	static const struct bpf_rule allow = { NULL, 0, SECCOMP_RET_ALLOW };
+	enum vmm_seccomp_mode base_mode = ctx->layer[VMM_SECCOMP_ROLE_PROCESS].mode;
+	struct grouped base, g;
+	enum vmm_seccomp_role r;
+	int rc;
+
+	rc = group_layer(ctx, VMM_SECCOMP_ROLE_PROCESS, &base);
+	if (!rc && base_mode != VMM_SECCOMP_MODE_OFF)
+		rc = generate_layer(ctx, VMM_SECCOMP_ROLE_PROCESS, &base);
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
+		if (r == VMM_SECCOMP_ROLE_PROCESS || ctx->layer[r].mode == VMM_SECCOMP_MODE_OFF)
+			continue;
+		rc = group_layer(ctx, r, &g);
+		if (rc)
+			break;
+		if (baseline_refuses_alike(base_mode, ctx->layer[r].mode))
+			leave_checks_to_baseline(&g, &base, (struct bpf_rule *)&allow);
+		rc = generate_layer(ctx, r, &g);
+		grouped_free(&g);
+	}
+	grouped_free(&base);
+	return rc;
+}
+
+/*
+ * Arguments the kernel declares 32 bits wide (int or unsigned int in the
+ * syscall's SYSCALL_DEFINE, the same on x86_64 and aarch64): the syscall
+ * casts the register to that type, so the upper half never reaches it.
+ * Comparing only the low word gives the kernel the same verdicts with
+ * shorter programs.  Pointers and unsigned longs (mmap's prot, clone's
+ * flags, mremap's flags...) are not listed and are compared whole.
+ */
+static const struct {
+	const char *syscall;
+	unsigned int args; /* bit i: argument i */
+} narrow_args[] = {
+	{ "ioctl", 0x3 },	   /* unsigned int fd, unsigned int cmd */
+	{ "fcntl", 0x3 },	   /* unsigned int fd, unsigned int cmd */
+	{ "futex", 0x6 },	   /* int op, u32 val */
+	{ "getsockopt", 0x7 },	   /* int fd, int level, int optname */
+	{ "setsockopt", 0x7 },	   /* int fd, int level, int optname */
+	{ "madvise", 0x4 },	   /* int behavior */
+	{ "newfstatat", 0x9 },	   /* int dfd, int flag */
+	{ "open", 0x2 },	   /* int flags */
+	{ "prctl", 0x1 },	   /* int option */
+	{ "read", 0x1 },	   /* unsigned int fd */
+	{ "write", 0x1 },	   /* unsigned int fd */
+	{ "rt_sigaction", 0x1 },   /* int sig */
+	{ "rt_sigprocmask", 0x1 }, /* int how */
+	{ "seccomp", 0x3 },	   /* unsigned int op, unsigned int flags */
+	{ "socket", 0x7 },	   /* int family, int type, int protocol */
+	{ "socketpair", 0x7 },	   /* int family, int type, int protocol */
+	{ "tgkill", 0x7 },	   /* pid_t tgid, pid_t pid, int sig */
+	{ "tkill", 0x3 },	   /* pid_t pid, int sig */
+};
+
+static void mark_narrow_args(struct vmm_seccomp *ctx, struct policy *p)
+{
+	size_t t, i;
 	unsigned int c, k;
 
-	for (i = 0; i < p->n_rules; i++) {
-		if (p->rules[i].nr != ioctl_nr)
-			continue;
-		for (c = 0; c < p->rules[i].n_clauses; c++) {
-			for (k = 0; k < p->rules[i].clauses[c].n; k++) {
-				if (p->rules[i].clauses[c].cmp[k].arg == 1)
-					p->rules[i].clauses[c].cmp[k].low32 = true;
+	for (t = 0; t < sizeof(narrow_args) / sizeof(narrow_args[0]); t++) {
+		int nr = resolve_ctx_syscall(ctx, narrow_args[t].syscall);
+
+		for (i = 0; nr >= 0 && i < p->n_rules; i++) {
+			if (p->rules[i].nr != nr)
+				continue;
+			for (c = 0; c < p->rules[i].n_clauses; c++) {
+				struct policy_clause *cl = &p->rules[i].clauses[c];
+
+				for (k = 0; k < cl->n; k++) {
+					if (narrow_args[t].args & (1u << cl->cmp[k].arg))
+						cl->cmp[k].low32 = true;
+				}
 			}
 		}
 	}
@@ -417,20 +586,17 @@ int compile_all(struct vmm_seccomp *ctx)
 			rc = parse_rules(ctx, &L->resolved, "groups/sanitizers.policy",
 					 builtin_policy_text("groups/sanitizers.policy"));
 	}
-	/* ioctl's request is an unsigned int to the kernel: test only its low
-	 * 32 bits (same verdicts, shorter programs) */
+	/* 32-bit arguments (ioctl's request...): test only their low word */
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++)
-		mark_ioctl_request(ctx, &ctx->layer[r].resolved);
+		mark_narrow_args(ctx, &ctx->layer[r].resolved);
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
 		if (r != VMM_SECCOMP_ROLE_PROCESS)
 			rc = check_role_within_baseline(
 				ctx, r, &ctx->layer[r].resolved,
 				&ctx->layer[VMM_SECCOMP_ROLE_PROCESS].resolved);
 	}
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
-		if (ctx->layer[r].mode != VMM_SECCOMP_MODE_OFF)
-			rc = build_layer(ctx, r);
-	}
+	if (!rc)
+		rc = build_layers(ctx);
 	/* Names for reports, so the SIGSYS handler never calls libseccomp. */
 	for (i = 0; i < NR_TABLE_SIZE && !rc; i++) {
 		ctx->names_native[i] =

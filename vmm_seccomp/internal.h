@@ -35,6 +35,9 @@ struct layer {
 	struct policy resolved;	   /* built-in + extra (+ valgrind), after compile */
 	struct sock_filter *prog;
 	size_t prog_len;
+	/* rules every layer gets, whatever its policy (compile.c) */
+	struct policy_rule report_rule, sigreturn_rule;
+	struct policy_clause report_clause;
 };
 
 struct vmm_seccomp {

@@ -182,9 +182,11 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 	}
 
 	memset(&v, 0, sizeof(v));
-	v.role = (enum vmm_seccomp_role)TRAP_DATA_ROLE(data);
-	if ((unsigned int)v.role >= VMM_SECCOMP_ROLE_COUNT)
-		v.role = VMM_SECCOMP_ROLE_PROCESS;
+	v.layer = (enum vmm_seccomp_role)TRAP_DATA_ROLE(data);
+	if ((unsigned int)v.layer >= VMM_SECCOMP_ROLE_COUNT)
+		v.layer = VMM_SECCOMP_ROLE_PROCESS;
+	/* the thread's role, whichever of its layers refused */
+	v.role = self->has_role ? self->role : v.layer;
 	if ((unsigned int)mode >= VMM_SECCOMP_MODE_COUNT)
 		mode = VMM_SECCOMP_MODE_ENFORCE;
 	v.arch = (uint32_t)info->si_arch;
@@ -231,6 +233,10 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 	put_dec(&l, v.tid);
 	put_str(&l, " role=");
 	put_str(&l, vmm_seccomp_role_name(v.role));
+	if (v.layer != v.role) {
+		put_str(&l, " layer=");
+		put_str(&l, vmm_seccomp_role_name(v.layer));
+	}
 	put_str(&l, " syscall=");
 	put_str(&l, v.syscall_name);
 	put_str(&l, " nr=");

@@ -89,14 +89,18 @@ struct vmm_seccomp;
 struct vmm_seccomp_violation {
 	int tid;
 	const char *thread_name;    /* the thread's name ("vcpu0")          */
-	enum vmm_seccomp_role role; /* the layer that refused the syscall   */
-	enum vmm_seccomp_mode mode; /* that layer's mode                    */
+	enum vmm_seccomp_role role; /* the thread's role (PROCESS if none)  */
+	enum vmm_seccomp_mode mode; /* the refusing layer's mode            */
 	uint32_t arch;		    /* AUDIT_ARCH_* of the syscall's ABI     */
 	const char *arch_name;	    /* "x86_64", "i386", "x32"              */
 	int syscall_nr;		    /* without the x32 bit                  */
 	const char *syscall_name;   /* "execve", or "?" when unknown        */
 	uint64_t args[6];
 	const char *ioctl_name; /* for ioctl: the request's name or NULL */
+	/* The layer whose filter refused: `role`, or the baseline (PROCESS)
+	 * when the baseline alone checks what refused (a role leaves the
+	 * checks it shares with the baseline to the baseline). */
+	enum vmm_seccomp_role layer;
 };
 
 /*
@@ -290,8 +294,8 @@ VMM_SECCOMP_API int vmm_seccomp_enter_role(struct vmm_seccomp *ctx, enum vmm_sec
 
 /* ---- introspection ------------------------------------------------------ */
 
-/* How many times `syscall_nr` (native ABI) was refused in `role` with a
- * report (ENFORCE, ERRNO).  Counts foreign-ABI syscalls under nr -1. */
+/* How many times `syscall_nr` (native ABI) was refused with a report
+ * (ENFORCE, ERRNO) on threads of `role`, whichever layer refused.  Counts foreign-ABI syscalls under nr -1. */
 VMM_SECCOMP_API uint64_t vmm_seccomp_violation_count(const struct vmm_seccomp *ctx,
 						     enum vmm_seccomp_role role, int syscall_nr);
 
