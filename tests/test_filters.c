@@ -260,6 +260,10 @@ static struct vmm_seccomp *compiled_for(const char *config, unsigned int arch)
 
 	assert_non_null(ctx);
 	assert_int_equal(ctx_set_arch(ctx, arch), 0);
+	/* compiled here and now: the model reads the resolved policies, and
+	 * test_prebuilt_equals_compiled checks the prebuilt programs against
+	 * these */
+	ctx->no_prebuilt = true;
 	if (config)
 		assert_int_equal(vmm_seccomp_configure(ctx, config), 0);
 	if (vmm_seccomp_compile(ctx))
@@ -618,6 +622,98 @@ static void test_shared_checks_left_to_baseline(void **state)
 	}
 }
 
+/*
+ * The programs the build compiled (prebuilt_filters.c), with their slots
+ * filled in, are exactly what compiling now gives: for every layer, in
+ * every mode combination, with any report descriptor; and a layer the
+ * embedder changed is compiled now.  The exhaustive tests above verify
+ * what compiling now gives, so they verify the prebuilt programs too.
+ */
+static void test_prebuilt_equals_compiled(void **state)
+{
+	static const char *const configs[] = {
+		"enforce",
+		"kill",
+		"errno",
+		"log",
+		"enforce,vcpu=log,api=off",
+		"log,vcpu=enforce",
+		"kill,vcpu=errno,api=log",
+		"errno,virtio_block=enforce",
+		"off,vcpu=enforce",
+	};
+	static const int fds[] = { 2, 7, 1000 };
+	size_t c, f;
+	unsigned int r, from_build = 0, compiled_now = 0;
+
+	(void)state;
+	if (!vmm_seccomp_prebuilt) {
+		fprintf(stderr, "SKIP prebuilt programs: this build has none (cross build)\n");
+		skip();
+	}
+	if (running_on_valgrind()) {
+		fprintf(stderr, "SKIP prebuilt programs: under valgrind every layer is compiled at "
+				"run time (with valgrind's own rules)\n");
+		skip();
+	}
+	for (c = 0; c < sizeof(configs) / sizeof(configs[0]); c++) {
+		for (f = 0; f < sizeof(fds) / sizeof(fds[0]); f++) {
+			struct vmm_seccomp *pre = vmm_seccomp_new(), *now = vmm_seccomp_new();
+
+			assert_non_null(pre);
+			assert_non_null(now);
+			now->no_prebuilt = true;
+			assert_int_equal(vmm_seccomp_configure(pre, configs[c]), 0);
+			assert_int_equal(vmm_seccomp_configure(now, configs[c]), 0);
+			assert_int_equal(vmm_seccomp_set_report_fd(pre, fds[f]), 0);
+			assert_int_equal(vmm_seccomp_set_report_fd(now, fds[f]), 0);
+			if (f == 2) {
+				/* the embedder narrows one role: compiled now */
+				assert_int_equal(vmm_seccomp_add_rules(pre, VMM_SECCOMP_ROLE_VMM,
+								       "getpid\n", "extra", 0),
+						 0);
+				assert_int_equal(vmm_seccomp_add_rules(now, VMM_SECCOMP_ROLE_VMM,
+								       "getpid\n", "extra", 0),
+						 0);
+			}
+			assert_int_equal(vmm_seccomp_compile(pre), 0);
+			assert_int_equal(vmm_seccomp_compile(now), 0);
+			for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+				size_t lp = 0, ln = 0;
+				const struct sock_filter *pp = vmm_seccomp_program(pre, r, &lp);
+				const struct sock_filter *pn = vmm_seccomp_program(now, r, &ln);
+
+				assert_false(now->layer[r].prebuilt);
+				if (f == 2 && r == VMM_SECCOMP_ROLE_VMM)
+					assert_false(pre->layer[r].prebuilt);
+				if (!pn) {
+					assert_null(pp);
+					continue;
+				}
+				if (memcmp(pp, pn, ln * sizeof(*pn)) || lp != ln)
+					fprintf(stderr, "%s, fd %d: role %s differs\n", configs[c],
+						fds[f], vmm_seccomp_role_name(r));
+				assert_int_equal(lp, ln);
+				assert_memory_equal(pp, pn, ln * sizeof(*pn));
+				if (pre->layer[r].prebuilt)
+					from_build++;
+				else
+					compiled_now++;
+			}
+			assert_ptr_equal(pre->names_native, vmm_seccomp_prebuilt->names_native);
+			assert_string_equal(pre->names_native[SYS_ioctl], "ioctl");
+			assert_string_equal(now->names_native[SYS_ioctl], "ioctl");
+			assert_string_equal(pre->names_i386[11], "execve");
+			vmm_seccomp_free(pre);
+			vmm_seccomp_free(now);
+		}
+	}
+	/* most layers came from the build; some could not (a changed role,
+	 * modes the baseline outranks without sharing them) */
+	assert_true(from_build > 150);
+	assert_true(compiled_now > 0);
+}
+
 /* The test of the test: a program that disagrees with its policy in one
  * comparison is caught. */
 static void test_mutation_is_caught(void **state)
@@ -670,7 +766,10 @@ static void test_generator_operators(void **state)
 				1, { { 2, ops[o % 7], 0xff00ff00ff00ff00ULL, 0, o >= 7 } }
 			};
 			struct policy_rule pr = { .n_clauses = 1, .clauses = &cl };
-			struct bpf_rule br = { &cl, 1, SECCOMP_RET_ALLOW };
+			struct bpf_rule br = { &cl, 1, SECCOMP_RET_ALLOW, BPF_SLOT_NONE, false };
+			const uint32_t slots[BPF_SLOTS] = { [BPF_SLOT_DEFAULT] = SECCOMP_RET_TRAP,
+							    [BPF_SLOT_BADARCH] =
+								    SECCOMP_RET_KILL_PROCESS };
 			struct bpf_syscall s[300];
 			const struct bpf_target tgt = { AUDIT_ARCH_X86_64, 0x40000000u, -1, 0, 0 };
 			struct sock_filter *prog;
@@ -685,9 +784,7 @@ static void test_generator_operators(void **state)
 				s[k].rules = &br;
 				s[k].n_rules = 1;
 			}
-			assert_int_equal(bpf_generate(&tgt, s, 300, SECCOMP_RET_TRAP,
-						      SECCOMP_RET_KILL_PROCESS, &prog, &len),
-					 0);
+			assert_int_equal(bpf_generate(&tgt, s, 300, slots, &prog, &len), 0);
 			for (t = 0; t < sizeof(values) / sizeof(values[0]); t++) {
 				uint64_t probes[3] = { values[t], values[t] + 1, values[t] - 1 };
 				size_t q;
@@ -719,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_policy_facts),
 		cmocka_unit_test(test_unconditional_is_cacheable),
 		cmocka_unit_test(test_shared_checks_left_to_baseline),
+		cmocka_unit_test(test_prebuilt_equals_compiled),
 		cmocka_unit_test(test_mutation_is_caught),
 		cmocka_unit_test(test_generator_operators),
 	};

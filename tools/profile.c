@@ -313,7 +313,8 @@ static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
 		      enum vmm_seccomp_role role, const char *dir, char **argv, FILE *diff)
 {
 	const struct policy *bp = &ctx->layer[role].resolved;
-	char path[4096], *nm;
+	char path[4096];
+	const char *nm;
 	int nr, added = 0, removed = 0;
 	bool role_used = false;
 	size_t i;
@@ -545,6 +546,8 @@ int profile_main(int argc, char **argv)
 		return 2;
 	}
 	ctx = vmm_seccomp_new();
+	if (ctx)
+		ctx->no_prebuilt = true; /* the resolved policies are read below */
 	if (!ctx || vmm_seccomp_compile(ctx)) {
 		fprintf(stderr, "vmm-seccomp profile: %s\n", vmm_seccomp_last_error(ctx));
 		vmm_seccomp_free(ctx);

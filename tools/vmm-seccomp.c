@@ -129,6 +129,7 @@ static struct vmm_seccomp *compiled_ctx(const struct opts *o)
 		vmm_seccomp_free(ctx);
 		return NULL;
 	}
+	ctx->no_prebuilt = true; /* show and lint read the resolved policies */
 	if ((o->arch && ctx_set_arch(ctx, strcmp(o->arch, "aarch64") ? POLICY_ARCH_X86_64
 								     : POLICY_ARCH_AARCH64)) ||
 	    (o->mode && vmm_seccomp_configure(ctx, o->mode)) ||
@@ -453,6 +454,7 @@ static int cmd_check(const struct opts *o)
 		rc = n < 0 ? -EINVAL : vmm_seccomp_add_rules(ctx, role, text, o->pos[0], 0);
 		free(text);
 	}
+	ctx->no_prebuilt = true; /* the lints read the resolved policies */
 	if (!rc)
 		rc = vmm_seccomp_compile(ctx);
 	if (rc) {

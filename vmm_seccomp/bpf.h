@@ -10,11 +10,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One rule as the generator sees it: clauses ORed, then a return value. */
+/*
+ * Slots: values a program leaves open, so that one program serves every
+ * mode and report descriptor (the built-in policies are compiled at build
+ * time).  A return in a slot gets its own instruction, never shared with a
+ * return of a fixed value; bpf_resolve() fills the slots in.
+ */
+enum bpf_slot {
+	BPF_SLOT_NONE,	    /* a fixed value */
+	BPF_SLOT_DEFAULT,   /* what the layer returns for a violation */
+	BPF_SLOT_BADARCH,   /* ... for a foreign arch or ABI */
+	BPF_SLOT_SIGMASK,   /* ... for a blocking rt_sigprocmask */
+	BPF_SLOT_REPORT_FD, /* the report descriptor, compared with write's fd */
+	BPF_SLOTS
+};
+
+/* Where a slot is used: instruction `at` takes the slot's value as k. */
+struct bpf_reloc {
+	uint16_t at;
+	uint16_t slot;
+};
+
+/* One rule as the generator sees it: clauses ORed, then a return value.
+ * A report rule is write's `arg0 == <report fd>`: its clauses are not
+ * read, the comparison's value is BPF_SLOT_REPORT_FD. */
 struct bpf_rule {
 	const struct policy_clause *clauses; /* NULL / 0: unconditional */
 	unsigned int n_clauses;
-	uint32_t ret; /* SECCOMP_RET_* | data */
+	uint32_t ret;	    /* SECCOMP_RET_* | data, if slot is NONE */
+	enum bpf_slot slot; /* else the return is this slot's value */
+	bool report;
 };
 
 /* Every rule of one syscall, in the order they are tried. */
@@ -36,16 +61,25 @@ struct bpf_target {
 };
 
 /*
- * Builds a filter: foreign arch or ABI -> badarch_ret; a syscall with
- * rules -> the first rule whose condition holds, else default_ret; any
- * other syscall -> default_ret.  syscalls[] must be sorted by nr, each nr
- * once.  A syscall whose first rule is unconditional never loads an
- * argument, so the kernel can cache its verdict.
- * Returns 0 or -ENOMEM / -E2BIG (over BPF_MAXINSNS); caller frees *out.
+ * Builds a filter: foreign arch or ABI -> BPF_SLOT_BADARCH; a syscall with
+ * rules -> the first rule whose condition holds, else BPF_SLOT_DEFAULT;
+ * any other syscall -> BPF_SLOT_DEFAULT.  syscalls[] must be sorted by nr,
+ * each nr once.  A syscall whose first rule is unconditional never loads
+ * an argument, so the kernel can cache its verdict.
+ * bpf_generate_template() leaves the slots open (k = 0) and lists where
+ * they are in *relocs; bpf_generate() fills them in from values[].
+ * Return 0 or -ENOMEM / -E2BIG (over BPF_MAXINSNS); the caller frees *out
+ * and *relocs.
  */
+int bpf_generate_template(const struct bpf_target *t, const struct bpf_syscall *syscalls, size_t n,
+			  struct sock_filter **out, size_t *out_len, struct bpf_reloc **relocs,
+			  size_t *n_relocs);
 int bpf_generate(const struct bpf_target *t, const struct bpf_syscall *syscalls, size_t n,
-		 uint32_t default_ret, uint32_t badarch_ret, struct sock_filter **out,
-		 size_t *out_len);
+		 const uint32_t values[BPF_SLOTS], struct sock_filter **out, size_t *out_len);
+
+/* Fills a template's slots in. */
+void bpf_resolve(struct sock_filter *prog, const struct bpf_reloc *relocs, size_t n_relocs,
+		 const uint32_t values[BPF_SLOTS]);
 
 /* Input of a simulated run: struct seccomp_data's fields. */
 struct bpf_input {

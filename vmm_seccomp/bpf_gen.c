@@ -33,11 +33,33 @@ struct emitter {
 	bool hot_block;
 	unsigned int hot_arg;
 	uint32_t hot_value;
-	/* shared return instructions */
-	uint32_t ret_val[16];
+	/* shared return instructions, by value or slot (key) */
+	uint64_t ret_key[16];
 	label ret_at[16];
 	unsigned int n_rets;
+	/* slots, by label until the program is turned around */
+	struct bpf_reloc *relocs;
+	size_t n_relocs, cap_relocs;
 };
+
+static void add_reloc(struct emitter *e, label at, enum bpf_slot slot)
+{
+	if (e->err)
+		return;
+	if (e->n_relocs == e->cap_relocs) {
+		size_t cap = e->cap_relocs ? e->cap_relocs * 2 : 16;
+		struct bpf_reloc *p = realloc(e->relocs, cap * sizeof(*p));
+
+		if (!p) {
+			e->err = -ENOMEM;
+			return;
+		}
+		e->relocs = p;
+		e->cap_relocs = cap;
+	}
+	e->relocs[e->n_relocs].at = (uint16_t)at;
+	e->relocs[e->n_relocs++].slot = (uint16_t)slot;
+}
 
 static label emit(struct emitter *e, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k)
 {
@@ -92,20 +114,24 @@ static label emit_ld(struct emitter *e, uint32_t offset)
 	return emit(e, BPF_LD | BPF_W | BPF_ABS, 0, 0, offset);
 }
 
-static label ret_label(struct emitter *e, uint32_t val)
+/* The return of `val`, or of slot `slot` if it is not BPF_SLOT_NONE. */
+static label ret_label(struct emitter *e, uint32_t val, enum bpf_slot slot)
 {
+	uint64_t key = slot != BPF_SLOT_NONE ? (1ULL << 32) | (uint64_t)slot : val;
 	unsigned int i;
 
 	for (i = 0; i < e->n_rets; i++) {
-		if (e->ret_val[i] == val)
+		if (e->ret_key[i] == key)
 			return e->ret_at[i];
 	}
-	if (e->n_rets == sizeof(e->ret_val) / sizeof(e->ret_val[0])) {
+	if (e->n_rets == sizeof(e->ret_key) / sizeof(e->ret_key[0])) {
 		e->err = -E2BIG;
 		return 0;
 	}
-	e->ret_val[e->n_rets] = val;
-	e->ret_at[e->n_rets] = emit(e, BPF_RET | BPF_K, 0, 0, val);
+	e->ret_key[e->n_rets] = key;
+	e->ret_at[e->n_rets] = emit(e, BPF_RET | BPF_K, 0, 0, slot != BPF_SLOT_NONE ? 0 : val);
+	if (slot != BPF_SLOT_NONE)
+		add_reloc(e, e->ret_at[e->n_rets], slot);
 	return e->ret_at[e->n_rets++];
 }
 
@@ -214,13 +240,15 @@ static label emit_cmp(struct emitter *e, const struct policy_cmp *c, label ok, l
 struct item {
 	const struct policy_clause *cl; /* NULL: unconditional */
 	uint32_t ret;
+	enum bpf_slot slot;
+	bool report;
 };
 
 static bool settable(const struct item *it)
 {
 	const struct policy_cmp *c;
 
-	if (!it->cl || it->cl->n != 1)
+	if (!it->cl || it->cl->n != 1 || it->report)
 		return false;
 	c = &it->cl->cmp[0];
 	if (c->op == POLICY_OP_EQ)
@@ -233,7 +261,8 @@ static bool same_set(const struct item *a, const struct item *b)
 {
 	const struct policy_cmp *x, *y;
 
-	if (!settable(a) || !settable(b) || a->ret != b->ret)
+	if (!a->cl || !b->cl || !settable(a) || !settable(b) || a->ret != b->ret ||
+	    a->slot != b->slot)
 		return false;
 	x = &a->cl->cmp[0];
 	y = &b->cl->cmp[0];
@@ -272,7 +301,7 @@ static label emit_set(struct emitter *e, const struct item *items, size_t n, lab
 	const struct policy_cmp *first = &items[0].cl->cmp[0];
 	bool masked = first->op == POLICY_OP_MASKED_EQ;
 	uint32_t mask = masked ? (uint32_t)first->mask : 0xffffffffu;
-	label ok = ret_label(e, items[0].ret), entry;
+	label ok = ret_label(e, items[0].ret, items[0].slot), entry;
 	uint32_t *v = malloc(n * sizeof(*v));
 	size_t i, u = 0, k = 0;
 	bool hot = false;
@@ -299,7 +328,7 @@ static label emit_set(struct emitter *e, const struct item *items, size_t n, lab
 	free(v);
 	if (!u)
 		return fail;
-	if (hot) {
+	if (hot && items[0].slot == BPF_SLOT_NONE) {
 		/* the hot value first, with a return of its own right after it:
 		 * no jump is taken on the hot path, however far the shared
 		 * returns are */
@@ -335,14 +364,16 @@ static label emit_block(struct emitter *e, const struct bpf_syscall *s, label de
 	}
 	n = 0;
 	for (r = 0; r < s->n_rules; r++) {
-		if (!s->rules[r].n_clauses) {
-			items[n].cl = NULL;
-			items[n++].ret = s->rules[r].ret;
+		const struct bpf_rule *br = &s->rules[r];
+		struct item it = { NULL, br->ret, br->slot, br->report };
+
+		if (!br->n_clauses || br->report) {
+			items[n++] = it;
 			continue;
 		}
-		for (c = 0; c < s->rules[r].n_clauses; c++) {
-			items[n].cl = &s->rules[r].clauses[c];
-			items[n++].ret = s->rules[r].ret;
+		for (c = 0; c < br->n_clauses; c++) {
+			it.cl = &br->clauses[c];
+			items[n++] = it;
 		}
 	}
 	/* back to front, as everything is emitted */
@@ -357,12 +388,20 @@ static label emit_block(struct emitter *e, const struct bpf_syscall *s, label de
 			continue;
 		}
 		k--;
+		if (it->report) {
+			/* write's descriptor (an unsigned int) against a slot */
+			label ok = ret_label(e, it->ret, it->slot);
+
+			add_reloc(e, emit_jmp(e, BPF_JEQ, 0, ok, next_fail), BPF_SLOT_REPORT_FD);
+			next_fail = emit_ld(e, ARG_LO(0));
+			continue;
+		}
 		if (!it->cl) {
-			next_fail = ret_label(e, it->ret);
+			next_fail = ret_label(e, it->ret, it->slot);
 			continue;
 		}
 		{
-			label ok = ret_label(e, it->ret);
+			label ok = ret_label(e, it->ret, it->slot);
 
 			for (i = it->cl->n; i-- > 0;)
 				ok = emit_cmp(e, &it->cl->cmp[i], ok, next_fail);
@@ -393,9 +432,9 @@ static label emit_dispatch(struct emitter *e, const struct bpf_syscall *s, const
 	return emit_jmp(e, BPF_JGE, (uint32_t)s[mid].nr, right, left);
 }
 
-int bpf_generate(const struct bpf_target *t, const struct bpf_syscall *syscalls, size_t n,
-		 uint32_t default_ret, uint32_t badarch_ret, struct sock_filter **out,
-		 size_t *out_len)
+int bpf_generate_template(const struct bpf_target *t, const struct bpf_syscall *syscalls, size_t n,
+			  struct sock_filter **out, size_t *out_len, struct bpf_reloc **relocs,
+			  size_t *n_relocs)
 {
 	struct emitter e;
 	struct bpf_syscall *rest;
@@ -410,8 +449,8 @@ int bpf_generate(const struct bpf_target *t, const struct bpf_syscall *syscalls,
 		free(rest);
 		return -ENOMEM;
 	}
-	def = ret_label(&e, default_ret);
-	bad = ret_label(&e, badarch_ret);
+	def = ret_label(&e, 0, BPF_SLOT_DEFAULT);
+	bad = ret_label(&e, 0, BPF_SLOT_BADARCH);
 	e.hot_arg = t->hot_arg;
 	e.hot_value = t->hot_value;
 	/* every block but the hot syscall's, which goes right after its test */
@@ -456,6 +495,7 @@ int bpf_generate(const struct bpf_target *t, const struct bpf_syscall *syscalls,
 		e.err = -E2BIG;
 	if (e.err) {
 		free(e.rev);
+		free(e.relocs);
 		return e.err;
 	}
 	/* Back to front -> front to back. */
@@ -465,7 +505,34 @@ int bpf_generate(const struct bpf_target *t, const struct bpf_syscall *syscalls,
 		e.rev[i] = e.rev[e.n - 1 - i];
 		e.rev[e.n - 1 - i] = tmp;
 	}
+	for (i = 0; i < e.n_relocs; i++)
+		e.relocs[i].at = (uint16_t)(e.n - 1 - e.relocs[i].at);
 	*out = e.rev;
 	*out_len = e.n;
+	*relocs = e.relocs;
+	*n_relocs = e.n_relocs;
+	return 0;
+}
+
+void bpf_resolve(struct sock_filter *prog, const struct bpf_reloc *relocs, size_t n_relocs,
+		 const uint32_t values[BPF_SLOTS])
+{
+	size_t i;
+
+	for (i = 0; i < n_relocs; i++)
+		prog[relocs[i].at].k = values[relocs[i].slot];
+}
+
+int bpf_generate(const struct bpf_target *t, const struct bpf_syscall *syscalls, size_t n,
+		 const uint32_t values[BPF_SLOTS], struct sock_filter **out, size_t *out_len)
+{
+	struct bpf_reloc *relocs;
+	size_t n_relocs;
+	int rc = bpf_generate_template(t, syscalls, n, out, out_len, &relocs, &n_relocs);
+
+	if (rc)
+		return rc;
+	bpf_resolve(*out, relocs, n_relocs, values);
+	free(relocs);
 	return 0;
 }

@@ -221,27 +221,51 @@ static uint32_t violation_ret(const struct layer *L, enum vmm_seccomp_role role)
 	}
 }
 
-static uint32_t rule_ret(const struct vmm_seccomp *ctx, const struct layer *L,
-			 enum vmm_seccomp_role role, const struct policy_rule *r)
+/* The values of a layer's slots (bpf.h): what depends on its mode and on
+ * the report descriptor. */
+static void layer_slots(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+			uint32_t v[BPF_SLOTS])
 {
+	const struct layer *L = &ctx->layer[role];
+
+	v[BPF_SLOT_NONE] = 0;
+	v[BPF_SLOT_DEFAULT] = violation_ret(L, role);
+	v[BPF_SLOT_BADARCH] =
+		L->mode == VMM_SECCOMP_MODE_KILL
+			? SECCOMP_RET_KILL_PROCESS
+			: SECCOMP_RET_TRAP | TRAP_DATA(role, VMM_SECCOMP_MODE_ENFORCE);
+	/* Emulation is only needed where our handler must stay deliverable,
+	 * and impossible under valgrind, which masks signals itself. */
+	v[BPF_SLOT_SIGMASK] = !ctx->under_valgrind && (L->mode == VMM_SECCOMP_MODE_ENFORCE ||
+						       L->mode == VMM_SECCOMP_MODE_ERRNO)
+				      ? SECCOMP_RET_TRAP | TRAP_DATA(role, TRAP_MODE_SIGMASK)
+				      : SECCOMP_RET_ALLOW;
+	v[BPF_SLOT_REPORT_FD] = (uint32_t)ctx->report_fd;
+}
+
+static struct bpf_rule rule_ret(const struct policy_rule *r)
+{
+	struct bpf_rule br = { r->clauses, r->n_clauses, 0, BPF_SLOT_NONE, false };
+
 	switch (r->action) {
 	case POLICY_ACT_ALLOW:
-		return SECCOMP_RET_ALLOW;
+		br.ret = SECCOMP_RET_ALLOW;
+		break;
 	case POLICY_ACT_ERRNO:
-		return SECCOMP_RET_ERRNO | ((uint32_t)r->errno_value & SECCOMP_RET_DATA);
+		br.ret = SECCOMP_RET_ERRNO | ((uint32_t)r->errno_value & SECCOMP_RET_DATA);
+		break;
 	case POLICY_ACT_LOG:
-		return SECCOMP_RET_LOG;
-	case POLICY_ACT_TRAP:
-		return violation_ret(L, role);
+		br.ret = SECCOMP_RET_LOG;
+		break;
 	case POLICY_ACT_SIGMASK:
-		/* Emulation is only needed where our handler must stay deliverable,
-		 * and impossible under valgrind, which masks signals itself. */
-		if (!ctx->under_valgrind &&
-		    (L->mode == VMM_SECCOMP_MODE_ENFORCE || L->mode == VMM_SECCOMP_MODE_ERRNO))
-			return SECCOMP_RET_TRAP | TRAP_DATA(role, TRAP_MODE_SIGMASK);
-		return SECCOMP_RET_ALLOW;
+		br.slot = BPF_SLOT_SIGMASK;
+		break;
+	case POLICY_ACT_TRAP:
+	default:
+		br.slot = BPF_SLOT_DEFAULT;
+		break;
 	}
-	return violation_ret(L, role);
+	return br;
 }
 
 static bool clause_equal(const struct policy_clause *a, const struct policy_clause *b)
@@ -288,10 +312,17 @@ static void grouped_free(struct grouped *g)
 	memset(g, 0, sizeof(*g));
 }
 
+static bool same_rule_ret(const struct bpf_rule *a, const struct bpf_rule *b)
+{
+	return a->slot == b->slot && (a->slot != BPF_SLOT_NONE || a->ret == b->ret);
+}
+
 /*
  * Groups the layer's rules by syscall, in policy order (the first rule
  * whose condition holds decides), drops exact duplicates and anything
- * after an unconditional rule, and adds the report rule.
+ * after an unconditional rule, and adds the library's own rules.  Nothing
+ * here depends on the layer's mode or on the report descriptor (slots), so
+ * one program serves them all.
  */
 static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, struct grouped *g)
 {
@@ -309,17 +340,10 @@ static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, stru
 		grouped_free(g);
 		return ctx_fail(ctx, -ENOMEM, "out of memory");
 	}
-	/* Reports must be writable from every thread, whatever its role. */
+	/* Reports must be writable from every thread, whatever its role:
+	 * write(report fd), the descriptor being a slot. */
 	memset(report_rule, 0, sizeof(*report_rule));
-	memset(&L->report_clause, 0, sizeof(L->report_clause));
-	L->report_clause.n = 1;
-	L->report_clause.cmp[0].arg = 0;
-	L->report_clause.cmp[0].op = POLICY_OP_EQ;
-	L->report_clause.cmp[0].value = (uint64_t)ctx->report_fd;
-	L->report_clause.cmp[0].low32 = true; /* write's fd is an unsigned int */
 	report_rule->nr = resolve_ctx_syscall(ctx, "write");
-	report_rule->n_clauses = 1;
-	report_rule->clauses = &L->report_clause;
 	report_rule->action = POLICY_ACT_ALLOW;
 	for (i = 0; i < p->n_rules; i++)
 		order[i].r = &p->rules[i];
@@ -337,10 +361,11 @@ static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, stru
 	for (i = 0; i < n; i++) {
 		const struct policy_rule *r = order[i].r;
 		struct bpf_syscall *cur = g->n_sys ? &g->sys[g->n_sys - 1] : NULL;
-		struct bpf_rule br = { r->clauses, r->n_clauses, rule_ret(ctx, L, role, r) };
+		struct bpf_rule br = rule_ret(r);
 		unsigned int k;
 		bool skip = false;
 
+		br.report = r == report_rule;
 		if (!cur || cur->nr != r->nr) {
 			cur = &g->sys[g->n_sys++];
 			cur->nr = r->nr;
@@ -351,7 +376,8 @@ static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, stru
 			const struct bpf_rule *o = &cur->rules[k];
 
 			skip = o->n_clauses == 0 ||
-			       (o->ret == br.ret && o->n_clauses == 1 && br.n_clauses == 1 &&
+			       (same_rule_ret(o, &br) && !o->report && !br.report &&
+				o->n_clauses == 1 && br.n_clauses == 1 &&
 				clause_equal(o->clauses, br.clauses));
 		}
 		if (skip)
@@ -365,10 +391,10 @@ static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, stru
 		struct bpf_syscall *s = &g->sys[i];
 		struct bpf_rule *rs = (struct bpf_rule *)s->rules;
 		unsigned int last = s->n_rules - 1, k;
-		bool same = rs[last].n_clauses == 0;
+		bool same = rs[last].n_clauses == 0 && !rs[last].report;
 
 		for (k = 0; k < last && same; k++)
-			same = rs[k].ret == rs[last].ret;
+			same = same_rule_ret(&rs[k], &rs[last]);
 		if (same && last > 0) {
 			rs[0] = rs[last];
 			s->n_rules = 1;
@@ -378,7 +404,19 @@ static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, stru
 	return 0;
 }
 
-static bool bpf_rules_equal(const struct bpf_syscall *a, const struct bpf_syscall *b)
+/* The same return, but for the layer a TRAP names: the SIGSYS handler
+ * emulates rt_sigprocmask whichever layer asks, and reports a violation
+ * under the thread's own role. */
+static bool same_ret(uint32_t a, uint32_t b)
+{
+	if ((a & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRAP &&
+	    (b & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRAP)
+		return TRAP_DATA_MODE(a) == TRAP_DATA_MODE(b);
+	return a == b;
+}
+
+static bool bpf_rules_equal(const struct bpf_syscall *a, const uint32_t va[BPF_SLOTS],
+			    const struct bpf_syscall *b, const uint32_t vb[BPF_SLOTS])
 {
 	unsigned int i, c;
 
@@ -387,7 +425,8 @@ static bool bpf_rules_equal(const struct bpf_syscall *a, const struct bpf_syscal
 	for (i = 0; i < a->n_rules; i++) {
 		const struct bpf_rule *x = &a->rules[i], *y = &b->rules[i];
 
-		if (x->ret != y->ret || x->n_clauses != y->n_clauses)
+		if (!same_ret(x->slot ? va[x->slot] : x->ret, y->slot ? vb[y->slot] : y->ret) ||
+		    x->n_clauses != y->n_clauses || x->report != y->report)
 			return false;
 		for (c = 0; c < x->n_clauses; c++) {
 			if (!clause_equal(&x->clauses[c], &y->clauses[c]))
@@ -422,8 +461,9 @@ static bool baseline_refuses_alike(enum vmm_seccomp_mode base, enum vmm_seccomp_
  * which every thread carries below it, checks its arguments.  Shorter role
  * programs install faster (vmm_seccomp_enter_role) and run faster.
  */
-static void leave_checks_to_baseline(struct grouped *g, const struct grouped *base,
-				     struct bpf_rule *allow)
+static void leave_checks_to_baseline(struct grouped *g, const uint32_t vg[BPF_SLOTS],
+				     const struct grouped *base, const uint32_t vb[BPF_SLOTS],
+				     const struct bpf_rule *allow)
 {
 	size_t i, j = 0;
 
@@ -434,60 +474,144 @@ static void leave_checks_to_baseline(struct grouped *g, const struct grouped *ba
 			j++;
 		if (j == base->n_sys || base->sys[j].nr != s->nr)
 			continue;
-		if (s->n_rules == 1 && s->rules[0].n_clauses == 0)
+		if (s->n_rules == 1 && s->rules[0].n_clauses == 0 && !s->rules[0].report)
 			continue; /* nothing to leave */
-		if (bpf_rules_equal(s, &base->sys[j])) {
+		if (bpf_rules_equal(s, vg, &base->sys[j], vb)) {
 			s->rules = allow;
 			s->n_rules = 1;
 		}
 	}
 }
 
-static int generate_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
-			  const struct grouped *g)
+static const struct bpf_target *target_of(const struct vmm_seccomp *ctx)
 {
 	/* x32 shares x86_64's audit arch: its syscall numbers carry bit 30.
 	 * The hot path is ioctl(KVM_RUN) (ioctl: 16 on x86_64, 29 on aarch64). */
 	static const struct bpf_target x86_64 = { AUDIT_ARCH_X86_64, 0x40000000u, 16, 1, KVM_RUN };
 	static const struct bpf_target aarch64 = { AUDIT_ARCH_AARCH64, 0, 29, 1, KVM_RUN };
-	struct layer *L = &ctx->layer[role];
-	int rc;
 
-	rc = bpf_generate(ctx->arch == POLICY_ARCH_AARCH64 ? &aarch64 : &x86_64, g->sys, g->n_sys,
-			  violation_ret(L, role),
-			  L->mode == VMM_SECCOMP_MODE_KILL
-				  ? SECCOMP_RET_KILL_PROCESS
-				  : SECCOMP_RET_TRAP | TRAP_DATA(role, VMM_SECCOMP_MODE_ENFORCE),
-			  &L->prog, &L->prog_len);
+	return ctx->arch == POLICY_ARCH_AARCH64 ? &aarch64 : &x86_64;
+}
+
+static int generate_fail(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, int rc)
+{
+	return ctx_fail(ctx, rc, "role %s: generating its BPF program failed: %s",
+			vmm_seccomp_role_name(role),
+			rc == -E2BIG ? "more than 4096 instructions" : "out of memory");
+}
+
+/*
+ * Groups a layer (a role left to share the baseline's checks, if `shared`
+ * and the baseline's grouping is given) and generates its program with
+ * the slots open.  The baseline's policy must be resolved for `shared`.
+ */
+static int layer_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+			  const struct grouped *base, bool shared, struct sock_filter **prog,
+			  size_t *len, struct bpf_reloc **relocs, size_t *n_relocs)
+{
+	static const struct bpf_rule allow = { NULL, 0, SECCOMP_RET_ALLOW, BPF_SLOT_NONE, false };
+	struct grouped g;
+	int rc = group_layer(ctx, role, &g);
+
 	if (rc)
-		rc = ctx_fail(ctx, rc, "role %s: generating its BPF program failed: %s",
-			      vmm_seccomp_role_name(role),
-			      rc == -E2BIG ? "more than 4096 instructions" : "out of memory");
+		return rc;
+	if (shared && base) {
+		uint32_t vg[BPF_SLOTS], vb[BPF_SLOTS];
+
+		layer_slots(ctx, role, vg);
+		layer_slots(ctx, VMM_SECCOMP_ROLE_PROCESS, vb);
+		leave_checks_to_baseline(&g, vg, base, vb, &allow);
+	}
+	rc = bpf_generate_template(target_of(ctx), g.sys, g.n_sys, prog, len, relocs, n_relocs);
+	grouped_free(&g);
+	return rc ? generate_fail(ctx, role, rc) : 0;
+}
+
+/* Which prebuilt program (if any) serves a layer as configured. */
+static const struct prebuilt_program *prebuilt_for(const struct vmm_seccomp *ctx,
+						   enum vmm_seccomp_role role)
+{
+	const struct prebuilt *pre = vmm_seccomp_prebuilt;
+	const struct layer *L = &ctx->layer[role], *B = &ctx->layer[VMM_SECCOMP_ROLE_PROCESS];
+
+	if (!pre || ctx->no_prebuilt || ctx->under_valgrind || ctx->arch != pre->arch)
+		return NULL;
+	/* what the embedder changed, in this layer or in the baseline it
+	 * must stay within, is compiled now */
+	if (L->replaced || L->extra.n_rules || B->replaced || B->extra.n_rules)
+		return NULL;
+	if (role == VMM_SECCOMP_ROLE_PROCESS || !baseline_refuses_alike(B->mode, L->mode))
+		return &pre->alone[role];
+	/* the same mode as the baseline: the shared checks are left to it
+	 * (built with both in enforce mode; the same checks in any mode) */
+	if (B->mode == L->mode)
+		return &pre->shared[role];
+	return NULL;
+}
+
+static int layer_from_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+			       const struct sock_filter *tpl, size_t len,
+			       const struct bpf_reloc *relocs, size_t n_relocs)
+{
+	struct layer *L = &ctx->layer[role];
+	uint32_t v[BPF_SLOTS];
+
+	L->prog = malloc(len * sizeof(*L->prog));
+	if (!L->prog)
+		return ctx_fail(ctx, -ENOMEM, "out of memory");
+	memcpy(L->prog, tpl, len * sizeof(*L->prog));
+	L->prog_len = len;
+	layer_slots(ctx, role, v);
+	bpf_resolve(L->prog, relocs, n_relocs, v);
+	return 0;
+}
+
+static int build_layers(struct vmm_seccomp *ctx, bool need_base)
+{
+	enum vmm_seccomp_mode base_mode = ctx->layer[VMM_SECCOMP_ROLE_PROCESS].mode;
+	struct grouped base = { 0 };
+	enum vmm_seccomp_role r;
+	int rc = 0;
+
+	if (need_base)
+		rc = group_layer(ctx, VMM_SECCOMP_ROLE_PROCESS, &base);
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
+		const struct prebuilt_program *pre = prebuilt_for(ctx, r);
+		struct sock_filter *prog;
+		struct bpf_reloc *relocs;
+		size_t len, n_relocs;
+
+		if (ctx->layer[r].mode == VMM_SECCOMP_MODE_OFF)
+			continue;
+		if (pre) {
+			rc = layer_from_template(ctx, r, pre->prog, pre->len, pre->relocs,
+						 pre->n_relocs);
+			continue;
+		}
+		rc = layer_template(ctx, r, need_base ? &base : NULL,
+				    r != VMM_SECCOMP_ROLE_PROCESS &&
+					    baseline_refuses_alike(base_mode, ctx->layer[r].mode),
+				    &prog, &len, &relocs, &n_relocs);
+		if (!rc)
+			rc = layer_from_template(ctx, r, prog, len, relocs, n_relocs);
+		if (!rc)
+			free(prog);
+		if (!rc)
+			free(relocs);
+	}
+	grouped_free(&base);
 	return rc;
 }
 
-static int build_layers(struct vmm_seccomp *ctx)
+int compile_prebuild(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, bool shared,
+		     struct sock_filter **prog, size_t *len, struct bpf_reloc **relocs,
+		     size_t *n_relocs)
 {
-	static const struct bpf_rule allow = { NULL, 0, SECCOMP_RET_ALLOW };
-	enum vmm_seccomp_mode base_mode = ctx->layer[VMM_SECCOMP_ROLE_PROCESS].mode;
-	struct grouped base, g;
-	enum vmm_seccomp_role r;
-	int rc;
+	struct grouped base;
+	int rc = group_layer(ctx, VMM_SECCOMP_ROLE_PROCESS, &base);
 
-	rc = group_layer(ctx, VMM_SECCOMP_ROLE_PROCESS, &base);
-	if (!rc && base_mode != VMM_SECCOMP_MODE_OFF)
-		rc = generate_layer(ctx, VMM_SECCOMP_ROLE_PROCESS, &base);
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
-		if (r == VMM_SECCOMP_ROLE_PROCESS || ctx->layer[r].mode == VMM_SECCOMP_MODE_OFF)
-			continue;
-		rc = group_layer(ctx, r, &g);
-		if (rc)
-			break;
-		if (baseline_refuses_alike(base_mode, ctx->layer[r].mode))
-			leave_checks_to_baseline(&g, &base, (struct bpf_rule *)&allow);
-		rc = generate_layer(ctx, r, &g);
-		grouped_free(&g);
-	}
+	if (!rc)
+		rc = layer_template(ctx, role, &base, shared, prog, len, relocs, n_relocs);
 	grouped_free(&base);
 	return rc;
 }
@@ -556,53 +680,100 @@ void compile_release(struct vmm_seccomp *ctx)
 		free(ctx->layer[r].prog);
 		ctx->layer[r].prog = NULL;
 		ctx->layer[r].prog_len = 0;
+		ctx->layer[r].prebuilt = false;
 	}
-	for (i = 0; i < NR_TABLE_SIZE; i++) {
-		free(ctx->names_native[i]);
-		free(ctx->names_i386[i]);
-		ctx->names_native[i] = ctx->names_i386[i] = NULL;
+	if (ctx->names_owned) {
+		for (i = 0; i < 2 * (size_t)NR_TABLE_SIZE; i++)
+			free(ctx->names_owned[i]);
+		free(ctx->names_owned);
 	}
+	ctx->names_owned = NULL;
+	ctx->names_native = ctx->names_i386 = NULL;
 }
 
+/* The names of syscalls for reports, so the SIGSYS handler never calls
+ * libseccomp: prebuilt, or looked up now. */
+static int name_tables(struct vmm_seccomp *ctx)
+{
+	const struct prebuilt *pre = vmm_seccomp_prebuilt;
+	size_t i;
+
+	if (pre && ctx->arch == pre->arch) {
+		ctx->names_native = pre->names_native;
+		ctx->names_i386 = pre->names_i386;
+		return 0;
+	}
+	ctx->names_owned = calloc(2 * (size_t)NR_TABLE_SIZE, sizeof(*ctx->names_owned));
+	if (!ctx->names_owned)
+		return ctx_fail(ctx, -ENOMEM, "out of memory");
+	for (i = 0; i < NR_TABLE_SIZE; i++) {
+		ctx->names_owned[i] =
+			seccomp_syscall_resolve_num_arch(scmp_arch(ctx->arch), (int)i);
+		ctx->names_owned[NR_TABLE_SIZE + i] =
+			seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, (int)i);
+	}
+	ctx->names_native = (const char *const *)ctx->names_owned;
+	ctx->names_i386 = (const char *const *)ctx->names_owned + NR_TABLE_SIZE;
+	return 0;
+}
+
+static int resolve_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role r)
+{
+	struct layer *L = &ctx->layer[r];
+	int rc = base_policy(ctx, r, &L->resolved);
+
+	if (!rc && policy_append(&L->resolved, &L->extra))
+		rc = ctx_fail(ctx, -ENOMEM, "out of memory");
+	if (!rc && ctx->under_valgrind && ctx->arch == POLICY_ARCH_X86_64)
+		rc = parse_rules(ctx, &L->resolved, "groups/valgrind.policy",
+				 builtin_policy_text("groups/valgrind.policy"));
+	if (!rc && BUILT_WITH_ASAN && ctx->arch == POLICY_ARCH_X86_64)
+		rc = parse_rules(ctx, &L->resolved, "groups/sanitizers.policy",
+				 builtin_policy_text("groups/sanitizers.policy"));
+	/* 32-bit arguments (ioctl's request...): test only their low word */
+	if (!rc)
+		mark_narrow_args(ctx, &L->resolved);
+	return rc;
+}
+
+/*
+ * Layers the build compiled (built-in policies, as configured: any mode,
+ * any report descriptor) come from prebuilt programs; the others, and the
+ * baseline they must stay within, are resolved and compiled now.
+ */
 int compile_all(struct vmm_seccomp *ctx)
 {
+	bool resolve[VMM_SECCOMP_ROLE_COUNT], need_base = false;
 	enum vmm_seccomp_role r;
-	size_t i;
 	int rc = 0;
 
 	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
 		return ctx_fail(ctx, -EOPNOTSUPP, "this build runs on x86_64 only");
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
 		struct layer *L = &ctx->layer[r];
 
 		policy_init(&L->resolved);
-		rc = base_policy(ctx, r, &L->resolved);
-		if (!rc && policy_append(&L->resolved, &L->extra))
-			rc = ctx_fail(ctx, -ENOMEM, "out of memory");
-		if (!rc && ctx->under_valgrind && ctx->arch == POLICY_ARCH_X86_64)
-			rc = parse_rules(ctx, &L->resolved, "groups/valgrind.policy",
-					 builtin_policy_text("groups/valgrind.policy"));
-		if (!rc && BUILT_WITH_ASAN && ctx->arch == POLICY_ARCH_X86_64)
-			rc = parse_rules(ctx, &L->resolved, "groups/sanitizers.policy",
-					 builtin_policy_text("groups/sanitizers.policy"));
+		L->prebuilt = L->mode != VMM_SECCOMP_MODE_OFF && prebuilt_for(ctx, r);
+		/* an embedder's rules are checked even for a layer that is off */
+		resolve[r] = (L->mode != VMM_SECCOMP_MODE_OFF && !L->prebuilt) || L->replaced ||
+			     L->extra.n_rules;
+		need_base = need_base || resolve[r];
 	}
-	/* 32-bit arguments (ioctl's request...): test only their low word */
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++)
-		mark_narrow_args(ctx, &ctx->layer[r].resolved);
+	resolve[VMM_SECCOMP_ROLE_PROCESS] = need_base;
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
-		if (r != VMM_SECCOMP_ROLE_PROCESS)
+		if (resolve[r])
+			rc = resolve_layer(ctx, r);
+	}
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
+		if (r != VMM_SECCOMP_ROLE_PROCESS && resolve[r])
 			rc = check_role_within_baseline(
 				ctx, r, &ctx->layer[r].resolved,
 				&ctx->layer[VMM_SECCOMP_ROLE_PROCESS].resolved);
 	}
 	if (!rc)
-		rc = build_layers(ctx);
-	/* Names for reports, so the SIGSYS handler never calls libseccomp. */
-	for (i = 0; i < NR_TABLE_SIZE && !rc; i++) {
-		ctx->names_native[i] =
-			seccomp_syscall_resolve_num_arch(scmp_arch(ctx->arch), (int)i);
-		ctx->names_i386[i] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, (int)i);
-	}
+		rc = build_layers(ctx, need_base);
+	if (!rc)
+		rc = name_tables(ctx);
 	if (rc)
 		compile_release(ctx);
 	return rc;

@@ -5,6 +5,7 @@
 
 #include "vmm_seccomp.h"
 #include "../policy/policy.h"
+#include "bpf.h"
 
 #include <linux/filter.h>
 #include <stdatomic.h>
@@ -35,9 +36,9 @@ struct layer {
 	struct policy resolved;	   /* built-in + extra (+ valgrind), after compile */
 	struct sock_filter *prog;
 	size_t prog_len;
+	bool prebuilt; /* the program came from the build (compile.c) */
 	/* rules every layer gets, whatever its policy (compile.c) */
 	struct policy_rule report_rule, sigreturn_rule;
-	struct policy_clause report_clause;
 };
 
 struct vmm_seccomp {
@@ -51,9 +52,14 @@ struct vmm_seccomp {
 	bool under_valgrind;
 	unsigned int arch;	 /* POLICY_ARCH_* the programs are for (native: x86_64) */
 	bool dangerous_baseline; /* the embedder allowed a dangerous syscall */
-	/* Tables the SIGSYS handler reads; built by compile, never changed after. */
-	char *names_native[NR_TABLE_SIZE];
-	char *names_i386[NR_TABLE_SIZE];
+	/* Compile every layer now, never from the prebuilt programs, and keep
+	 * every layer's resolved policy (the tool, the tests). */
+	bool no_prebuilt;
+	/* Tables the SIGSYS handler reads (NR_TABLE_SIZE names each, NULL for
+	 * none): set by compile, never changed after; prebuilt or owned. */
+	const char *const *names_native;
+	const char *const *names_i386;
+	char **names_owned;
 	_Atomic uint64_t counts[VMM_SECCOMP_ROLE_COUNT][COUNT_SLOTS];
 };
 
@@ -77,8 +83,38 @@ extern const struct builtin_policy vmm_seccomp_builtin_policies[];
 extern const size_t vmm_seccomp_builtin_policy_count;
 const char *builtin_policy_text(const char *name);
 
+/*
+ * Programs compiled by the build from the built-in policies (all layers in
+ * enforce mode, slots open): `alone[role]` is the role's program as it
+ * stands alone, `shared[role]` the one that leaves the checks it shares
+ * with the baseline to it (used when both are in the same mode).
+ * vmm_seccomp_prebuilt is NULL in a build without them (cross builds) and
+ * in the program that makes them (tools/prebuild.c).
+ */
+struct prebuilt_program {
+	const struct sock_filter *prog;
+	size_t len;
+	const struct bpf_reloc *relocs;
+	size_t n_relocs;
+};
+
+struct prebuilt {
+	unsigned int arch; /* POLICY_ARCH_* */
+	struct prebuilt_program alone[VMM_SECCOMP_ROLE_COUNT];
+	struct prebuilt_program shared[VMM_SECCOMP_ROLE_COUNT];
+	const char *const *names_native; /* NR_TABLE_SIZE each */
+	const char *const *names_i386;
+};
+
+extern const struct prebuilt *const vmm_seccomp_prebuilt;
+
 /* compile.c */
 int compile_all(struct vmm_seccomp *ctx);
+/* For tools/prebuild.c: a layer's program with the slots open, from a
+ * context compiled with no_prebuilt (every policy resolved). */
+int compile_prebuild(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, bool shared,
+		     struct sock_filter **prog, size_t *len, struct bpf_reloc **relocs,
+		     size_t *n_relocs);
 void compile_release(struct vmm_seccomp *ctx);
 int parse_rules(struct vmm_seccomp *ctx, struct policy *out, const char *origin, const char *text);
 int check_role_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
