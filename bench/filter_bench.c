@@ -239,8 +239,20 @@ static void *enter_timed(void *arg)
 	return NULL;
 }
 
+/* The kernel's floor for the same step: a thread installing the minimal
+ * two-instruction filter over the same baseline. */
+static void *floor_timed(void *arg)
+{
+	struct enter_job *j = arg;
+	double t0 = now_ns();
+
+	if (install_floor_filter() == 0)
+		j->us = (now_ns() - t0) / 1e3;
+	return NULL;
+}
+
 #define THREADS_PER_CHILD 8
-#define INIT_VALUES (3 + 2 * THREADS_PER_CHILD)
+#define INIT_VALUES (3 + 3 * THREADS_PER_CHILD)
 
 /* One fresh process: compile, apply, enter roles; times in us, RSS in KiB. */
 static int init_child(double r[INIT_VALUES])
@@ -276,6 +288,10 @@ static int init_child(double r[INIT_VALUES])
 		    pthread_join(t, NULL))
 			return -1;
 		r[3 + THREADS_PER_CHILD + k] = (now_ns() - t0) / 1e3;
+		j.us = -1;
+		if (pthread_create(&t, NULL, floor_timed, &j) || pthread_join(t, NULL))
+			return -1;
+		r[3 + 2 * THREADS_PER_CHILD + k] = j.us;
 	}
 	return 0;
 }
@@ -284,6 +300,7 @@ static void init_costs(int rounds)
 {
 	static double compile[200], apply[200], rss[200];
 	static double enter[200 * THREADS_PER_CHILD], spawn[200 * THREADS_PER_CHILD];
+	static double floor_[200 * THREADS_PER_CHILD];
 	double m, q1, q3;
 	int i, k, n = 0;
 
@@ -310,6 +327,8 @@ static void init_costs(int rounds)
 			for (k = 0; k < THREADS_PER_CHILD; k++) {
 				enter[n * THREADS_PER_CHILD + k] = r[3 + k];
 				spawn[n * THREADS_PER_CHILD + k] = r[3 + THREADS_PER_CHILD + k];
+				floor_[n * THREADS_PER_CHILD + k] =
+					r[3 + 2 * THREADS_PER_CHILD + k];
 			}
 			n++;
 		}
@@ -332,6 +351,10 @@ static void init_costs(int rounds)
 	       q1, q3);
 	stats(enter, n * THREADS_PER_CHILD, &m, &q1, &q3);
 	printf("entering role vcpu in a new thread (vmm_seccomp_enter_role): %6.1f us "
+	       "[%.1f..%.1f]\n",
+	       m, q1, q3);
+	stats(floor_, n * THREADS_PER_CHILD, &m, &q1, &q3);
+	printf("  floor: a minimal 2-instruction filter installed the same way:   %6.1f us "
 	       "[%.1f..%.1f]\n",
 	       m, q1, q3);
 	stats(spawn, n * THREADS_PER_CHILD, &m, &q1, &q3);

@@ -771,7 +771,9 @@ static void test_generator_operators(void **state)
 							    [BPF_SLOT_BADARCH] =
 								    SECCOMP_RET_KILL_PROCESS };
 			struct bpf_syscall s[300];
-			const struct bpf_target tgt = { AUDIT_ARCH_X86_64, 0x40000000u, -1, 0, 0 };
+			const struct bpf_target tgt = {
+				AUDIT_ARCH_X86_64, 0x40000000u, -1, 0, 0, NULL, 0
+			};
 			struct sock_filter *prog;
 			size_t len, k;
 

@@ -58,6 +58,12 @@ struct bpf_target {
 	int hot_nr;
 	unsigned int hot_arg;
 	uint32_t hot_value;
+	/* If care is set: the layer is stacked on one that refuses, at least
+	 * as severely, every syscall number not in care[] (sorted).  For those
+	 * numbers this layer's verdict changes nothing, so the search on the
+	 * syscall number only separates ranges of numbers in care[]. */
+	const int *care;
+	size_t n_care;
 };
 
 /*

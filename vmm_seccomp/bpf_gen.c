@@ -432,6 +432,68 @@ static label emit_dispatch(struct emitter *e, const struct bpf_syscall *s, const
 	return emit_jmp(e, BPF_JGE, (uint32_t)s[mid].nr, right, left);
 }
 
+/*
+ * The search on the syscall number when only the numbers in t->care matter
+ * (struct bpf_target): consecutive care numbers going to the same place
+ * form a range, and a tree of `jge` over the ranges' starts needs no
+ * equality test at all.
+ */
+struct range {
+	uint32_t start;
+	label to;
+};
+
+static label emit_ranges(struct emitter *e, const struct range *r, size_t lo, size_t hi)
+{
+	label left, right;
+	size_t mid;
+
+	if (hi - lo == 1)
+		return r[lo].to;
+	mid = lo + (hi - lo) / 2;
+	right = emit_ranges(e, r, mid, hi);
+	left = emit_ranges(e, r, lo, mid);
+	return emit_jmp(e, BPF_JGE, r[mid].start, right, left);
+}
+
+static label emit_dispatch_care(struct emitter *e, const struct bpf_target *t,
+				const struct bpf_syscall *s, const label *blocks, size_t n,
+				label def)
+{
+	struct range *r = calloc(t->n_care + n + 1, sizeof(*r));
+	size_t i = 0, j = 0, m = 0;
+	label entry;
+
+	if (!r) {
+		e->err = -ENOMEM;
+		return def;
+	}
+	/* merge the care numbers and the layer's own, in order */
+	while (i < t->n_care || j < n) {
+		int nr;
+		label to;
+
+		if (j < n && (i == t->n_care || s[j].nr <= t->care[i])) {
+			nr = s[j].nr;
+			to = blocks[j++];
+			if (i < t->n_care && t->care[i] == nr)
+				i++;
+		} else {
+			nr = t->care[i++];
+			to = def;
+		}
+		if (nr == t->hot_nr)
+			continue; /* tested before the search */
+		if (!m || r[m - 1].to != to) {
+			r[m].start = (uint32_t)nr;
+			r[m++].to = to;
+		}
+	}
+	entry = m ? emit_ranges(e, r, 0, m) : def;
+	free(r);
+	return entry;
+}
+
 int bpf_generate_template(const struct bpf_target *t, const struct bpf_syscall *syscalls, size_t n,
 			  struct sock_filter **out, size_t *out_len, struct bpf_reloc **relocs,
 			  size_t *n_relocs)
@@ -467,7 +529,8 @@ int bpf_generate_template(const struct bpf_target *t, const struct bpf_syscall *
 			rest[m++] = syscalls[i];
 		}
 	}
-	entry = emit_dispatch(&e, rest, blocks, 0, m, def);
+	entry = t->care ? emit_dispatch_care(&e, t, rest, blocks, m, def)
+			: emit_dispatch(&e, rest, blocks, 0, m, def);
 	/* x32 shares the x86_64 audit arch; its numbers carry bit 30. */
 	if (t->foreign_nr_floor)
 		entry = emit_jmp(&e, BPF_JGE, t->foreign_nr_floor, bad, entry);

@@ -487,8 +487,9 @@ static const struct bpf_target *target_of(const struct vmm_seccomp *ctx)
 {
 	/* x32 shares x86_64's audit arch: its syscall numbers carry bit 30.
 	 * The hot path is ioctl(KVM_RUN) (ioctl: 16 on x86_64, 29 on aarch64). */
-	static const struct bpf_target x86_64 = { AUDIT_ARCH_X86_64, 0x40000000u, 16, 1, KVM_RUN };
-	static const struct bpf_target aarch64 = { AUDIT_ARCH_AARCH64, 0, 29, 1, KVM_RUN };
+	static const struct bpf_target x86_64 = { AUDIT_ARCH_X86_64, 0x40000000u, 16, 1,
+						  KVM_RUN,	     NULL,	  0 };
+	static const struct bpf_target aarch64 = { AUDIT_ARCH_AARCH64, 0, 29, 1, KVM_RUN, NULL, 0 };
 
 	return ctx->arch == POLICY_ARCH_AARCH64 ? &aarch64 : &x86_64;
 }
@@ -510,7 +511,10 @@ static int layer_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 			  size_t *len, struct bpf_reloc **relocs, size_t *n_relocs)
 {
 	static const struct bpf_rule allow = { NULL, 0, SECCOMP_RET_ALLOW, BPF_SLOT_NONE, false };
+	struct bpf_target t = *target_of(ctx);
+	int *care = NULL;
 	struct grouped g;
+	size_t i;
 	int rc = group_layer(ctx, role, &g);
 
 	if (rc)
@@ -522,8 +526,23 @@ static int layer_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 		layer_slots(ctx, VMM_SECCOMP_ROLE_PROCESS, vb);
 		leave_checks_to_baseline(&g, vg, base, vb, &allow);
 	}
-	rc = bpf_generate_template(target_of(ctx), g.sys, g.n_sys, prog, len, relocs, n_relocs);
+	/* A baseline that refuses (traps or kills, not log) any syscall it has
+	 * no rule for outranks whatever this layer returns for it: only the
+	 * baseline's syscalls need telling apart. */
+	if (shared && base && ctx->layer[VMM_SECCOMP_ROLE_PROCESS].mode != VMM_SECCOMP_MODE_LOG) {
+		care = calloc(base->n_sys + 1, sizeof(*care));
+		if (!care) {
+			grouped_free(&g);
+			return ctx_fail(ctx, -ENOMEM, "out of memory");
+		}
+		for (i = 0; i < base->n_sys; i++)
+			care[i] = base->sys[i].nr;
+		t.care = care;
+		t.n_care = base->n_sys;
+	}
+	rc = bpf_generate_template(&t, g.sys, g.n_sys, prog, len, relocs, n_relocs);
 	grouped_free(&g);
+	free(care);
 	return rc ? generate_fail(ctx, role, rc) : 0;
 }
 
@@ -543,8 +562,9 @@ static const struct prebuilt_program *prebuilt_for(const struct vmm_seccomp *ctx
 	if (role == VMM_SECCOMP_ROLE_PROCESS || !baseline_refuses_alike(B->mode, L->mode))
 		return &pre->alone[role];
 	/* the same mode as the baseline: the shared checks are left to it
-	 * (built with both in enforce mode; the same checks in any mode) */
-	if (B->mode == L->mode)
+	 * (built with both in enforce mode: the same program in any mode but
+	 * log, where the baseline lets what it refuses run) */
+	if (B->mode == L->mode && B->mode != VMM_SECCOMP_MODE_LOG)
 		return &pre->shared[role];
 	return NULL;
 }
