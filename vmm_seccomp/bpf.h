@@ -64,6 +64,10 @@ struct bpf_target {
 	 * syscall number only separates ranges of numbers in care[]. */
 	const int *care;
 	size_t n_care;
+	/* The layer is stacked on one that refuses every foreign arch and ABI
+	 * at least as severely as anything this layer returns: no arch or ABI
+	 * check of its own (and no BPF_SLOT_BADARCH). */
+	bool no_abi_check;
 };
 
 /*

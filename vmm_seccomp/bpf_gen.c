@@ -12,7 +12,8 @@
  * foreign-ABI check, binary search on the syscall number, one block per
  * syscall (its rules' comparisons), shared returns.  On x86_64 the hot
  * path, ioctl(KVM_RUN), is seven straight instructions: load arch, test,
- * load nr, test, load the request, test, return.
+ * load nr, test, load the request, test, return; five in a layer stacked
+ * on one that refuses foreign ABIs (bpf_target.no_abi_check).
  */
 #include "bpf.h"
 
@@ -512,7 +513,7 @@ int bpf_generate_template(const struct bpf_target *t, const struct bpf_syscall *
 		return -ENOMEM;
 	}
 	def = ret_label(&e, 0, BPF_SLOT_DEFAULT);
-	bad = ret_label(&e, 0, BPF_SLOT_BADARCH);
+	bad = t->no_abi_check ? def : ret_label(&e, 0, BPF_SLOT_BADARCH);
 	e.hot_arg = t->hot_arg;
 	e.hot_value = t->hot_value;
 	/* every block but the hot syscall's, which goes right after its test */
@@ -532,7 +533,7 @@ int bpf_generate_template(const struct bpf_target *t, const struct bpf_syscall *
 	entry = t->care ? emit_dispatch_care(&e, t, rest, blocks, m, def)
 			: emit_dispatch(&e, rest, blocks, 0, m, def);
 	/* x32 shares the x86_64 audit arch; its numbers carry bit 30. */
-	if (t->foreign_nr_floor)
+	if (t->foreign_nr_floor && !t->no_abi_check)
 		entry = emit_jmp(&e, BPF_JGE, t->foreign_nr_floor, bad, entry);
 	if (hot < n) {
 		/* The hot syscall is tested first (its number is below any
@@ -550,8 +551,10 @@ int bpf_generate_template(const struct bpf_target *t, const struct bpf_syscall *
 		emit_ja(&e, entry);
 	/* the load falls through to `entry`, emitted just before it */
 	entry = emit_ld(&e, (uint32_t)offsetof(struct seccomp_data, nr));
-	emit_jmp(&e, BPF_JEQ, t->audit_arch, entry, bad);
-	emit_ld(&e, (uint32_t)offsetof(struct seccomp_data, arch));
+	if (!t->no_abi_check) {
+		emit_jmp(&e, BPF_JEQ, t->audit_arch, entry, bad);
+		emit_ld(&e, (uint32_t)offsetof(struct seccomp_data, arch));
+	}
 	free(blocks);
 	free(rest);
 	if (!e.err && e.n > BPF_MAXINSNS)

@@ -487,9 +487,19 @@ static const struct bpf_target *target_of(const struct vmm_seccomp *ctx)
 {
 	/* x32 shares x86_64's audit arch: its syscall numbers carry bit 30.
 	 * The hot path is ioctl(KVM_RUN) (ioctl: 16 on x86_64, 29 on aarch64). */
-	static const struct bpf_target x86_64 = { AUDIT_ARCH_X86_64, 0x40000000u, 16, 1,
-						  KVM_RUN,	     NULL,	  0 };
-	static const struct bpf_target aarch64 = { AUDIT_ARCH_AARCH64, 0, 29, 1, KVM_RUN, NULL, 0 };
+	static const struct bpf_target x86_64 = {
+		.audit_arch = AUDIT_ARCH_X86_64,
+		.foreign_nr_floor = 0x40000000u,
+		.hot_nr = 16,
+		.hot_arg = 1,
+		.hot_value = KVM_RUN,
+	};
+	static const struct bpf_target aarch64 = {
+		.audit_arch = AUDIT_ARCH_AARCH64,
+		.hot_nr = 29,
+		.hot_arg = 1,
+		.hot_value = KVM_RUN,
+	};
 
 	return ctx->arch == POLICY_ARCH_AARCH64 ? &aarch64 : &x86_64;
 }
@@ -526,6 +536,12 @@ static int layer_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 		layer_slots(ctx, VMM_SECCOMP_ROLE_PROCESS, vb);
 		leave_checks_to_baseline(&g, vg, base, vb, &allow);
 	}
+	/* The baseline (on: shared) refuses every foreign arch and ABI with a
+	 * kill, or a TRAP in enforce mode; only a role TRAP in errno mode
+	 * would outrank that (of two TRAPs, the role's wins). */
+	t.no_abi_check = shared && base &&
+			 (ctx->layer[role].mode != VMM_SECCOMP_MODE_ERRNO ||
+			  ctx->layer[VMM_SECCOMP_ROLE_PROCESS].mode == VMM_SECCOMP_MODE_KILL);
 	/* A baseline that refuses (traps or kills, not log) any syscall it has
 	 * no rule for outranks whatever this layer returns for it: only the
 	 * baseline's syscalls need telling apart. */
@@ -562,9 +578,11 @@ static const struct prebuilt_program *prebuilt_for(const struct vmm_seccomp *ctx
 	if (role == VMM_SECCOMP_ROLE_PROCESS || !baseline_refuses_alike(B->mode, L->mode))
 		return &pre->alone[role];
 	/* the same mode as the baseline: the shared checks are left to it
-	 * (built with both in enforce mode: the same program in any mode but
-	 * log, where the baseline lets what it refuses run) */
-	if (B->mode == L->mode && B->mode != VMM_SECCOMP_MODE_LOG)
+	 * (built with both in enforce mode: the same program in kill mode; in
+	 * log mode the baseline lets what it refuses run, in errno mode the
+	 * role checks foreign ABIs itself: compiled now) */
+	if (B->mode == L->mode &&
+	    (B->mode == VMM_SECCOMP_MODE_ENFORCE || B->mode == VMM_SECCOMP_MODE_KILL))
 		return &pre->shared[role];
 	return NULL;
 }
