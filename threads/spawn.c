@@ -29,11 +29,15 @@ int vmm_seccomp_enter_role(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, 
 	if (self->has_role)
 		return ctx_fail(ctx, -EALREADY, "this thread already has role %s",
 				vmm_seccomp_role_name(self->role));
-	/* Naming and recording happen before the filter, which need not allow them. */
-	if (name)
-		prctl(PR_SET_NAME, name, 0, 0, 0);
+	/* Naming and recording happen before the filter, which need not allow
+	 * them.  The kernel keeps the first 15 bytes of a name, as copied here. */
 	memset(self->name, 0, sizeof(self->name));
-	prctl(PR_GET_NAME, self->name, 0, 0, 0);
+	if (name) {
+		prctl(PR_SET_NAME, name, 0, 0, 0);
+		strncpy(self->name, name, sizeof(self->name) - 1);
+	} else {
+		prctl(PR_GET_NAME, self->name, 0, 0, 0);
+	}
 	self->tid = (int)syscall(SYS_gettid);
 	rc = install_thread_filter(ctx, role);
 	if (rc)
