@@ -62,7 +62,9 @@ static void *enter(void *arg)
 
 #if COUNTING
 	atomic_store(&allocations, 0);
+#endif
 	j->rc = vmm_seccomp_enter_role(j->ctx, VMM_SECCOMP_ROLE_VCPU, "vcpu0");
+#if COUNTING
 	j->during = atomic_load(&allocations);
 #endif
 	return NULL;
