@@ -677,7 +677,8 @@ static void test_prebuilt_equals_compiled(void **state)
 
 	(void)state;
 	if (!vmm_seccomp_prebuilt) {
-		fprintf(stderr, "SKIP prebuilt programs: this build has none (cross build or -DVMM_SECCOMP_PREBUILT=OFF)\n");
+		fprintf(stderr, "SKIP prebuilt programs: this build has none (cross build or "
+				"-DVMM_SECCOMP_PREBUILT=OFF)\n");
 		skip();
 	}
 	if (running_on_valgrind()) {
