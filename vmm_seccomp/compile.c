@@ -630,12 +630,11 @@ static int build_layers(struct vmm_seccomp *ctx, bool need_base)
 				    r != VMM_SECCOMP_ROLE_PROCESS &&
 					    baseline_refuses_alike(base_mode, ctx->layer[r].mode),
 				    &prog, &len, &relocs, &n_relocs);
-		if (!rc)
-			rc = layer_from_template(ctx, r, prog, len, relocs, n_relocs);
-		if (!rc)
-			free(prog);
-		if (!rc)
-			free(relocs);
+		if (rc)
+			break;
+		rc = layer_from_template(ctx, r, prog, len, relocs, n_relocs);
+		free(prog);
+		free(relocs);
 	}
 	grouped_free(&base);
 	return rc;
