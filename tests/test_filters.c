@@ -74,7 +74,9 @@ static uint32_t expected(const struct vmm_seccomp *ctx, enum vmm_seccomp_role ro
 			return SECCOMP_RET_ALLOW;
 		}
 	}
-	if (nr == resolve_ctx_syscall((void *)ctx, "write") && args[0] == (uint64_t)ctx->report_fd)
+	/* (write's descriptor is an unsigned int: its low 32 bits count) */
+	if (nr == resolve_ctx_syscall((void *)ctx, "write") &&
+	    (uint32_t)args[0] == (uint32_t)ctx->report_fd)
 		return SECCOMP_RET_ALLOW;
 	if (nr == resolve_ctx_syscall((void *)ctx, "rt_sigreturn"))
 		return SECCOMP_RET_ALLOW; /* the library's handler returns through it */
@@ -216,6 +218,8 @@ static int verify_layer(const struct vmm_seccomp *ctx, const struct sock_filter 
 		if (nr == resolve_ctx_syscall((void *)ctx, "write")) {
 			uint64_t w[6] = { (uint64_t)ctx->report_fd };
 
+			add_vector(&vs, w);
+			w[0] |= 1ULL << 32;
 			add_vector(&vs, w);
 		}
 		for (i = 0; i < vs.n; i++) {

@@ -375,7 +375,7 @@ static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, stru
 		for (k = 0; k < cur->n_rules && !skip; k++) {
 			const struct bpf_rule *o = &cur->rules[k];
 
-			skip = o->n_clauses == 0 ||
+			skip = (o->n_clauses == 0 && !o->report) ||
 			       (same_rule_ret(o, &br) && !o->report && !br.report &&
 				o->n_clauses == 1 && br.n_clauses == 1 &&
 				clause_equal(o->clauses, br.clauses));
