@@ -9,11 +9,18 @@
  *   - the VM-exit round trip in microseconds per mode, and the overhead of
  *     enforcement per round (paired), as median and min..max;
  *   - the start-up time, from fork() to the guest's first serial byte on
- *     the VMM's stdout, per mode.
+ *     the VMM's stdout, per mode;
+ *   - the same overhead within one process (--bench-split: the vCPU thread
+ *     installs the filters half-way through the exits): each half's time
+ *     per exit, the second over the first, against the same ratio of a run
+ *     in mode off (the same calls, nothing installed), round by round.
+ *     Both halves of a run share the host's state of the moment, which
+ *     separate processes do not.
  *
  * Usage: sample-vmm-bench [--rounds R] [--exits N] [--vmm PATH]
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -32,6 +39,7 @@
 struct sample {
 	double us_per_exit;
 	double startup_ms;
+	double before, after; /* --bench-split: each half's us per exit */
 };
 
 static double now_ms(void)
@@ -43,7 +51,8 @@ static double now_ms(void)
 }
 
 /* One run of sample-vmm; 0 and *s, or -1 with a message on stderr. */
-static int run_once(const char *vmm, const char *mode, const char *exits, struct sample *s)
+static int run_once(const char *vmm, const char *mode, const char *exits, bool split,
+		    struct sample *s)
 {
 	char errpath[] = "/tmp/sample-vmm-bench.XXXXXX";
 	char buf[4096], *line;
@@ -68,7 +77,11 @@ static int run_once(const char *vmm, const char *mode, const char *exits, struct
 		dup2(out[1], 1);
 		dup2(errfd, 2);
 		close(out[0]);
-		execl(vmm, vmm, "--bench", exits, "--seccomp", mode, (char *)NULL);
+		if (split)
+			execl(vmm, vmm, "--bench", exits, "--bench-split", "--seccomp", mode,
+			      (char *)NULL);
+		else
+			execl(vmm, vmm, "--bench", exits, "--seccomp", mode, (char *)NULL);
 		_exit(127);
 	}
 	close(out[1]);
@@ -97,6 +110,12 @@ static int run_once(const char *vmm, const char *mode, const char *exits, struct
 		return -1;
 	}
 	s->startup_ms = first - t0;
+	line = strstr(buf, "split: ");
+	if (split && (!line || sscanf(line, "split: %lf us per exit before the filters, %lf us",
+				      &s->before, &s->after) != 2)) {
+		fprintf(stderr, "sample-vmm-bench: no split timing in the output:\n%s", buf);
+		return -1;
+	}
 	return 0;
 }
 
@@ -163,9 +182,10 @@ int main(int argc, char **argv)
 	for (int r = 0; r < rounds; r++) {
 		int first_on = r % 2 == 0;
 
-		if (run_once(vmm, first_on ? "enforce" : "off", exits,
+		if (run_once(vmm, first_on ? "enforce" : "off", exits, false,
 			     first_on ? &on[r] : &off[r]) ||
-		    run_once(vmm, first_on ? "off" : "enforce", exits, first_on ? &off[r] : &on[r]))
+		    run_once(vmm, first_on ? "off" : "enforce", exits, false,
+			     first_on ? &off[r] : &on[r]))
 			return 1;
 		printf("  round %2d: enforce %.3f us/exit, %.2f ms start-up; off %.3f us/exit, "
 		       "%.2f ms start-up\n",
@@ -191,5 +211,27 @@ int main(int argc, char **argv)
 	summary("seccomp enforce", a, rounds, "ms");
 	summary("seccomp off", b, rounds, "ms");
 	summary("difference (paired)", d, rounds, "ms");
+
+	printf("Within one process (--bench-split), %d rounds:\n", rounds);
+	for (int r = 0; r < rounds; r++) {
+		int first_on = r % 2 == 0;
+
+		if (run_once(vmm, first_on ? "enforce" : "off", exits, true,
+			     first_on ? &on[r] : &off[r]) ||
+		    run_once(vmm, first_on ? "off" : "enforce", exits, true,
+			     first_on ? &off[r] : &on[r]))
+			return 1;
+		printf("  round %2d: enforce %.3f -> %.3f us/exit; off %.3f -> %.3f us/exit\n",
+		       r + 1, on[r].before, on[r].after, off[r].before, off[r].after);
+		fflush(stdout);
+	}
+	for (int r = 0; r < rounds; r++) {
+		a[r] = (on[r].after / on[r].before - 1) * 100;
+		b[r] = (off[r].after / off[r].before - 1) * 100;
+		d[r] = (on[r].after / on[r].before) / (off[r].after / off[r].before) * 100 - 100;
+	}
+	summary("enforce: second half / first", a, rounds, "% ");
+	summary("off: second half / first", b, rounds, "% ");
+	summary("overhead of enforce (paired)", d, rounds, "% ");
 	return 0;
 }

@@ -58,6 +58,7 @@ struct options {
 	const char *roles[MAX_ROLE_OPTIONS];
 	unsigned nroles;
 	uint32_t bench;
+	bool bench_split;
 };
 
 static void usage(FILE *f)
@@ -94,6 +95,12 @@ static void usage(FILE *f)
 		"  --bench N            the built-in guest does N port-I/O exits, then powers off; "
 		"the\n"
 		"                       VMM prints the time per exit and the start-up time\n"
+		"  --bench-split        with --bench: no filter until half the exits are done; "
+		"then\n"
+		"                       the vCPU thread installs the baseline (on every thread) "
+		"and\n"
+		"                       enters role vcpu, and the VMM prints each half's time per "
+		"exit\n"
 		"  --kernel FILE        boot a Linux bzImage or vmlinux instead (vCPU 0 only)\n"
 		"  --initrd FILE        its initrd\n"
 		"  --cmdline STRING     its command line (console=ttyS0 and the "
@@ -175,6 +182,7 @@ enum {
 	OPT_SECCOMP_ROLE,
 	OPT_SECCOMP_POLICY,
 	OPT_BENCH,
+	OPT_BENCH_SPLIT,
 	OPT_HELP,
 };
 
@@ -199,6 +207,7 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 		{ "seccomp-role", required_argument, NULL, OPT_SECCOMP_ROLE },
 		{ "seccomp-policy", required_argument, NULL, OPT_SECCOMP_POLICY },
 		{ "bench", required_argument, NULL, OPT_BENCH },
+		{ "bench-split", no_argument, NULL, OPT_BENCH_SPLIT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -243,6 +252,9 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 			break;
 		case OPT_DEMO:
 			o->demo_exploit = true;
+			break;
+		case OPT_BENCH_SPLIT:
+			o->bench_split = true;
 			break;
 		case OPT_HOSTILE:
 			o->guest_hostile = true;
@@ -292,6 +304,10 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 	}
 	if (o->kernel && o->guest) {
 		snprintf(err, errlen, "--kernel and --guest exclude each other");
+		return -EINVAL;
+	}
+	if (o->bench_split && (!o->bench || o->bench < 4)) {
+		snprintf(err, errlen, "--bench-split needs --bench N with N >= 4");
 		return -EINVAL;
 	}
 	if (!o->kernel && (o->initrd || o->cmdline)) {
@@ -639,6 +655,7 @@ static int setup(struct vmm *vmm, const struct options *o, char *err, size_t err
 	vmm->nvcpus = o->vcpus;
 	vmm->demo_exploit = o->demo_exploit;
 	vmm->bench_iterations = o->bench;
+	vmm->bench_split = o->bench_split;
 	vmm->exit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	vmm->action_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	vmm->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -730,7 +747,18 @@ static int setup(struct vmm *vmm, const struct options *o, char *err, size_t err
 static int spawn(struct vmm *vmm, pthread_t *t, enum vmm_seccomp_role role, const char *name,
 		 void *(*fn)(void *), void *arg, char *err, size_t errlen)
 {
-	int rc = vmm_seccomp_thread_create(vmm->sc, t, NULL, role, name, fn, arg);
+	int rc;
+
+	if (vmm->bench_split) {
+		/* no filter yet: the vCPU thread installs them half-way */
+		rc = -pthread_create(t, NULL, fn, arg);
+		if (rc == 0)
+			pthread_setname_np(*t, name);
+		if (rc < 0)
+			snprintf(err, errlen, "starting thread %s: %s", name, strerror(-rc));
+		return rc;
+	}
+	rc = vmm_seccomp_thread_create(vmm->sc, t, NULL, role, name, fn, arg);
 
 	if (rc < 0)
 		snprintf(err, errlen, "starting thread %s: %s", name,
@@ -882,6 +910,16 @@ static void print_bench(const struct vmm *vmm, const struct timespec *start)
 			(unsigned long long)vmm->bench_exits,
 			ms_between(&vmm->bench_first, &vmm->bench_last) * 1e3 /
 				(double)(vmm->bench_exits - 1));
+	if (vmm->bench_split && vmm->bench_exits == vmm->bench_iterations) {
+		uint64_t half = vmm->bench_iterations / 2;
+
+		fprintf(stderr,
+			"sample-vmm: bench: split: %.3f us per exit before the filters, "
+			"%.3f us after\n",
+			ms_between(&vmm->bench_first, &vmm->bench_mid) * 1e3 / (double)(half - 1),
+			ms_between(&vmm->bench_resumed, &vmm->bench_last) * 1e3 /
+				(double)(vmm->bench_exits - half));
+	}
 }
 
 /* Leaves without atexit handlers: under a sanitizer, LeakSanitizer's
@@ -921,8 +959,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sample-vmm: %s\n", err);
 		return EXIT_STARTUP;
 	}
-	/* Before any other thread exists: it must cover every thread. */
-	rc = vmm_seccomp_apply_process(vmm.sc);
+	/* Before any other thread exists: it must cover every thread (but for
+	 * --bench-split, where the vCPU thread installs it half-way). */
+	rc = o.bench_split ? 0 : vmm_seccomp_apply_process(vmm.sc);
 	if (rc < 0) {
 		fprintf(stderr, "sample-vmm: seccomp: %s\n", vmm_seccomp_last_error(vmm.sc));
 		vmm_seccomp_free(vmm.sc);
@@ -938,7 +977,7 @@ int main(int argc, char **argv)
 		finish(EXIT_STARTUP);
 	}
 	/* Last: role threads were created with the baseline only. */
-	rc = vmm_seccomp_enter_role(vmm.sc, VMM_SECCOMP_ROLE_VMM, "vmm");
+	rc = o.bench_split ? 0 : vmm_seccomp_enter_role(vmm.sc, VMM_SECCOMP_ROLE_VMM, "vmm");
 	if (rc < 0) {
 		fprintf(stderr, "sample-vmm: entering role vmm: %s\n",
 			vmm_seccomp_last_error(vmm.sc));

@@ -3,6 +3,7 @@
 
 #include "guest/abi.h"
 #include "vmm.h"
+#include "vmm_seccomp.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -189,6 +190,27 @@ static void crash(struct vcpu *v, const char *what)
 	vmm_request_exit(v->vmm, EXIT_GUEST_CRASH, why);
 }
 
+/*
+ * --bench-split, half-way through the benchmark exits: this thread installs
+ * the baseline on every thread and enters role vcpu (nothing happens in
+ * mode off: the same calls, for a control run), then times the rest.
+ */
+static bool bench_split_filters(struct vcpu *v, const struct timespec *now)
+{
+	struct vmm *vmm = v->vmm;
+	char why[160];
+
+	vmm->bench_mid = *now;
+	if (vmm_seccomp_apply_process(vmm->sc) < 0 ||
+	    vmm_seccomp_enter_role(vmm->sc, VMM_SECCOMP_ROLE_VCPU, v->name) < 0) {
+		snprintf(why, sizeof(why), "--bench-split: %s", vmm_seccomp_last_error(vmm->sc));
+		vmm_request_exit(vmm, EXIT_GUEST_CRASH, why);
+		return false;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &vmm->bench_resumed);
+	return true;
+}
+
 /* One port access of `size` bytes at `data`; false if the vCPU must stop. */
 static bool pio(struct vcpu *v, uint16_t port, uint8_t *data, unsigned size, bool out)
 {
@@ -207,6 +229,8 @@ static bool pio(struct vcpu *v, uint16_t port, uint8_t *data, unsigned size, boo
 		if (vmm->bench_exits++ == 0)
 			vmm->bench_first = now;
 		vmm->bench_last = now;
+		if (vmm->bench_split && vmm->bench_exits == vmm->bench_iterations / 2)
+			return bench_split_filters(v, &now);
 	} else if (!out) {
 		/* Nothing there: the bus floats high. */
 		memset(data, 0xff, size);

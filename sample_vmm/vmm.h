@@ -46,6 +46,10 @@ struct vmm {
 	uint32_t bench_iterations;
 	uint64_t bench_exits; /* PORT_BENCH writes seen (vCPU 0 only writes them) */
 	struct timespec bench_first, bench_last;
+	/* --bench-split: no filter until exit bench_iterations / 2 (bench_mid);
+	 * the vCPU thread then installs them and goes on (bench_resumed) */
+	bool bench_split;
+	struct timespec bench_mid, bench_resumed;
 	struct timespec started; /* CLOCK_MONOTONIC at start-up, for the API's uptime */
 
 	pthread_mutex_t lock;

@@ -563,6 +563,26 @@ static void test_no_violation_in_errno_mode(void **state)
 	release(&r);
 }
 
+/* The benchmark that installs the filters half-way: the vCPU thread puts
+ * the baseline on every running thread and enters its role, and the VM
+ * goes on to power off without a violation. */
+static void test_bench_split(void **state)
+{
+	struct run r;
+
+	(void)state;
+	if (!kvm_present()) {
+		skip();
+		return;
+	}
+	run_vmm(&r, "--bench", "2000", "--bench-split", "--seccomp", "enforce");
+	assert_exit(&r, 0);
+	assert_has(r.err, "split: ");
+	assert_has(r.err, " us per exit before the filters, ");
+	assert_lacks(r.err, "violation");
+	release(&r);
+}
+
 /* ---- 4: containment -------------------------------------------------------- */
 
 static void test_demo_contained(void **state)
@@ -675,12 +695,13 @@ static void test_linux_kernel(void **state)
 static void test_help(void **state)
 {
 	static const char *const documented[] = {
-		"--mem",	  "--vcpus",	"--disk",	"--disk-ro",
-		"--serial-out",	  "--guest ",	"--guest-stay", "--guest-hostile",
-		"--demo-exploit", "--bench",	"--kernel",	"--initrd",
-		"--cmdline",	  "--api-sock", "--seccomp ",	"--seccomp-role",
-		"0xd0000000",	  "0xd0001000", "GSI 5",	"GSI 6",
-		"port 0x501",	  "0x3f8",	"Exit status",	"SIGSYS",
+		"--mem",	  "--vcpus",	"--disk",	 "--disk-ro",
+		"--serial-out",	  "--guest ",	"--guest-stay",	 "--guest-hostile",
+		"--demo-exploit", "--bench",	"--bench-split", "--kernel",
+		"--initrd",	  "--cmdline",	"--api-sock",	 "--seccomp ",
+		"--seccomp-role", "0xd0000000", "0xd0001000",	 "GSI 5",
+		"GSI 6",	  "port 0x501", "0x3f8",	 "Exit status",
+		"SIGSYS",
 	};
 	struct run r;
 
@@ -732,6 +753,7 @@ static void test_bad_input(void **state)
 	free(image);
 
 	expect_refused("--disk", "--disk", missing);
+	expect_refused("--bench-split needs --bench", "--bench-split");
 	expect_refused("empty guest image", "--guest", empty);
 	expect_refused("not a sample-vmm guest image", "--guest", rnd);
 	expect_refused("more than the 8 MiB of --mem", "--guest", big, "--mem", "8");
@@ -798,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_threads_filtered),
 		cmocka_unit_test(test_api_while_running),
 		cmocka_unit_test(test_no_violation_in_errno_mode),
+		cmocka_unit_test(test_bench_split),
 		cmocka_unit_test(test_demo_contained),
 		cmocka_unit_test(test_demo_uncontained),
 		cmocka_unit_test(test_bad_input),
