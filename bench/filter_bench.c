@@ -35,36 +35,36 @@
 
 struct hot {
 	enum vmm_seccomp_role role;
+	bool cold; /* caches and TLB thrashed before each call, as a guest run may */
 	const char *label;
 	long nr;
 	long args[6];
-	bool cold; /* caches and TLB thrashed before each call, as a guest run may */
 };
 
 /* Each call fails or returns at once (bad descriptor, zero length, no
  * waiter): what is measured is the syscall entry with its filters. */
 static const struct hot hots[] = {
-	{ VMM_SECCOMP_ROLE_VCPU, "ioctl(KVM_RUN)", SYS_ioctl, { -1, KVM_RUN }, false },
-	{ VMM_SECCOMP_ROLE_VCPU, "ioctl(KVM_RUN), cold", SYS_ioctl, { -1, KVM_RUN }, true },
-	{ VMM_SECCOMP_ROLE_VCPU, "write", SYS_write, { -1, 0, 0 }, false },
-	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "read", SYS_read, { -1, 0, 0 }, false },
-	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "pread64", SYS_pread64, { -1, 0, 0, 0 }, false },
-	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "pwrite64", SYS_pwrite64, { -1, 0, 0, 0 }, false },
-	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "preadv", SYS_preadv, { -1, 0, 0, 0 }, false },
-	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "pwritev", SYS_pwritev, { -1, 0, 0, 0 }, false },
-	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "write (eventfd)", SYS_write, { -1, 0, 0 }, false },
-	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, "ppoll", SYS_ppoll, { 0, 0, 0, 0, 8 }, false },
-	{ VMM_SECCOMP_ROLE_VMM, "epoll_wait", SYS_epoll_wait, { -1, 0, 1, 0 }, false },
-	{ VMM_SECCOMP_ROLE_API, "accept4", SYS_accept4, { -1, 0, 0, 0 }, false },
-	{ VMM_SECCOMP_ROLE_API, "recvfrom", SYS_recvfrom, { -1, 0, 0, 0 }, false },
-	{ VMM_SECCOMP_ROLE_API, "sendto", SYS_sendto, { -1, 0, 0, 0 }, false },
+	{ VMM_SECCOMP_ROLE_VCPU, false, "ioctl(KVM_RUN)", SYS_ioctl, { -1, KVM_RUN } },
+	{ VMM_SECCOMP_ROLE_VCPU, true, "ioctl(KVM_RUN), cold", SYS_ioctl, { -1, KVM_RUN } },
+	{ VMM_SECCOMP_ROLE_VCPU, false, "write", SYS_write, { -1, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, false, "read", SYS_read, { -1, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, false, "pread64", SYS_pread64, { -1, 0, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, false, "pwrite64", SYS_pwrite64, { -1, 0, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, false, "preadv", SYS_preadv, { -1, 0, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, false, "pwritev", SYS_pwritev, { -1, 0, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, false, "write (eventfd)", SYS_write, { -1, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_VIRTIO_BLOCK, false, "ppoll", SYS_ppoll, { 0, 0, 0, 0, 8 } },
+	{ VMM_SECCOMP_ROLE_VMM, false, "epoll_wait", SYS_epoll_wait, { -1, 0, 1, 0 } },
+	{ VMM_SECCOMP_ROLE_API, false, "accept4", SYS_accept4, { -1, 0, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_API, false, "recvfrom", SYS_recvfrom, { -1, 0, 0, 0 } },
+	{ VMM_SECCOMP_ROLE_API, false, "sendto", SYS_sendto, { -1, 0, 0, 0 } },
 	{ VMM_SECCOMP_ROLE_VCPU,
+	  false,
 	  "futex(WAKE)",
 	  SYS_futex,
-	  { 0, 0x81 /* WAKE|PRIVATE */, 1 },
-	  false },
-	{ VMM_SECCOMP_ROLE_VCPU, "clock_gettime", SYS_clock_gettime, { 1, 0 }, false },
-	{ VMM_SECCOMP_ROLE_VCPU, "madvise", SYS_madvise, { 0, 0, 4 /* DONTNEED */ }, false },
+	  { 0, 0x81 /* WAKE|PRIVATE */, 1 } },
+	{ VMM_SECCOMP_ROLE_VCPU, false, "clock_gettime", SYS_clock_gettime, { 1, 0 } },
+	{ VMM_SECCOMP_ROLE_VCPU, false, "madvise", SYS_madvise, { 0, 0, 4 /* DONTNEED */ } },
 };
 
 #define N_HOTS (sizeof(hots) / sizeof(hots[0]))
