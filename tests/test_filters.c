@@ -717,9 +717,9 @@ static void test_prebuilt_equals_compiled(void **state)
 				const struct sock_filter *pp = vmm_seccomp_program(pre, r, &lp);
 				const struct sock_filter *pn = vmm_seccomp_program(now, r, &ln);
 
-				assert_false(now->layer[r].prebuilt);
+				assert_null(now->layer[r].prebuilt);
 				if (f == 2 && r == VMM_SECCOMP_ROLE_VMM)
-					assert_false(pre->layer[r].prebuilt);
+					assert_null(pre->layer[r].prebuilt);
 				if (!pn) {
 					assert_null(pp);
 					continue;
@@ -729,13 +729,13 @@ static void test_prebuilt_equals_compiled(void **state)
 						fds[f], vmm_seccomp_role_name(r));
 				assert_int_equal(lp, ln);
 				assert_memory_equal(pp, pn, ln * sizeof(*pn));
-				if (pre->layer[r].prebuilt)
+				if (pre->layer[r].prebuilt != NULL)
 					from_build++;
 				else
 					compiled_now++;
 				/* the usual configurations never compile at run time */
 				if (c < 2 && f < 2)
-					assert_true(pre->layer[r].prebuilt);
+					assert_non_null(pre->layer[r].prebuilt);
 			}
 			assert_ptr_equal(pre->names_native, vmm_seccomp_prebuilt->names_native);
 			assert_string_equal(pre->names_native[SYS_ioctl], "ioctl");

@@ -59,10 +59,11 @@ struct bpf_target {
 	unsigned int hot_arg;
 	uint32_t hot_value;
 	/* If care is set: the layer is stacked on one that refuses, at least
-	 * as severely, every syscall number not in care[] (sorted).  For those
+	 * as severely, every syscall number it has no rules for (care[], sorted
+	 * by nr, as bpf_generate() takes them: the layer below's own).  For those
 	 * numbers this layer's verdict changes nothing, so the search on the
 	 * syscall number only separates ranges of numbers in care[]. */
-	const int *care;
+	const struct bpf_syscall *care;
 	size_t n_care;
 	/* The layer is stacked on one that refuses every foreign arch and ABI
 	 * at least as severely as anything this layer returns: no arch or ABI

@@ -325,10 +325,12 @@ static label emit_set(struct emitter *e, const struct item *items, size_t n, lab
 		hot = hot ||
 		      (e->hot_block && !masked && first->arg == e->hot_arg && v[i] == e->hot_value);
 	}
-	entry = u ? emit_search(e, v, 0, u, ok, fail) : fail;
-	free(v);
-	if (!u)
+	if (!u) {
+		free(v);
 		return fail;
+	}
+	entry = emit_search(e, v, 0, u, ok, fail);
+	free(v);
 	if (hot && items[0].slot == BPF_SLOT_NONE) {
 		/* the hot value first, with a return of its own right after it:
 		 * no jump is taken on the hot path, however far the shared
@@ -474,13 +476,13 @@ static label emit_dispatch_care(struct emitter *e, const struct bpf_target *t,
 		int nr;
 		label to;
 
-		if (j < n && (i == t->n_care || s[j].nr <= t->care[i])) {
+		if (j < n && (i == t->n_care || s[j].nr <= t->care[i].nr)) {
 			nr = s[j].nr;
 			to = blocks[j++];
-			if (i < t->n_care && t->care[i] == nr)
+			if (i < t->n_care && t->care[i].nr == nr)
 				i++;
 		} else {
-			nr = t->care[i++];
+			nr = t->care[i++].nr;
 			to = def;
 		}
 		if (nr == t->hot_nr)

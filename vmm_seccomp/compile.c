@@ -243,7 +243,8 @@ static void layer_slots(const struct vmm_seccomp *ctx, enum vmm_seccomp_role rol
 	v[BPF_SLOT_REPORT_FD] = (uint32_t)ctx->report_fd;
 }
 
-static struct bpf_rule rule_ret(const struct policy_rule *r)
+/* A rule as the generator takes it: its return, fixed or a slot. */
+static struct bpf_rule bpf_rule_of(const struct policy_rule *r)
 {
 	struct bpf_rule br = { r->clauses, r->n_clauses, 0, BPF_SLOT_NONE, false };
 
@@ -326,11 +327,11 @@ static bool same_rule_ret(const struct bpf_rule *a, const struct bpf_rule *b)
  */
 static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, struct grouped *g)
 {
-	struct layer *L = &ctx->layer[role];
-	const struct policy *p = &L->resolved;
+	const struct policy *p = &ctx->layer[role].resolved;
 	size_t n = p->n_rules + 2, i, n_rules = 0;
 	struct ordered *order = calloc(n, sizeof(*order));
-	struct policy_rule *report_rule = &L->report_rule, *sigreturn_rule = &L->sigreturn_rule;
+	/* the library's own rules, only grouped here (no clause to keep) */
+	struct policy_rule report, sigreturn;
 
 	memset(g, 0, sizeof(*g));
 	g->sys = calloc(n, sizeof(*g->sys));
@@ -342,18 +343,18 @@ static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, stru
 	}
 	/* Reports must be writable from every thread, whatever its role:
 	 * write(report fd), the descriptor being a slot. */
-	memset(report_rule, 0, sizeof(*report_rule));
-	report_rule->nr = resolve_ctx_syscall(ctx, "write");
-	report_rule->action = POLICY_ACT_ALLOW;
+	memset(&report, 0, sizeof(report));
+	report.nr = resolve_ctx_syscall(ctx, "write");
+	report.action = POLICY_ACT_ALLOW;
 	for (i = 0; i < p->n_rules; i++)
 		order[i].r = &p->rules[i];
-	order[p->n_rules].r = report_rule;
+	order[p->n_rules].r = &report;
 	/* The library's SIGSYS handler returns through rt_sigreturn (ERRNO
 	 * mode, the rt_sigprocmask emulation), whatever the policy says. */
-	memset(sigreturn_rule, 0, sizeof(*sigreturn_rule));
-	sigreturn_rule->nr = resolve_ctx_syscall(ctx, "rt_sigreturn");
-	sigreturn_rule->action = POLICY_ACT_ALLOW;
-	order[p->n_rules + 1].r = sigreturn_rule;
+	memset(&sigreturn, 0, sizeof(sigreturn));
+	sigreturn.nr = resolve_ctx_syscall(ctx, "rt_sigreturn");
+	sigreturn.action = POLICY_ACT_ALLOW;
+	order[p->n_rules + 1].r = &sigreturn;
 	for (i = 0; i < n; i++)
 		order[i].seq = i;
 	qsort(order, n, sizeof(*order), cmp_nr);
@@ -361,11 +362,11 @@ static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, stru
 	for (i = 0; i < n; i++) {
 		const struct policy_rule *r = order[i].r;
 		struct bpf_syscall *cur = g->n_sys ? &g->sys[g->n_sys - 1] : NULL;
-		struct bpf_rule br = rule_ret(r);
+		struct bpf_rule br = bpf_rule_of(r);
 		unsigned int k;
 		bool skip = false;
 
-		br.report = r == report_rule;
+		br.report = r == &report;
 		if (!cur || cur->nr != r->nr) {
 			cur = &g->sys[g->n_sys++];
 			cur->nr = r->nr;
@@ -522,9 +523,7 @@ static int layer_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 {
 	static const struct bpf_rule allow = { NULL, 0, SECCOMP_RET_ALLOW, BPF_SLOT_NONE, false };
 	struct bpf_target t = *target_of(ctx);
-	int *care = NULL;
 	struct grouped g;
-	size_t i;
 	int rc = group_layer(ctx, role, &g);
 
 	if (rc)
@@ -546,19 +545,11 @@ static int layer_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 	 * no rule for outranks whatever this layer returns for it: only the
 	 * baseline's syscalls need telling apart. */
 	if (shared && base && ctx->layer[VMM_SECCOMP_ROLE_PROCESS].mode != VMM_SECCOMP_MODE_LOG) {
-		care = calloc(base->n_sys + 1, sizeof(*care));
-		if (!care) {
-			grouped_free(&g);
-			return ctx_fail(ctx, -ENOMEM, "out of memory");
-		}
-		for (i = 0; i < base->n_sys; i++)
-			care[i] = base->sys[i].nr;
-		t.care = care;
+		t.care = base->sys;
 		t.n_care = base->n_sys;
 	}
 	rc = bpf_generate_template(&t, g.sys, g.n_sys, prog, len, relocs, n_relocs);
 	grouped_free(&g);
-	free(care);
 	return rc ? generate_fail(ctx, role, rc) : 0;
 }
 
@@ -587,21 +578,14 @@ static const struct prebuilt_program *prebuilt_for(const struct vmm_seccomp *ctx
 	return NULL;
 }
 
-static int layer_from_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
-			       const struct sock_filter *tpl, size_t len,
-			       const struct bpf_reloc *relocs, size_t n_relocs)
+/* Fills a layer's program's slots in for its mode and report descriptor. */
+static void resolve_slots(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+			  const struct bpf_reloc *relocs, size_t n_relocs)
 {
-	struct layer *L = &ctx->layer[role];
 	uint32_t v[BPF_SLOTS];
 
-	L->prog = malloc(len * sizeof(*L->prog));
-	if (!L->prog)
-		return ctx_fail(ctx, -ENOMEM, "out of memory");
-	memcpy(L->prog, tpl, len * sizeof(*L->prog));
-	L->prog_len = len;
 	layer_slots(ctx, role, v);
-	bpf_resolve(L->prog, relocs, n_relocs, v);
-	return 0;
+	bpf_resolve(ctx->layer[role].prog, relocs, n_relocs, v);
 }
 
 static int build_layers(struct vmm_seccomp *ctx, bool need_base)
@@ -614,26 +598,32 @@ static int build_layers(struct vmm_seccomp *ctx, bool need_base)
 	if (need_base)
 		rc = group_layer(ctx, VMM_SECCOMP_ROLE_PROCESS, &base);
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
-		const struct prebuilt_program *pre = prebuilt_for(ctx, r);
-		struct sock_filter *prog;
+		struct layer *L = &ctx->layer[r];
+		const struct prebuilt_program *pre = L->prebuilt;
 		struct bpf_reloc *relocs;
-		size_t len, n_relocs;
+		size_t n_relocs;
 
-		if (ctx->layer[r].mode == VMM_SECCOMP_MODE_OFF)
+		if (L->mode == VMM_SECCOMP_MODE_OFF)
 			continue;
 		if (pre) {
-			rc = layer_from_template(ctx, r, pre->prog, pre->len, pre->relocs,
-						 pre->n_relocs);
+			/* the build's program, copied */
+			L->prog = malloc(pre->len * sizeof(*L->prog));
+			if (!L->prog) {
+				rc = ctx_fail(ctx, -ENOMEM, "out of memory");
+				break;
+			}
+			memcpy(L->prog, pre->prog, pre->len * sizeof(*L->prog));
+			L->prog_len = pre->len;
+			resolve_slots(ctx, r, pre->relocs, pre->n_relocs);
 			continue;
 		}
 		rc = layer_template(ctx, r, need_base ? &base : NULL,
 				    r != VMM_SECCOMP_ROLE_PROCESS &&
-					    baseline_refuses_alike(base_mode, ctx->layer[r].mode),
-				    &prog, &len, &relocs, &n_relocs);
+					    baseline_refuses_alike(base_mode, L->mode),
+				    &L->prog, &L->prog_len, &relocs, &n_relocs);
 		if (rc)
 			break;
-		rc = layer_from_template(ctx, r, prog, len, relocs, n_relocs);
-		free(prog);
+		resolve_slots(ctx, r, relocs, n_relocs);
 		free(relocs);
 	}
 	grouped_free(&base);
@@ -717,7 +707,7 @@ void compile_release(struct vmm_seccomp *ctx)
 		free(ctx->layer[r].prog);
 		ctx->layer[r].prog = NULL;
 		ctx->layer[r].prog_len = 0;
-		ctx->layer[r].prebuilt = false;
+		ctx->layer[r].prebuilt = NULL;
 	}
 	if (ctx->names_owned) {
 		for (i = 0; i < 2 * (size_t)NR_TABLE_SIZE; i++)
@@ -790,7 +780,7 @@ int compile_all(struct vmm_seccomp *ctx)
 		struct layer *L = &ctx->layer[r];
 
 		policy_init(&L->resolved);
-		L->prebuilt = L->mode != VMM_SECCOMP_MODE_OFF && prebuilt_for(ctx, r);
+		L->prebuilt = L->mode != VMM_SECCOMP_MODE_OFF ? prebuilt_for(ctx, r) : NULL;
 		/* an embedder's rules are checked even for a layer that is off */
 		resolve[r] = (L->mode != VMM_SECCOMP_MODE_OFF && !L->prebuilt) || L->replaced ||
 			     L->extra.n_rules;

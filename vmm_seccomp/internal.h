@@ -28,6 +28,8 @@
 /* A syscall that no layer allows: the enforce path ends on it. */
 #define NR_NEVER_ALLOWED 1023
 
+struct prebuilt_program;
+
 struct layer {
 	enum vmm_seccomp_mode mode;
 	bool replaced;		   /* a policy directory gave this role's policy */
@@ -36,9 +38,8 @@ struct layer {
 	struct policy resolved;	   /* built-in + extra (+ valgrind), after compile */
 	struct sock_filter *prog;
 	size_t prog_len;
-	bool prebuilt; /* the program came from the build (compile.c) */
-	/* rules every layer gets, whatever its policy (compile.c) */
-	struct policy_rule report_rule, sigreturn_rule;
+	/* the build's program this layer's came from, or NULL (compile.c) */
+	const struct prebuilt_program *prebuilt;
 };
 
 struct vmm_seccomp {
