@@ -16,6 +16,7 @@
  * Usage: filter-bench [--rounds R] [--iterations N]
  */
 #include "bpf.h"
+#include "floor.h"
 #include "internal.h"
 
 #include <errno.h>
@@ -91,18 +92,6 @@ static void stats(double *v, int n, double *median, double *q1, double *q3)
 	*median = v[n / 2];
 	*q1 = v[n / 4];
 	*q3 = v[(3 * n) / 4];
-}
-
-/* A minimal filter that loads an argument, so the kernel cannot cache it. */
-static int install_floor_filter(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { 2, f };
-
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 }
 
 struct job {

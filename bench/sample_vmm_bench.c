@@ -10,6 +10,11 @@
  *     enforcement per round (paired), as median and min..max;
  *   - the start-up time, from fork() to the guest's first serial byte on
  *     the VMM's stdout, per mode;
+ *   - the same overhead with enforce, off and the floor (mode off under two
+ *     minimal stacked filters) running at once, pinned to one CPU, each
+ *     timed by its vCPU thread's CPU time: the host's drift, which swamps a
+ *     1 % effect between runs made one after the other, hits all three
+ *     alike; the figure of record;
  *   - the same overhead within one process (--bench-split: the vCPU thread
  *     installs the filters half-way through the exits): each half's time
  *     per exit, the second over the first, against the same ratio of a run
@@ -19,13 +24,17 @@
  *
  * Usage: sample-vmm-bench [--rounds R] [--exits N] [--vmm PATH]
  */
+#include "floor.h"
+
 #include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +47,7 @@
 
 struct sample {
 	double us_per_exit;
+	double cpu_us_per_exit; /* the vCPU thread's CPU time per exit */
 	double startup_ms;
 	double before, after; /* --bench-split: each half's us per exit */
 };
@@ -50,33 +60,60 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-/* One run of sample-vmm; 0 and *s, or -1 with a message on stderr. */
-static int run_once(const char *vmm, const char *mode, const char *exits, bool split,
-		    struct sample *s)
+/* A sample-vmm started by start_vmm() and not yet waited for. */
+struct vmm_run {
+	const char *mode;
+	pid_t pid;
+	int out, errfd;
+	double t0;
+	bool split;
+};
+
+/*
+ * Starts sample-vmm in benchmark mode; cpu >= 0 pins it (every thread it
+ * will have) to that CPU; floor: before exec, two minimal filters every
+ * thread of it will carry (run it with mode off).  0, or -1 with a message
+ * on stderr.
+ */
+static int start_vmm(const char *vmm, const char *mode, const char *exits, bool split, int cpu,
+		     bool floor, struct vmm_run *r)
 {
 	char errpath[] = "/tmp/sample-vmm-bench.XXXXXX";
-	char buf[4096], *line;
-	int out[2], errfd, status;
-	double t0, first = -1;
-	ssize_t n;
-	pid_t pid;
+	int out[2];
 
-	errfd = mkstemp(errpath);
-	if (errfd < 0 || pipe(out) < 0) {
+	r->mode = mode;
+	r->split = split;
+	r->errfd = mkstemp(errpath);
+	if (r->errfd < 0 || pipe(out) < 0) {
 		perror("sample-vmm-bench");
 		return -1;
 	}
 	unlink(errpath);
-	t0 = now_ms();
-	pid = fork();
-	if (pid < 0) {
+	r->t0 = now_ms();
+	r->pid = fork();
+	if (r->pid < 0) {
 		perror("fork");
 		return -1;
 	}
-	if (pid == 0) {
+	if (r->pid == 0) {
 		dup2(out[1], 1);
-		dup2(errfd, 2);
+		dup2(r->errfd, 2);
 		close(out[0]);
+		if (cpu >= 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+				perror("sched_setaffinity");
+				_exit(127);
+			}
+		}
+		if (floor && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+			      install_floor_filter() < 0 || install_floor_filter() < 0)) {
+			perror("the floor's filters");
+			_exit(127);
+		}
 		if (split)
 			execl(vmm, vmm, "--bench", exits, "--bench-split", "--seccomp", mode,
 			      (char *)NULL);
@@ -85,7 +122,20 @@ static int run_once(const char *vmm, const char *mode, const char *exits, bool s
 		_exit(127);
 	}
 	close(out[1]);
-	while ((n = read(out[0], buf, sizeof(buf))) != 0) {
+	r->out = out[0];
+	return 0;
+}
+
+/* Waits for a run to end and reads its figures into *s; 0, or -1 with a
+ * message on stderr. */
+static int finish_vmm(const char *vmm, struct vmm_run *r, struct sample *s)
+{
+	char buf[4096], *line;
+	double first = -1;
+	ssize_t n;
+	int status;
+
+	while ((n = read(r->out, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -93,30 +143,76 @@ static int run_once(const char *vmm, const char *mode, const char *exits, bool s
 		if (first < 0)
 			first = now_ms();
 	}
-	close(out[0]);
-	waitpid(pid, &status, 0);
-	lseek(errfd, 0, SEEK_SET);
-	n = read(errfd, buf, sizeof(buf) - 1);
-	close(errfd);
+	close(r->out);
+	waitpid(r->pid, &status, 0);
+	lseek(r->errfd, 0, SEEK_SET);
+	n = read(r->errfd, buf, sizeof(buf) - 1);
+	close(r->errfd);
 	buf[n > 0 ? n : 0] = 0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || first < 0) {
 		fprintf(stderr, "sample-vmm-bench: %s --seccomp %s failed (status 0x%x):\n%s", vmm,
-			mode, status, buf);
+			r->mode, status, buf);
 		return -1;
 	}
 	line = strstr(buf, "port-I/O exits, ");
-	if (!line || sscanf(line, "port-I/O exits, %lf us per exit", &s->us_per_exit) != 1) {
+	if (!line ||
+	    sscanf(line, "port-I/O exits, %lf us per exit, %lf us of the vCPU thread's CPU time",
+		   &s->us_per_exit, &s->cpu_us_per_exit) != 2) {
 		fprintf(stderr, "sample-vmm-bench: no timing in the output:\n%s", buf);
 		return -1;
 	}
-	s->startup_ms = first - t0;
+	s->startup_ms = first - r->t0;
 	line = strstr(buf, "split: ");
-	if (split && (!line || sscanf(line, "split: %lf us per exit before the filters, %lf us",
-				      &s->before, &s->after) != 2)) {
+	if (r->split && (!line || sscanf(line, "split: %lf us per exit before the filters, %lf us",
+					 &s->before, &s->after) != 2)) {
 		fprintf(stderr, "sample-vmm-bench: no split timing in the output:\n%s", buf);
 		return -1;
 	}
 	return 0;
+}
+
+/* One run of sample-vmm, alone; 0 and *s, or -1 with a message on stderr. */
+static int run_once(const char *vmm, const char *mode, const char *exits, bool split,
+		    struct sample *s)
+{
+	struct vmm_run r;
+
+	if (start_vmm(vmm, mode, exits, split, -1, false, &r) < 0)
+		return -1;
+	return finish_vmm(vmm, &r, s);
+}
+
+enum setup { ENFORCE, OFF, FLOOR, SETUPS };
+
+/*
+ * The three set-ups at once, all pinned to one CPU: the scheduler
+ * interleaves them every few milliseconds, so whatever the host does to
+ * that CPU's speed meanwhile, it does to all.  Each is timed by its vCPU
+ * thread's CPU time, which the others' turns do not count in.  `first`
+ * turns which one starts first.
+ */
+static int run_set(const char *vmm, const char *exits, int cpu, int first,
+		   struct sample *out[SETUPS])
+{
+	static const char *const mode[SETUPS] = { "enforce", "off", "off" };
+	struct vmm_run r[SETUPS];
+	int rc = 0, started = 0;
+
+	for (; started < SETUPS; started++) {
+		int k = (first + started) % SETUPS;
+
+		if (start_vmm(vmm, mode[k], exits, false, cpu, k == FLOOR, &r[k]) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	for (int i = 0; i < started; i++) {
+		int k = (first + i) % SETUPS;
+
+		if (finish_vmm(vmm, &r[k], out[k]) < 0)
+			rc = -1;
+	}
+	return rc;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -152,13 +248,28 @@ static void summary(const char *what, double *v, int n, const char *unit)
 	       v[n - 1], mean, sqrt(var));
 }
 
+/* The highest-numbered CPU this process may run on (CPU 0 takes most of
+ * the host's interrupts). */
+static int last_cpu(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 0;
+	for (int c = CPU_SETSIZE - 1; c > 0; c--)
+		if (CPU_ISSET(c, &set))
+			return c;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static struct sample on[MAX_ROUNDS], off[MAX_ROUNDS];
+	static struct sample on[MAX_ROUNDS], off[MAX_ROUNDS], floor_[MAX_ROUNDS];
 	static double a[MAX_ROUNDS], b[MAX_ROUNDS], d[MAX_ROUNDS];
 	const char *vmm = SAMPLE_VMM;
 	const char *exits = "100000";
 	int rounds = 10;
+	int cpu = last_cpu();
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
@@ -202,6 +313,14 @@ int main(int argc, char **argv)
 	summary("seccomp enforce", a, rounds, "us");
 	summary("seccomp off", b, rounds, "us");
 	summary("overhead of enforce (paired)", d, rounds, "% ");
+	/* Alone, the vCPU thread's CPU time per exit should be its wall time:
+	 * the check that the measure below, which needs CPU time, is sound. */
+	for (int r = 0; r < rounds; r++) {
+		a[r] = on[r].cpu_us_per_exit / on[r].us_per_exit * 100;
+		b[r] = off[r].cpu_us_per_exit / off[r].us_per_exit * 100;
+	}
+	summary("enforce: CPU time / wall time", a, rounds, "% ");
+	summary("off: CPU time / wall time", b, rounds, "% ");
 	printf("Start-up, fork() to the guest's first serial byte:\n");
 	for (int r = 0; r < rounds; r++) {
 		a[r] = on[r].startup_ms;
@@ -211,6 +330,30 @@ int main(int argc, char **argv)
 	summary("seccomp enforce", a, rounds, "ms");
 	summary("seccomp off", b, rounds, "ms");
 	summary("difference (paired)", d, rounds, "ms");
+
+	printf("Three at once on one CPU %d, interleaved by the scheduler, each timed by its\n"
+	       "vCPU thread's CPU time: enforce, off, and the floor (off, under two minimal\n"
+	       "filters that read an argument: the least two stacked layers cost), %d rounds:\n",
+	       cpu, rounds);
+	for (int r = 0; r < rounds; r++) {
+		struct sample *out[SETUPS] = { &on[r], &off[r], &floor_[r] };
+
+		if (run_set(vmm, exits, cpu, r % SETUPS, out))
+			return 1;
+		printf("  round %2d: enforce %.3f, off %.3f, floor %.3f us/exit (CPU time)\n",
+		       r + 1, on[r].cpu_us_per_exit, off[r].cpu_us_per_exit,
+		       floor_[r].cpu_us_per_exit);
+		fflush(stdout);
+	}
+	for (int r = 0; r < rounds; r++) {
+		a[r] = (on[r].cpu_us_per_exit / off[r].cpu_us_per_exit - 1) * 100;
+		b[r] = (floor_[r].cpu_us_per_exit / off[r].cpu_us_per_exit - 1) * 100;
+		d[r] = (on[r].cpu_us_per_exit - off[r].cpu_us_per_exit) /
+		       (floor_[r].cpu_us_per_exit - off[r].cpu_us_per_exit);
+	}
+	summary("overhead of enforce (paired)", a, rounds, "% ");
+	summary("overhead of the floor", b, rounds, "% ");
+	summary("enforce / floor (overheads)", d, rounds, "x ");
 
 	printf("Within one process (--bench-split), %d rounds:\n", rounds);
 	for (int r = 0; r < rounds; r++) {

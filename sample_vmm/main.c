@@ -905,10 +905,14 @@ static void print_bench(const struct vmm *vmm, const struct timespec *start)
 	if (vmm->serial.got_first)
 		fprintf(stderr, "sample-vmm: bench: first serial byte %.3f ms after start\n",
 			ms_between(start, &vmm->serial.first_byte));
-	if (vmm->bench_exits > 1)
-		fprintf(stderr, "sample-vmm: bench: %llu port-I/O exits, %.3f us per exit\n",
+	if (vmm->bench_exits > 1 && vmm->bench_exits == vmm->bench_iterations)
+		fprintf(stderr,
+			"sample-vmm: bench: %llu port-I/O exits, %.3f us per exit, "
+			"%.3f us of the vCPU thread's CPU time per exit\n",
 			(unsigned long long)vmm->bench_exits,
 			ms_between(&vmm->bench_first, &vmm->bench_last) * 1e3 /
+				(double)(vmm->bench_exits - 1),
+			ms_between(&vmm->bench_cpu_first, &vmm->bench_cpu_last) * 1e3 /
 				(double)(vmm->bench_exits - 1));
 	if (vmm->bench_split && vmm->bench_exits == vmm->bench_iterations) {
 		uint64_t half = vmm->bench_iterations / 2;

@@ -226,9 +226,13 @@ static bool pio(struct vcpu *v, uint16_t port, uint8_t *data, unsigned size, boo
 		struct timespec now;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (vmm->bench_exits++ == 0)
+		if (vmm->bench_exits++ == 0) {
 			vmm->bench_first = now;
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &vmm->bench_cpu_first);
+		}
 		vmm->bench_last = now;
+		if (vmm->bench_exits == vmm->bench_iterations)
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &vmm->bench_cpu_last);
 		if (vmm->bench_split && vmm->bench_exits == vmm->bench_iterations / 2)
 			return bench_split_filters(v, &now);
 	} else if (!out) {

@@ -46,6 +46,9 @@ struct vmm {
 	uint32_t bench_iterations;
 	uint64_t bench_exits; /* PORT_BENCH writes seen (vCPU 0 only writes them) */
 	struct timespec bench_first, bench_last;
+	/* the vCPU thread's CPU time at the first and the last of them: a
+	 * measure that another process sharing the CPU does not inflate */
+	struct timespec bench_cpu_first, bench_cpu_last;
 	/* --bench-split: no filter until exit bench_iterations / 2 (bench_mid);
 	 * the vCPU thread then installs them and goes on (bench_resumed) */
 	bool bench_split;
