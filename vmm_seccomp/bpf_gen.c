@@ -232,11 +232,11 @@ static label emit_cmp(struct emitter *e, const struct policy_cmp *c, label ok, l
  * Value sets: runs of clauses that each test one argument, the same way
  * (equality, or equality under the same mask), against a 32-bit value,
  * with the same verdict, are tested together: the argument is loaded (and
- * masked) once and its value found by binary search (the hot value first).
- * A run keeps its place among the other rules, so the first-match order is
- * unchanged.
+ * masked) once and its value found by binary search (the hot value first,
+ * and not searched again).  Two are enough to save a load.  A run keeps its
+ * place among the other rules, so the first-match order is unchanged.
  */
-#define SET_MIN 4
+#define SET_MIN 2
 
 struct item {
 	const struct policy_clause *cl; /* NULL: unconditional */
@@ -329,9 +329,17 @@ static label emit_set(struct emitter *e, const struct item *items, size_t n, lab
 		free(v);
 		return fail;
 	}
-	entry = emit_search(e, v, 0, u, ok, fail);
+	hot = hot && items[0].slot == BPF_SLOT_NONE;
+	if (hot) {
+		/* tested first, below: not searched again */
+		for (i = k = 0; i < u; i++)
+			if (v[i] != e->hot_value)
+				v[k++] = v[i];
+		u = k;
+	}
+	entry = u ? emit_search(e, v, 0, u, ok, fail) : fail;
 	free(v);
-	if (hot && items[0].slot == BPF_SLOT_NONE) {
+	if (hot) {
 		/* the hot value first, with a return of its own right after it:
 		 * no jump is taken on the hot path, however far the shared
 		 * returns are */
