@@ -10,11 +10,12 @@
  *     enforcement per round (paired), as median and min..max;
  *   - the start-up time, from fork() to the guest's first serial byte on
  *     the VMM's stdout, per mode;
- *   - the same overhead with enforce, off and the floor (mode off under two
- *     minimal stacked filters) running at once, pinned to one CPU, each
- *     timed by its vCPU thread's CPU time: the host's drift, which swamps a
- *     1 % effect between runs made one after the other, hits all three
- *     alike; the figure of record;
+ *   - the same overhead with enforce, off, the floor (mode off under two
+ *     minimal stacked filters) and one minimal filter (what a design with a
+ *     single filter per thread pays at the least) running at once, pinned
+ *     to one CPU, each timed by its vCPU thread's CPU time: the host's
+ *     drift, which swamps a 1 % effect between runs made one after the
+ *     other, hits all four alike; the figure of record;
  *   - the same overhead within one process (--bench-split: the vCPU thread
  *     installs the filters half-way through the exits): each half's time
  *     per exit, the second over the first, against the same ratio of a run
@@ -71,12 +72,12 @@ struct vmm_run {
 
 /*
  * Starts sample-vmm in benchmark mode; cpu >= 0 pins it (every thread it
- * will have) to that CPU; floor: before exec, two minimal filters every
+ * will have) to that CPU; before exec, `floors` minimal filters every
  * thread of it will carry (run it with mode off).  0, or -1 with a message
  * on stderr.
  */
 static int start_vmm(const char *vmm, const char *mode, const char *exits, bool split, int cpu,
-		     bool floor, struct vmm_run *r)
+		     int floors, struct vmm_run *r)
 {
 	char errpath[] = "/tmp/sample-vmm-bench.XXXXXX";
 	int out[2];
@@ -109,10 +110,15 @@ static int start_vmm(const char *vmm, const char *mode, const char *exits, bool 
 				_exit(127);
 			}
 		}
-		if (floor && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-			      install_floor_filter() < 0 || install_floor_filter() < 0)) {
-			perror("the floor's filters");
+		if (floors && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+			perror("no_new_privs");
 			_exit(127);
+		}
+		for (int i = 0; i < floors; i++) {
+			if (install_floor_filter() < 0) {
+				perror("the floor's filters");
+				_exit(127);
+			}
 		}
 		if (split)
 			execl(vmm, vmm, "--bench", exits, "--bench-split", "--seccomp", mode,
@@ -177,15 +183,15 @@ static int run_once(const char *vmm, const char *mode, const char *exits, bool s
 {
 	struct vmm_run r;
 
-	if (start_vmm(vmm, mode, exits, split, -1, false, &r) < 0)
+	if (start_vmm(vmm, mode, exits, split, -1, 0, &r) < 0)
 		return -1;
 	return finish_vmm(vmm, &r, s);
 }
 
-enum setup { ENFORCE, OFF, FLOOR, SETUPS };
+enum setup { ENFORCE, OFF, FLOOR, ONE, SETUPS };
 
 /*
- * The three set-ups at once, all pinned to one CPU: the scheduler
+ * The set-ups at once, all pinned to one CPU: the scheduler
  * interleaves them every few milliseconds, so whatever the host does to
  * that CPU's speed meanwhile, it does to all.  Each is timed by its vCPU
  * thread's CPU time, which the others' turns do not count in.  `first`
@@ -194,14 +200,15 @@ enum setup { ENFORCE, OFF, FLOOR, SETUPS };
 static int run_set(const char *vmm, const char *exits, int cpu, int first,
 		   struct sample *out[SETUPS])
 {
-	static const char *const mode[SETUPS] = { "enforce", "off", "off" };
+	static const char *const mode[SETUPS] = { "enforce", "off", "off", "off" };
+	static const int floors[SETUPS] = { 0, 0, 2, 1 };
 	struct vmm_run r[SETUPS];
 	int rc = 0, started = 0;
 
 	for (; started < SETUPS; started++) {
 		int k = (first + started) % SETUPS;
 
-		if (start_vmm(vmm, mode[k], exits, false, cpu, k == FLOOR, &r[k]) < 0) {
+		if (start_vmm(vmm, mode[k], exits, false, cpu, floors[k], &r[k]) < 0) {
 			rc = -1;
 			break;
 		}
@@ -264,7 +271,8 @@ static int last_cpu(void)
 
 int main(int argc, char **argv)
 {
-	static struct sample on[MAX_ROUNDS], off[MAX_ROUNDS], floor_[MAX_ROUNDS];
+	static struct sample on[MAX_ROUNDS], off[MAX_ROUNDS], floor_[MAX_ROUNDS], one[MAX_ROUNDS];
+	static double e[MAX_ROUNDS];
 	static double a[MAX_ROUNDS], b[MAX_ROUNDS], d[MAX_ROUNDS];
 	const char *vmm = SAMPLE_VMM;
 	const char *exits = "100000";
@@ -331,28 +339,33 @@ int main(int argc, char **argv)
 	summary("seccomp off", b, rounds, "ms");
 	summary("difference (paired)", d, rounds, "ms");
 
-	printf("Three at once on one CPU %d, interleaved by the scheduler, each timed by its\n"
-	       "vCPU thread's CPU time: enforce, off, and the floor (off, under two minimal\n"
-	       "filters that read an argument: the least two stacked layers cost), %d rounds:\n",
+	printf("Four at once on CPU %d, interleaved by the scheduler, each timed by its vCPU\n"
+	       "thread's CPU time: enforce; off; the floor, off under two minimal filters\n"
+	       "that read an argument (the least two stacked layers cost); one such filter\n"
+	       "(the least a single filter per thread costs). %d rounds:\n",
 	       cpu, rounds);
 	for (int r = 0; r < rounds; r++) {
-		struct sample *out[SETUPS] = { &on[r], &off[r], &floor_[r] };
+		struct sample *out[SETUPS] = { &on[r], &off[r], &floor_[r], &one[r] };
 
 		if (run_set(vmm, exits, cpu, r % SETUPS, out))
 			return 1;
-		printf("  round %2d: enforce %.3f, off %.3f, floor %.3f us/exit (CPU time)\n",
+		printf("  round %2d: enforce %.3f, off %.3f, floor %.3f, one filter %.3f us/exit "
+		       "(CPU time)\n",
 		       r + 1, on[r].cpu_us_per_exit, off[r].cpu_us_per_exit,
-		       floor_[r].cpu_us_per_exit);
+		       floor_[r].cpu_us_per_exit, one[r].cpu_us_per_exit);
 		fflush(stdout);
 	}
 	for (int r = 0; r < rounds; r++) {
-		a[r] = (on[r].cpu_us_per_exit / off[r].cpu_us_per_exit - 1) * 100;
-		b[r] = (floor_[r].cpu_us_per_exit / off[r].cpu_us_per_exit - 1) * 100;
-		d[r] = (on[r].cpu_us_per_exit - off[r].cpu_us_per_exit) /
-		       (floor_[r].cpu_us_per_exit - off[r].cpu_us_per_exit);
+		double base = off[r].cpu_us_per_exit;
+
+		a[r] = (on[r].cpu_us_per_exit / base - 1) * 100;
+		b[r] = (floor_[r].cpu_us_per_exit / base - 1) * 100;
+		e[r] = (one[r].cpu_us_per_exit / base - 1) * 100;
+		d[r] = (on[r].cpu_us_per_exit - base) / (floor_[r].cpu_us_per_exit - base);
 	}
 	summary("overhead of enforce (paired)", a, rounds, "% ");
-	summary("overhead of the floor", b, rounds, "% ");
+	summary("overhead of the floor (two)", b, rounds, "% ");
+	summary("overhead of one filter", e, rounds, "% ");
 	summary("enforce / floor (overheads)", d, rounds, "x ");
 
 	printf("Within one process (--bench-split), %d rounds:\n", rounds);
