@@ -64,9 +64,9 @@ static double now_ms(void)
 /* A sample-vmm started by start_vmm() and not yet waited for. */
 struct vmm_run {
 	const char *mode;
+	double t0;
 	pid_t pid;
 	int out, errfd;
-	double t0;
 	bool split;
 };
 
