@@ -188,6 +188,16 @@ static int run_once(const char *vmm, const char *mode, const char *exits, bool s
 	return finish_vmm(vmm, &r, s);
 }
 
+/* An enforce and an off run, one after the other, alone; 0 or -1. */
+static int run_both(const char *vmm, const char *exits, bool split, bool on_first,
+		    struct sample *on, struct sample *off)
+{
+	if (run_once(vmm, on_first ? "enforce" : "off", exits, split, on_first ? on : off) ||
+	    run_once(vmm, on_first ? "off" : "enforce", exits, split, on_first ? off : on))
+		return -1;
+	return 0;
+}
+
 enum setup { ENFORCE, OFF, FLOOR, ONE, SETUPS };
 
 /*
@@ -299,12 +309,7 @@ int main(int argc, char **argv)
 	printf("sample-vmm-bench: %d rounds of %s port-I/O exits, enforce and off interleaved\n",
 	       rounds, exits);
 	for (int r = 0; r < rounds; r++) {
-		int first_on = r % 2 == 0;
-
-		if (run_once(vmm, first_on ? "enforce" : "off", exits, false,
-			     first_on ? &on[r] : &off[r]) ||
-		    run_once(vmm, first_on ? "off" : "enforce", exits, false,
-			     first_on ? &off[r] : &on[r]))
+		if (run_both(vmm, exits, false, r % 2 == 0, &on[r], &off[r]))
 			return 1;
 		printf("  round %2d: enforce %.3f us/exit, %.2f ms start-up; off %.3f us/exit, "
 		       "%.2f ms start-up\n",
@@ -370,12 +375,7 @@ int main(int argc, char **argv)
 
 	printf("Within one process (--bench-split), %d rounds:\n", rounds);
 	for (int r = 0; r < rounds; r++) {
-		int first_on = r % 2 == 0;
-
-		if (run_once(vmm, first_on ? "enforce" : "off", exits, true,
-			     first_on ? &on[r] : &off[r]) ||
-		    run_once(vmm, first_on ? "off" : "enforce", exits, true,
-			     first_on ? &off[r] : &on[r]))
+		if (run_both(vmm, exits, true, r % 2 == 0, &on[r], &off[r]))
 			return 1;
 		printf("  round %2d: enforce %.3f -> %.3f us/exit; off %.3f -> %.3f us/exit\n",
 		       r + 1, on[r].before, on[r].after, off[r].before, off[r].after);

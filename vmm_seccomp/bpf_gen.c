@@ -305,6 +305,10 @@ static label emit_set(struct emitter *e, const struct item *items, size_t n, lab
 	label ok = ret_label(e, items[0].ret, items[0].slot), entry;
 	uint32_t *v = malloc(n * sizeof(*v));
 	size_t i, u = 0, k = 0;
+	/* the hot value gets a test and return of its own, below, when the
+	 * set returns a constant: then it is not searched again */
+	bool hot_here = e->hot_block && !masked && first->arg == e->hot_arg &&
+			items[0].slot == BPF_SLOT_NONE;
 	bool hot = false;
 
 	if (!v) {
@@ -320,22 +324,14 @@ static label emit_set(struct emitter *e, const struct item *items, size_t n, lab
 	}
 	qsort(v, k, sizeof(*v), cmp_u32);
 	for (i = 0; i < k; i++) {
-		if (!u || v[u - 1] != v[i])
+		if (hot_here && v[i] == e->hot_value)
+			hot = true;
+		else if (!u || v[u - 1] != v[i])
 			v[u++] = v[i];
-		hot = hot ||
-		      (e->hot_block && !masked && first->arg == e->hot_arg && v[i] == e->hot_value);
 	}
-	if (!u) {
+	if (!u && !hot) {
 		free(v);
 		return fail;
-	}
-	hot = hot && items[0].slot == BPF_SLOT_NONE;
-	if (hot) {
-		/* tested first, below: not searched again */
-		for (i = k = 0; i < u; i++)
-			if (v[i] != e->hot_value)
-				v[k++] = v[i];
-		u = k;
 	}
 	entry = u ? emit_search(e, v, 0, u, ok, fail) : fail;
 	free(v);
