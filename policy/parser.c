@@ -38,7 +38,8 @@ struct parser {
 	unsigned int outer_arch; /* the includer's section: this file stays within it */
 	int depth;
 	const char *stack[POLICY_MAX_INCLUDE_DEPTH + 1];
-	bool prev_comment; /* the line above was a comment */
+	bool prev_comment;	       /* the line above was a comment */
+	char syscall[POLICY_NAME_MAX]; /* of the rule being parsed */
 };
 
 static int fail(struct parser *ps, const char *at, const char *fmt, ...)
@@ -270,6 +271,40 @@ static int dnf_add(struct parser *ps, const char *at, struct dnf *d, const struc
 	return 0;
 }
 
+/*
+ * A constant compared with an argument the kernel reads as 32 bits must
+ * mean the same on those 32 bits: it fits them, or it is a negative int
+ * written as one (-1, ~FLAG: sign-extended).  Only its low word is kept,
+ * as only that is compared.  Anything wider could not be compared as
+ * written.
+ */
+static int fit_arg(struct parser *ps, const char *at, const struct policy_cmp *cmp,
+		   const char *what, uint64_t *v)
+{
+	if (!cmp->low32)
+		return 0;
+	if (*v > 0xffffffffu && *v < 0xffffffff80000000u)
+		return fail(ps, at,
+			    "%s %#llx does not fit arg%u of %s, which the kernel reads as 32 bits "
+			    "(int or unsigned int): only its low 32 bits could be compared",
+			    what, (unsigned long long)*v, cmp->arg, ps->syscall);
+	*v &= 0xffffffffu;
+	return 0;
+}
+
+/* A value compared with cmp's argument, checked against its width. */
+static int parse_arg_value(struct parser *ps, const struct policy_cmp *cmp, const char *what,
+			   uint64_t *out)
+{
+	const char *at;
+	int rc;
+
+	skip_blank(ps);
+	at = ps->pos;
+	rc = parse_value(ps, out);
+	return rc ? rc : fit_arg(ps, at, cmp, what, out);
+}
+
 static int parse_cmp(struct parser *ps, struct dnf *out)
 {
 	const char *start, *op_at;
@@ -284,8 +319,9 @@ static int parse_cmp(struct parser *ps, struct dnf *out)
 		return fail(ps, start, "expected arg0..arg5, '(' or a comparison, found '%.*s'",
 			    n ? (int)n : 1, start);
 	cmp.arg = (unsigned int)(start[3] - '0');
+	cmp.low32 = policy_arg_narrow(ps->syscall, cmp.arg);
 	if (accept(ps, "&")) {
-		rc = parse_value(ps, &cmp.mask);
+		rc = parse_arg_value(ps, &cmp, "mask", &cmp.mask);
 		if (rc)
 			return rc;
 		masked = true;
@@ -318,7 +354,7 @@ static int parse_cmp(struct parser *ps, struct dnf *out)
 			return fail(ps, ps->pos, "expected '{' after 'in'");
 		do {
 			cmp.op = POLICY_OP_EQ;
-			rc = parse_value(ps, &cmp.value);
+			rc = parse_arg_value(ps, &cmp, "value", &cmp.value);
 			if (rc)
 				return rc;
 			clause.n = 1;
@@ -333,7 +369,7 @@ static int parse_cmp(struct parser *ps, struct dnf *out)
 	}
 	if (masked && cmp.op != POLICY_OP_MASKED_EQ)
 		return fail(ps, op_at, "a masked comparison must use '=='");
-	rc = parse_value(ps, &cmp.value);
+	rc = parse_arg_value(ps, &cmp, "value", &cmp.value);
 	if (rc)
 		return rc;
 	if (cmp.op == POLICY_OP_MASKED_EQ && (cmp.value & ~cmp.mask))
@@ -623,6 +659,7 @@ static int parse_rule(struct parser *ps)
 	r.line = ps->line;
 	r.col = (unsigned int)(name - ps->line_start) + 1;
 	r.action = POLICY_ACT_ALLOW;
+	memcpy(ps->syscall, r.syscall, sizeof(ps->syscall));
 
 	if (accept(ps, ":")) {
 		d = malloc(sizeof(*d));

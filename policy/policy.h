@@ -30,8 +30,10 @@ struct policy_cmp {
 	enum policy_op op;
 	uint64_t mask; /* POLICY_OP_MASKED_EQ only */
 	uint64_t value;
-	/* The kernel reads only the low 32 bits of this argument (an unsigned
-	 * int parameter such as ioctl's request): compare only those. */
+	/* The kernel reads only the low 32 bits of this argument (an int or
+	 * unsigned int parameter such as ioctl's request, policy_arg_narrow):
+	 * only those are compared, and the parser has checked that value and
+	 * mask fit 32 bits and kept only their low words. */
 	bool low32;
 };
 
@@ -114,6 +116,15 @@ bool policy_clause_implied(const struct policy_clause *inner, const struct polic
 /* Writes a rule's condition as policy text ("arg1 == 0xae80 || ...").
  * Returns the length it needed. */
 size_t policy_rule_format(const struct policy_rule *r, char *buf, size_t len);
+
+/* ---- argument widths (args.c) ---- */
+
+/* True if the kernel reads argument `arg` of `syscall` as 32 bits (int,
+ * unsigned int, pid_t...): comparisons on it see only its low 32 bits.
+ * The same for every arch. */
+bool policy_arg_narrow(const char *syscall, unsigned int arg);
+/* For the tests: the table is sorted, as the lookup needs. */
+bool policy_args_table_sorted(void);
 
 /* ---- constant and name tables (constants.c) ---- */
 

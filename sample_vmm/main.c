@@ -55,6 +55,7 @@ struct options {
 	const char *api_sock;
 	const char *seccomp;
 	const char *seccomp_policy;
+	bool seccomp_allow_dangerous;
 	const char *roles[MAX_ROLE_OPTIONS];
 	unsigned nroles;
 	uint32_t bench;
@@ -121,6 +122,9 @@ static void usage(FILE *f)
 		"  --seccomp-policy DIR policies from DIR: each ROLE.policy replaces that role's\n"
 		"                       built-in policy (see docs/POLICY.md; `vmm-seccomp profile` "
 		"writes them)\n"
+		"  --seccomp-allow-dangerous  let DIR's process.policy allow syscalls on the "
+		"dangerous\n"
+		"                       list (execve, ptrace, mount, ...): refused without it\n"
 		"  --help               this text\n"
 		"\n"
 		"Devices (virtio 1.x over MMIO, version 2 registers):\n"
@@ -181,6 +185,7 @@ enum {
 	OPT_SECCOMP,
 	OPT_SECCOMP_ROLE,
 	OPT_SECCOMP_POLICY,
+	OPT_SECCOMP_ALLOW_DANGEROUS,
 	OPT_BENCH,
 	OPT_BENCH_SPLIT,
 	OPT_HELP,
@@ -206,6 +211,7 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 		{ "seccomp-role", required_argument, NULL, OPT_SECCOMP_ROLE },
 		{ "seccomp-policy", required_argument, NULL, OPT_SECCOMP_POLICY },
+		{ "seccomp-allow-dangerous", no_argument, NULL, OPT_SECCOMP_ALLOW_DANGEROUS },
 		{ "bench", required_argument, NULL, OPT_BENCH },
 		{ "bench-split", no_argument, NULL, OPT_BENCH_SPLIT },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -276,6 +282,9 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 			break;
 		case OPT_SECCOMP_POLICY:
 			o->seccomp_policy = optarg;
+			break;
+		case OPT_SECCOMP_ALLOW_DANGEROUS:
+			o->seccomp_allow_dangerous = true;
 			break;
 		case OPT_SECCOMP_ROLE:
 			if (o->nroles == MAX_ROLE_OPTIONS) {
@@ -958,7 +967,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sample-vmm: %s\n", err);
 		return EXIT_STARTUP;
 	}
-	rc = sc_setup(&vmm.sc, o.seccomp, o.roles, o.nroles, o.seccomp_policy, err, sizeof(err));
+	rc = sc_setup(&vmm.sc, o.seccomp, o.roles, o.nroles, o.seccomp_policy,
+		      o.seccomp_allow_dangerous, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "sample-vmm: %s\n", err);
 		return EXIT_STARTUP;

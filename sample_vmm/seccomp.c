@@ -10,7 +10,7 @@
 #include <string.h>
 
 int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *roles, unsigned nroles,
-	     const char *policy_dir, char *err, size_t errlen)
+	     const char *policy_dir, bool allow_dangerous, char *err, size_t errlen)
 {
 	struct vmm_seccomp *sc = vmm_seccomp_new();
 	int rc;
@@ -46,7 +46,8 @@ int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *role
 		}
 	}
 	if (policy_dir) {
-		rc = vmm_seccomp_load_policy_dir(sc, policy_dir);
+		rc = vmm_seccomp_load_policy_dir(sc, policy_dir,
+						 allow_dangerous ? VMM_SECCOMP_ALLOW_DANGEROUS : 0);
 		if (rc < 0) {
 			snprintf(err, errlen, "--seccomp-policy %s: %s", policy_dir,
 				 vmm_seccomp_last_error(sc));

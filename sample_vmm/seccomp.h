@@ -4,6 +4,7 @@
 #ifndef SAMPLE_VMM_SECCOMP_H
 #define SAMPLE_VMM_SECCOMP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct vmm_seccomp;
@@ -12,10 +13,11 @@ struct vmm_seccomp;
  * `mode` (--seccomp, may be NULL: a mode for every layer, or a full
  * configuration string), then each of `roles` (--seccomp-role ROLE=MODE) in
  * order, with the policies of directory `policy_dir` (--seccomp-policy, may
- * be NULL).  0 and *out, or -errno with a message naming the option in err
- * and nothing allocated. */
+ * be NULL; its baseline may allow dangerous syscalls only if
+ * allow_dangerous, --seccomp-allow-dangerous).  0 and *out, or -errno with
+ * a message naming the option in err and nothing allocated. */
 int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *roles, unsigned nroles,
-	     const char *policy_dir, char *err, size_t errlen);
+	     const char *policy_dir, bool allow_dangerous, char *err, size_t errlen);
 
 /* {"modes":{...},"threads":[...],"violations":{...}}; its length or -1 if
  * it does not fit in len.  Any thread (memory only). */

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <linux/audit.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -27,6 +28,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 
 /* ---- the expected verdict, straight from the documented semantics ---- */
 
@@ -751,6 +753,126 @@ static void test_prebuilt_equals_compiled(void **state)
 	assert_true(compiled_now > 0);
 }
 
+/* ---- regressions: policies an embedder could write ---- */
+
+/* A context whose layers `roles[i]` have policy texts[i] instead of their
+ * built-in ones (as from a policy directory), configured and compiled. */
+static struct vmm_seccomp *compiled_replaced(const char *config, const enum vmm_seccomp_role *roles,
+					     const char *const *texts, size_t n)
+{
+	struct vmm_seccomp *ctx = vmm_seccomp_new();
+	size_t i;
+
+	assert_non_null(ctx);
+	ctx->no_prebuilt = true;
+	if (config)
+		assert_int_equal(vmm_seccomp_configure(ctx, config), 0);
+	for (i = 0; i < n; i++) {
+		struct layer *L = &ctx->layer[roles[i]];
+
+		policy_init(&L->replacement);
+		if (parse_rules(ctx, &L->replacement, "t.policy", texts[i]))
+			fail_msg("%s", vmm_seccomp_last_error(ctx));
+		L->replaced = true;
+	}
+	if (vmm_seccomp_compile(ctx))
+		fprintf(stderr, "compile: %s\n", vmm_seccomp_last_error(ctx));
+	assert_true(ctx->compiled);
+	return ctx;
+}
+
+/*
+ * A role with no ioctl rule refuses every ioctl, whatever the baseline
+ * allows.  (It once allowed all the baseline's: the search on the syscall
+ * number skipped ioctl as tested before it, which it is only in a layer
+ * with ioctl rules of its own.)  Likewise an empty role.
+ */
+static void test_role_without_ioctl_rules(void **state)
+{
+	static const char *const configs[] = { NULL, "kill", "errno",
+					       "enforce,virtio_rng=kill,virtio_net=errno" };
+	static const enum vmm_seccomp_role roles[] = { VMM_SECCOMP_ROLE_VIRTIO_RNG,
+						       VMM_SECCOMP_ROLE_VIRTIO_NET };
+	static const char *const texts[] = { "getrandom\n", "" };
+	static const uint64_t requests[] = { KVM_RUN, KVM_SET_USER_MEMORY_REGION, TUNSETIFF, TCGETS,
+					     KVM_CREATE_VM };
+	size_t c, i, k;
+
+	(void)state;
+	for (c = 0; c < sizeof(configs) / sizeof(configs[0]); c++) {
+		struct vmm_seccomp *ctx = compiled_replaced(configs[c], roles, texts, 2);
+
+		for (k = 0; k < 2; k++) {
+			enum vmm_seccomp_role r = roles[k];
+			enum vmm_seccomp_mode m = ctx->layer[r].mode;
+			uint32_t refused = m == VMM_SECCOMP_MODE_KILL
+						   ? SECCOMP_RET_KILL_PROCESS
+						   : TRAP(r) | ((uint32_t)m << 8);
+
+			for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
+				assert_int_equal(stacked(ctx, r, SYS_ioctl, 5, requests[i], 0, 0),
+						 refused);
+			assert_int_equal(stacked(ctx, r, SYS_getpid, 0, 0, 0, 0), refused);
+		}
+		assert_int_equal(
+			stacked(ctx, VMM_SECCOMP_ROLE_VIRTIO_RNG, SYS_getrandom, 0, 8, 0, 0),
+			ALLOW);
+		/* the baseline itself still allows what it allows */
+		assert_int_equal(
+			stacked(ctx, VMM_SECCOMP_ROLE_PROCESS, SYS_ioctl, 5, KVM_RUN, 0, 0), ALLOW);
+		for (k = 0; k < VMM_SECCOMP_ROLE_COUNT; k++) {
+			size_t len;
+			const struct sock_filter *prog = vmm_seccomp_program(ctx, k, &len);
+
+			assert_int_equal(verify_layer(ctx, prog, len, k, false), 0);
+		}
+		vmm_seccomp_free(ctx);
+	}
+}
+
+/* As many distinct errno values as a policy likes (once at most 13: the
+ * shared returns had a fixed table). */
+static void test_many_errno_values(void **state)
+{
+	static const enum vmm_seccomp_role roles[] = { VMM_SECCOMP_ROLE_PROCESS,
+						       VMM_SECCOMP_ROLE_VCPU };
+	char *base = malloc(64 * 1024), *role = malloc(64 * 1024);
+	const char *texts[2] = { base, role };
+	size_t used, rused;
+	struct vmm_seccomp *ctx;
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(base);
+	assert_non_null(role);
+	used = (size_t)snprintf(base, 64 * 1024, "@include roles/process.policy\n");
+	rused = (size_t)snprintf(role, 64 * 1024, "@include roles/vcpu.policy\n");
+	for (i = 1; i <= 300; i++) {
+		used += (size_t)snprintf(base + used, 64 * 1024 - used,
+					 "getcwd: arg1 == %u -> return %u\n", i, i);
+		rused += (size_t)snprintf(role + rused, 64 * 1024 - rused,
+					  "getppid: arg0 == %u -> return %u\n", i, 4095 - i);
+	}
+	ctx = compiled_replaced(NULL, roles, texts, 2);
+	for (i = 1; i <= 300; i++) {
+		assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_PROCESS, SYS_getcwd, 0, i, 0, 0),
+				 SECCOMP_RET_ERRNO | i);
+		assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_VCPU, SYS_getppid, i, 0, 0, 0),
+				 SECCOMP_RET_ERRNO | (4095 - i));
+	}
+	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_PROCESS, SYS_getcwd, 0, 301, 0, 0),
+			 TRAP(VMM_SECCOMP_ROLE_PROCESS));
+	for (i = 0; i < VMM_SECCOMP_ROLE_COUNT; i++) {
+		size_t len;
+		const struct sock_filter *prog = vmm_seccomp_program(ctx, i, &len);
+
+		assert_int_equal(verify_layer(ctx, prog, len, i, false), 0);
+	}
+	vmm_seccomp_free(ctx);
+	free(base);
+	free(role);
+}
+
 /* The test of the test: a program that disagrees with its policy in one
  * comparison is caught. */
 static void test_mutation_is_caught(void **state)
@@ -857,6 +979,8 @@ int main(void)
 		cmocka_unit_test(test_shared_checks_left_to_baseline),
 		cmocka_unit_test(test_prebuilt_equals_compiled),
 		cmocka_unit_test(test_mutation_is_caught),
+		cmocka_unit_test(test_role_without_ioctl_rules),
+		cmocka_unit_test(test_many_errno_values),
 		cmocka_unit_test(test_generator_operators),
 	};
 

@@ -684,6 +684,8 @@ static void test_stacking(void **state)
 	assert_int_equal(run_child(child_stacking_enforce, NULL, TIMEOUT, &c), 0);
 	assert_true(c.signaled);
 	assert_int_equal(c.sig, SIGSYS);
+	if (count_lines_with(c.out, " role=virtio_rng ", NULL) != 1)
+		fprintf(stderr, "%s\n", c.out);
 	assert_int_equal(count_lines_with(c.out, " role=virtio_rng ", " syscall=ioctl ",
 					  " request=TIOCGWINSZ(0x5413) ", NULL),
 			 1);
@@ -1314,6 +1316,205 @@ static void test_extend_role(void **state)
 		1);
 }
 
+/* ---- policies an embedder could write (the generator's findings) ---- */
+
+/* A policy directory holding `file` with `text`; returns its path (static). */
+static const char *policy_dir_with(const char *file, const char *text)
+{
+	static char dir[64];
+	char path[128];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/tmp/vmm-seccomp-live-XXXXXX");
+	if (!mkdtemp(dir))
+		_exit(95);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		_exit(95);
+	return dir;
+}
+
+static void remove_policy_dir(const char *dir, const char *file)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void *kvm_run_on_bad_fd(void *arg)
+{
+	(void)arg;
+	/* reaching the kernel would fail with EBADF; the filter must stop it */
+	ioctl(999, KVM_RUN, 0);
+	return (void *)(intptr_t)10;
+}
+
+/* A role with no ioctl rule of its own, replaced from a policy directory:
+ * its threads may make no ioctl at all, whatever the baseline allows. */
+static int child_role_without_ioctl(void *arg)
+{
+	const char *mode = arg;
+	/* what a thread needs to start (the spawn hook waits on a futex),
+	 * then its work: no ioctl rule at all */
+	const char *dir = policy_dir_with(
+		"virtio_rng.policy",
+		"futex: arg1 & ~(FUTEX_PRIVATE_FLAG|FUTEX_CLOCK_REALTIME) == FUTEX_WAIT\n"
+		"futex: arg1 & ~(FUTEX_PRIVATE_FLAG|FUTEX_CLOCK_REALTIME) == FUTEX_WAKE\n"
+		"getrandom  # its work\n");
+	struct vmm_seccomp *ctx = new_ctx(mode);
+	int rc = vmm_seccomp_load_policy_dir(ctx, dir, 0);
+
+	remove_policy_dir(dir, "virtio_rng.policy");
+	if (rc) {
+		fprintf(stderr, "load: %s\n", vmm_seccomp_last_error(ctx));
+		return 1;
+	}
+	if (vmm_seccomp_apply_process(ctx))
+		return 2;
+	/* the baseline itself lets the process make the call */
+	if (ioctl(999, KVM_RUN, 0) != -1 || errno != EBADF)
+		return 3;
+	return run_in_role(ctx, VMM_SECCOMP_ROLE_VIRTIO_RNG, kvm_run_on_bad_fd, NULL);
+}
+
+static void test_role_without_ioctl_rules(void **state)
+{
+	struct child c;
+
+	(void)state;
+	assert_int_equal(run_child(child_role_without_ioctl, "enforce", TIMEOUT, &c), 0);
+	if (!c.signaled)
+		fprintf(stderr, "%s\n", c.out);
+	assert_true(c.signaled);
+	assert_int_equal(c.sig, SIGSYS);
+	if (count_lines_with(c.out, " role=virtio_rng ", NULL) != 1)
+		fprintf(stderr, "%s\n", c.out);
+	assert_int_equal(count_lines_with(c.out, " role=virtio_rng ", " syscall=ioctl ",
+					  " request=KVM_RUN(0xae80) ", " mode=enforce ", NULL),
+			 1);
+	assert_int_equal(run_child(child_role_without_ioctl, "kill", TIMEOUT, &c), 0);
+	assert_true(c.signaled);
+	assert_int_equal(c.sig, SIGSYS);
+}
+
+/* A constant that does not fit a 32-bit argument is an error and changes
+ * nothing: socket(0, 0, 0) stays refused.  (Once truncated to 0, the rule
+ * `socket: arg1 >= 0x100000000` allowed it.) */
+static int child_wide_constant(void *arg)
+{
+	struct vmm_seccomp *ctx = new_ctx("enforce");
+	int rc;
+
+	(void)arg;
+	rc = vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_PROCESS,
+				   "socket: arg1 >= 0x100000000  # every type\n", "extra", 0);
+	if (rc != -EINVAL || !strstr(vmm_seccomp_last_error(ctx), "extra:1:17: value 0x100000000 "
+								  "does not fit arg1 of socket"))
+		return 1;
+	if (vmm_seccomp_apply_process(ctx))
+		return 2;
+	syscall(SYS_socket, 0, 0, 0);
+	return 3;
+}
+
+/* Many errno values in one layer: each call gets its own. */
+static int child_many_errnos(void *arg)
+{
+	struct vmm_seccomp *ctx = new_ctx("enforce");
+	char rules[4096];
+	size_t used = 0;
+	long i;
+
+	(void)arg;
+	for (i = 1; i <= 60; i++)
+		used += (size_t)snprintf(rules + used, sizeof(rules) - used,
+					 "getcwd: arg1 == %ld -> return %ld\n", i, i + 100);
+	if (vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_PROCESS, rules, "extra", 0)) {
+		fprintf(stderr, "add: %s\n", vmm_seccomp_last_error(ctx));
+		return 1;
+	}
+	if (vmm_seccomp_apply_process(ctx))
+		return 2;
+	for (i = 1; i <= 60; i++) {
+		char buf[8];
+
+		if (syscall(SYS_getcwd, buf, i) != -1 || errno != i + 100) {
+			fprintf(stderr, "getcwd(buf, %ld): errno %d\n", i, errno);
+			return 3;
+		}
+	}
+	syscall(SYS_getcwd, rules, 61); /* no rule: a violation */
+	return 4;
+}
+
+static void test_generator_findings_live(void **state)
+{
+	struct child c;
+
+	(void)state;
+	assert_int_equal(run_child(child_wide_constant, NULL, TIMEOUT, &c), 0);
+	if (!c.signaled)
+		fprintf(stderr, "%s\n", c.out);
+	assert_true(c.signaled);
+	assert_int_equal(c.sig, SIGSYS);
+	assert_int_equal(count_lines_with(c.out, " syscall=socket ", " args=0x0,0x0,0x0,", NULL),
+			 1);
+
+	assert_int_equal(run_child(child_many_errnos, NULL, TIMEOUT, &c), 0);
+	if (!c.signaled)
+		fprintf(stderr, "%s\n", c.out);
+	assert_true(c.signaled);
+	assert_int_equal(c.sig, SIGSYS);
+	assert_int_equal(count_lines_with(c.out, " syscall=getcwd ", NULL), 1);
+}
+
+/* A policy directory's baseline takes a dangerous syscall only when the
+ * embedder says so (VMM_SECCOMP_ALLOW_DANGEROUS), as added rules do. */
+static int child_dangerous_dir(void *arg)
+{
+	bool opt_in = arg != NULL;
+	const char *dir =
+		policy_dir_with("process.policy", "@include builtin/roles/process.policy\n"
+						  "execve  # this test runs a program\n");
+	struct vmm_seccomp *ctx = new_ctx("enforce");
+	int rc = vmm_seccomp_load_policy_dir(ctx, dir, opt_in ? VMM_SECCOMP_ALLOW_DANGEROUS : 0);
+
+	remove_policy_dir(dir, "process.policy");
+	if (opt_in ? rc != 0 : rc != -EPERM)
+		return 1;
+	if (!opt_in && !strstr(vmm_seccomp_last_error(ctx), "execve is on the dangerous list"))
+		return 2;
+	if (vmm_seccomp_apply_process(ctx))
+		return 3;
+	/* A program that does not exist: the kernel answers ENOENT if the
+	 * call reaches it.  (A real program would run under the same filters,
+	 * which survive execve, and die loading its libraries.) */
+	execl("/nonexistent/vmm-seccomp-test", "x", (char *)NULL);
+	return errno == ENOENT ? 0 : 4;
+}
+
+static void test_dangerous_from_policy_dir(void **state)
+{
+	struct child c;
+
+	(void)state;
+	assert_int_equal(run_child(child_dangerous_dir, NULL, TIMEOUT, &c), 0);
+	if (!c.signaled)
+		fprintf(stderr, "%s\n", c.out);
+	assert_true(c.signaled);
+	assert_int_equal(c.sig, SIGSYS);
+	assert_int_equal(count_lines_with(c.out, " syscall=execve ", " role=process ", NULL), 1);
+	/* opted in: the call reaches the kernel */
+	assert_int_equal(run_child(child_dangerous_dir, "opt-in", TIMEOUT, &c), 0);
+	if (!c.exited)
+		fprintf(stderr, "%s\n", c.out);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+}
+
 /* ---- a thread whose filter cannot be installed never runs user code ---- */
 
 static _Atomic int user_code_ran;
@@ -1411,6 +1612,9 @@ int main(void)
 		cmocka_unit_test(test_bad_config_installs_nothing),
 		cmocka_unit_test(test_extend_role),
 		cmocka_unit_test(test_failed_install_runs_nothing),
+		cmocka_unit_test(test_role_without_ioctl_rules),
+		cmocka_unit_test(test_generator_findings_live),
+		cmocka_unit_test(test_dangerous_from_policy_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -277,21 +277,24 @@ static void test_masked(void **state)
 	assert_true(c->value == 0);
 	c = &p.rules[1].clauses[0].cmp[0];
 	assert_int_equal(c->op, POLICY_OP_MASKED_EQ);
-	assert_true(c->mask == ~(uint64_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
+	/* futex's op is an int: the mask keeps its low word only */
+	assert_true(c->low32);
+	assert_true(c->mask == (uint32_t) ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
 	assert_true(c->value == FUTEX_WAIT);
 	c = &p.rules[2].clauses[0].cmp[0];
 	assert_true(c->mask == 0xf0 && c->value == 0x10);
 	policy_release(&p);
 }
 
-/* Value of the single comparison of "read: arg0 == <expr>". */
+/* Value of the single comparison of "mmap: arg0 == <expr>" (a 64-bit
+ * argument: the value as written). */
 static uint64_t value_of(const char *expr)
 {
 	char text[256];
 	struct policy p;
 	uint64_t v;
 
-	snprintf(text, sizeof(text), "read: arg0 == %s", expr);
+	snprintf(text, sizeof(text), "mmap: arg0 == %s", expr);
 	parse_ok(&p, text);
 	assert_int_equal(p.rules[0].n_clauses, 1);
 	v = p.rules[0].clauses[0].cmp[0].value;
@@ -1000,11 +1003,12 @@ static void test_matches_64bit(void **state)
 	const struct policy_rule *r;
 
 	(void)state;
-	parse_ok(&p, "read: arg0 == -100\n"
-		     "read: arg0 > 0x7fffffffffffffff\n"
-		     "read: arg0 >= -1\n"
-		     "read: arg0 < -1\n"
-		     "read: arg1 & 0xffffffff00000000 == 0\n");
+	/* mmap's arguments are unsigned longs: compared on 64 bits */
+	parse_ok(&p, "mmap: arg0 == -100\n"
+		     "mmap: arg0 > 0x7fffffffffffffff\n"
+		     "mmap: arg0 >= -1\n"
+		     "mmap: arg0 < -1\n"
+		     "mmap: arg1 & 0xffffffff00000000 == 0\n");
 	r = p.rules;
 	/* -100 is the 64-bit pattern, not its 32-bit truncation */
 	assert_true(matches(&r[0], 0, (uint64_t)-100));
@@ -1024,6 +1028,74 @@ static void test_matches_64bit(void **state)
 	assert_true(matches(&r[4], 1, 0xffffffffull));
 	assert_false(matches(&r[4], 1, 0x100000000ull));
 	assert_false(matches(&r[4], 1, UINT64_MAX));
+	policy_release(&p);
+}
+
+/*
+ * Arguments the kernel reads as 32 bits (policy_arg_narrow): constants must
+ * fit them (or be a sign-extended negative int) and are compared on the low
+ * word; a constant that could not be compared as written is an error at its
+ * own column.
+ */
+static void test_narrow_args(void **state)
+{
+	struct policy p;
+	const struct policy_rule *r;
+
+	(void)state;
+	assert_true(policy_args_table_sorted());
+	assert_true(policy_arg_narrow("ioctl", 0));
+	assert_true(policy_arg_narrow("ioctl", 1));
+	assert_false(policy_arg_narrow("ioctl", 2)); /* unsigned long arg */
+	assert_true(policy_arg_narrow("futex", 5));  /* u32 val3 */
+	assert_false(policy_arg_narrow("futex", 0)); /* a pointer */
+	assert_false(policy_arg_narrow("mmap", 2));  /* unsigned long prot */
+	assert_false(policy_arg_narrow("clone", 0)); /* unsigned long flags */
+	assert_true(policy_arg_narrow("write", 0));
+	assert_false(policy_arg_narrow("write", 6));
+	assert_false(policy_arg_narrow("nosuch", 0));
+	assert_false(policy_arg_narrow(NULL, 0));
+
+	/* the findings that were silently truncated */
+	expect_error("read: arg0 > 0x100000000", "t.policy:1:14: ",
+		     "value 0x100000000 does not fit arg0 of read, which the kernel reads as 32 "
+		     "bits");
+	expect_error("futex: arg1 == 0x100000001",
+		     "t.policy:1:16: ", "value 0x100000001 does not fit arg1");
+	expect_error("socket: arg1 >= 0x100000000",
+		     "t.policy:1:17: ", "does not fit arg1 of socket");
+	expect_error("ioctl: arg1 < 0x100000000 -> return 111",
+		     "t.policy:1:15: ", "does not fit arg1");
+	/* in a set, at the value that does not fit; a mask likewise */
+	expect_error("ioctl: arg1 in {KVM_RUN, 0x1ae80}\nioctl: arg1 in {1, 0x100000000}",
+		     "t.policy:2:20: ", "value 0x100000000 does not fit");
+	expect_error("madvise: arg2 & 0x1ffffffff == 4",
+		     "t.policy:1:17: ", "mask 0x1ffffffff does not fit");
+	/* the smallest negative int that is not one */
+	expect_error("tgkill: arg2 == 0xffffffff7fffffff",
+		     "t.policy:1:17: ", "does not fit arg2 of tgkill");
+
+	parse_ok(&p, "read: arg0 == -1\n"
+		     "futex: arg1 & ~FUTEX_PRIVATE_FLAG == FUTEX_WAIT\n"
+		     "ioctl: arg1 == 0xffffffff\n"
+		     "tgkill: arg2 == -0x80000000\n"
+		     "mmap: arg2 > 0x100000000\n");
+	r = p.rules;
+	/* -1 is the int -1: its low word */
+	assert_true(r[0].clauses[0].cmp[0].low32);
+	assert_true(r[0].clauses[0].cmp[0].value == 0xffffffffu);
+	assert_true(r[1].clauses[0].cmp[0].mask == (uint32_t)~FUTEX_PRIVATE_FLAG);
+	assert_true(r[3].clauses[0].cmp[0].value == 0x80000000u);
+	/* a 64-bit argument keeps the constant whole */
+	assert_false(r[4].clauses[0].cmp[0].low32);
+	assert_true(r[4].clauses[0].cmp[0].value == 0x100000000ull);
+	/* compared as the kernel reads the argument: its upper half ignored */
+	assert_true(matches(&r[0], 0, 0xffffffffu));
+	assert_true(matches(&r[0], 0, UINT64_MAX));
+	assert_false(matches(&r[0], 0, 0xfffffffeu));
+	assert_true(matches(&r[2], 1, 0xffffffffu | (5ull << 32)));
+	assert_true(matches(&r[4], 2, 0x100000001ull));
+	assert_false(matches(&r[4], 2, 0xffffffffull));
 	policy_release(&p);
 }
 
@@ -1049,7 +1121,8 @@ static void test_matches_masked_and_compound(void **state)
 	assert_true(matches(&r[1], 1, FUTEX_WAIT | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
 	assert_false(matches(&r[1], 1, FUTEX_WAKE));
 	assert_false(matches(&r[1], 1, FUTEX_LOCK_PI | FUTEX_PRIVATE_FLAG));
-	assert_false(matches(&r[1], 1, FUTEX_WAIT | 0x100000000ull));
+	/* futex's op is an int: the kernel never sees the upper half */
+	assert_true(matches(&r[1], 1, FUTEX_WAIT | 0x100000000ull));
 	/* AND needs both; arg5 is the sixth argument */
 	args[0] = 1;
 	assert_false(policy_rule_matches(&r[2], args));
@@ -1655,6 +1728,7 @@ int main(void)
 		cmocka_unit_test(test_error_rolls_back),
 		cmocka_unit_test(test_matches_unsigned),
 		cmocka_unit_test(test_matches_64bit),
+		cmocka_unit_test(test_narrow_args),
 		cmocka_unit_test(test_matches_masked_and_compound),
 		cmocka_unit_test(test_clause_implied),
 		cmocka_unit_test(test_rule_format),

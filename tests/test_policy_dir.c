@@ -87,7 +87,7 @@ static void test_extend_a_role(void **state)
 	put("process.policy", "@include builtin/roles/process.policy\ngetcwd  # test\n");
 	put("vcpu.policy", "@include builtin/roles/vcpu.policy\n@include inc/extra.policy\n");
 	put("inc/extra.policy", "getcwd  # the vCPU thread's test needs it\n");
-	assert_int_equal(vmm_seccomp_load_policy_dir(ctx, dir), 0);
+	assert_int_equal(vmm_seccomp_load_policy_dir(ctx, dir, 0), 0);
 	assert_int_equal(vmm_seccomp_compile(ctx), 0);
 	assert_int_equal(verdict(ctx, VMM_SECCOMP_ROLE_VCPU, SYS_getcwd, 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(verdict(ctx, VMM_SECCOMP_ROLE_VCPU, SYS_ioctl, KVM_RUN),
@@ -107,7 +107,7 @@ static void test_replace_a_role(void **state)
 	/* a vCPU that may only run: no read, no write */
 	put("vcpu.policy",
 	    "@include builtin/groups/thread.policy\nioctl: arg1 == KVM_RUN  # run\n");
-	assert_int_equal(vmm_seccomp_load_policy_dir(ctx, dir), 0);
+	assert_int_equal(vmm_seccomp_load_policy_dir(ctx, dir, 0), 0);
 	assert_int_equal(vmm_seccomp_compile(ctx), 0);
 	assert_int_equal(verdict(ctx, VMM_SECCOMP_ROLE_VCPU, SYS_ioctl, KVM_RUN),
 			 SECCOMP_RET_ALLOW);
@@ -121,7 +121,7 @@ static void test_replace_a_role(void **state)
 static void expect_load_error(const char *needle, int want)
 {
 	struct vmm_seccomp *ctx = vmm_seccomp_new();
-	int rc = vmm_seccomp_load_policy_dir(ctx, dir);
+	int rc = vmm_seccomp_load_policy_dir(ctx, dir, 0);
 
 	if (rc != want || !strstr(vmm_seccomp_last_error(ctx), needle))
 		fprintf(stderr, "rc %d, message \"%s\", wanted %d and \"%s\"\n", rc,
@@ -138,7 +138,7 @@ static void expect_load_error(const char *needle, int want)
 
 static void test_errors(void **state)
 {
-	char want[160];
+	char want[320];
 
 	(void)state;
 	clear_dir();
@@ -169,9 +169,40 @@ static void test_errors(void **state)
 	put("vcpu.policy", "@include missing.policy\n");
 	expect_load_error("missing.policy", -EINVAL);
 
+	/* the baseline takes a dangerous syscall from a file only when the
+	 * embedder says so, as from vmm_seccomp_add_rules() */
 	clear_dir();
-	put("process.policy", "execve  # the baseline may not take it from a file\nread\n");
-	expect_load_error("role", -EPERM); /* every role then exceeds the baseline */
+	put("process.policy", "@include builtin/roles/process.policy\nexecve  # no\n");
+	snprintf(want, sizeof(want),
+		 "%s/process.policy:2:1: execve is on the dangerous list; the baseline takes it "
+		 "only with VMM_SECCOMP_ALLOW_DANGEROUS",
+		 dir);
+	expect_load_error(want, -EPERM);
+
+	clear_dir();
+	put("process.policy", "read\nexecve  # the baseline may not take it from a file\n");
+	expect_load_error("execve is on the dangerous list", -EPERM);
+}
+
+static void test_dangerous_opt_in(void **state)
+{
+	struct vmm_seccomp *ctx = vmm_seccomp_new();
+
+	(void)state;
+	clear_dir();
+	put("process.policy",
+	    "@include builtin/roles/process.policy\nexecve  # the test says so\n");
+	assert_int_equal(vmm_seccomp_load_policy_dir(ctx, dir, 0x2), -EINVAL);
+	assert_non_null(strstr(vmm_seccomp_last_error(ctx), "unknown flags 0x2"));
+	assert_false(ctx->layer[VMM_SECCOMP_ROLE_PROCESS].replaced);
+	assert_int_equal(vmm_seccomp_load_policy_dir(ctx, dir, VMM_SECCOMP_ALLOW_DANGEROUS), 0);
+	assert_true(ctx->dangerous_baseline);
+	assert_int_equal(vmm_seccomp_compile(ctx), 0);
+	assert_int_equal(verdict(ctx, VMM_SECCOMP_ROLE_PROCESS, SYS_execve, 0), SECCOMP_RET_ALLOW);
+	/* a role still refuses it */
+	assert_int_equal(verdict(ctx, VMM_SECCOMP_ROLE_VCPU, SYS_execve, 0),
+			 SECCOMP_RET_TRAP | VMM_SECCOMP_ROLE_VCPU);
+	vmm_seccomp_free(ctx);
 }
 
 static void test_missing_dir(void **state)
@@ -179,7 +210,7 @@ static void test_missing_dir(void **state)
 	struct vmm_seccomp *ctx = vmm_seccomp_new();
 
 	(void)state;
-	assert_int_equal(vmm_seccomp_load_policy_dir(ctx, "/nonexistent/policies"), -ENOENT);
+	assert_int_equal(vmm_seccomp_load_policy_dir(ctx, "/nonexistent/policies", 0), -ENOENT);
 	assert_non_null(strstr(vmm_seccomp_last_error(ctx), "/nonexistent/policies"));
 	vmm_seccomp_free(ctx);
 }
@@ -187,9 +218,8 @@ static void test_missing_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_extend_a_role),
-		cmocka_unit_test(test_replace_a_role),
-		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_extend_a_role), cmocka_unit_test(test_replace_a_role),
+		cmocka_unit_test(test_errors),	      cmocka_unit_test(test_dangerous_opt_in),
 		cmocka_unit_test(test_missing_dir),
 	};
 

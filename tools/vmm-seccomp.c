@@ -9,7 +9,8 @@
  *   vmm-seccomp explain NUMBER|NAME
  *   vmm-seccomp simulate ROLE SYSCALL [ARG...]
  *   vmm-seccomp profile [-o DIR] [--role-map NAME=ROLE]... -- CMD [ARG...]
- * Options for show, export, simulate: --policy-dir DIR, --mode CONFIG.
+ * Options for show, export, simulate: --policy-dir DIR, --mode CONFIG,
+ * --arch ARCH; and --allow-dangerous (also check).
  * Exit codes: 0 done (check: no findings; simulate: allowed), 1 check
  * found problems / simulate: refused, 2 usage, 3 bad input (a policy that
  * does not parse or resolve, an unknown role, syscall or constant).
@@ -52,6 +53,8 @@ static const char usage_text[] =
 	"  --mode CONFIG      a configuration string, e.g. \"errno\" or \"enforce,vcpu=log\"\n"
 	"  --arch ARCH        x86_64 (default) or aarch64: policies built for that arch (shown,\n"
 	"                     exported and simulated only; this build installs x86_64 filters)\n"
+	"  --allow-dangerous  (also check) let a baseline policy allow syscalls on the dangerous\n"
+	"                     list, as VMM_SECCOMP_ALLOW_DANGEROUS does; refused without it\n"
 	"\n"
 	"exit codes: 0 done (check: nothing found; simulate: allowed), 1 check found problems or\n"
 	"simulate: refused, 2 usage, 3 bad input.  `vmm-seccomp COMMAND --help` for one command.\n";
@@ -72,6 +75,7 @@ struct opts {
 	const char *arch;
 	const char *pos[8];
 	int n_pos;
+	unsigned int flags; /* VMM_SECCOMP_ALLOW_DANGEROUS (--allow-dangerous) */
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -94,6 +98,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			slot = &o->arch;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return -2;
+		else if (!strcmp(argv[i], "--allow-dangerous")) {
+			o->flags |= VMM_SECCOMP_ALLOW_DANGEROUS;
+			continue;
+		}
 		if (slot) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "vmm-seccomp: %s needs a value\n", argv[i]);
@@ -133,7 +141,7 @@ static struct vmm_seccomp *compiled_ctx(const struct opts *o)
 	if ((o->arch && ctx_set_arch(ctx, strcmp(o->arch, "aarch64") ? POLICY_ARCH_X86_64
 								     : POLICY_ARCH_AARCH64)) ||
 	    (o->mode && vmm_seccomp_configure(ctx, o->mode)) ||
-	    (o->policy_dir && vmm_seccomp_load_policy_dir(ctx, o->policy_dir)) ||
+	    (o->policy_dir && vmm_seccomp_load_policy_dir(ctx, o->policy_dir, o->flags)) ||
 	    vmm_seccomp_compile(ctx)) {
 		fprintf(stderr, "vmm-seccomp: %s\n", vmm_seccomp_last_error(ctx));
 		vmm_seccomp_free(ctx);
@@ -272,20 +280,24 @@ static void export_pfc(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role
 				static const char *const ops[] = { "==", "!=", "<", "<=",
 								   ">",	 ">=", "==" };
 
+				/* an argument the kernel reads as 32 bits is
+				 * compared on its low word only, as the BPF does */
+				const char *part = cmp->low32 ? ".lo32" : "";
+
 				if (cmp->op == POLICY_OP_MASKED_EQ)
-					fprintf(f, "%*sif (($a%u & %#llx) == %#llx)\n", depth * 2,
-						"", cmp->arg, (unsigned long long)cmp->mask,
+					fprintf(f, "%*sif (($a%u%s & %#llx) == %#llx)\n", depth * 2,
+						"", cmp->arg, part, (unsigned long long)cmp->mask,
 						(unsigned long long)cmp->value);
 				else
-					fprintf(f, "%*sif ($a%u %s %#llx)\n", depth * 2, "",
-						cmp->arg, ops[cmp->op],
+					fprintf(f, "%*sif ($a%u%s %s %#llx)\n", depth * 2, "",
+						cmp->arg, part, ops[cmp->op],
 						(unsigned long long)cmp->value);
 			}
 			fprintf(f, "%*saction %s;\n", depth * 2, "",
 				action_text(r, buf, sizeof(buf)));
 		}
 	}
-	fprintf(f, "  if ($syscall == %d)\n    if ($a0 == %d)\n      action allow;\n",
+	fprintf(f, "  if ($syscall == %d)\n    if ($a0.lo32 == %d)\n      action allow;\n",
 		resolve_ctx_syscall((void *)ctx, "write"), ctx->report_fd);
 	fprintf(f, "  if ($syscall == %d)\n    action allow;\n",
 		resolve_ctx_syscall((void *)ctx, "rt_sigreturn"));
@@ -429,7 +441,7 @@ static int cmd_check(const struct opts *o)
 	if (!ctx)
 		return EXIT_BAD_INPUT;
 	if (S_ISDIR(st.st_mode)) {
-		rc = vmm_seccomp_load_policy_dir(ctx, o->pos[0]);
+		rc = vmm_seccomp_load_policy_dir(ctx, o->pos[0], o->flags);
 	} else {
 		/* one file: the policy of the role it is named after, or rules to
 		 * add to the baseline when it is not named after a role */
@@ -451,7 +463,7 @@ static int cmd_check(const struct opts *o)
 		}
 		n = getdelim(&text, &cap, '\0', f);
 		fclose(f);
-		rc = n < 0 ? -EINVAL : vmm_seccomp_add_rules(ctx, role, text, o->pos[0], 0);
+		rc = n < 0 ? -EINVAL : vmm_seccomp_add_rules(ctx, role, text, o->pos[0], o->flags);
 		free(text);
 	}
 	ctx->no_prebuilt = true; /* the lints read the resolved policies */

@@ -26,6 +26,11 @@
 /* A label is an instruction's index counted from the end of the program. */
 typedef size_t label;
 
+struct ret_entry {
+	uint64_t key; /* the value, or 1 << 32 | slot */
+	label at;
+};
+
 struct emitter {
 	struct sock_filter *rev; /* instructions, last one first */
 	size_t n, cap;
@@ -35,9 +40,8 @@ struct emitter {
 	unsigned int hot_arg;
 	uint32_t hot_value;
 	/* shared return instructions, by value or slot (key) */
-	uint64_t ret_key[16];
-	label ret_at[16];
-	unsigned int n_rets;
+	struct ret_entry *rets;
+	size_t n_rets, cap_rets;
 	/* slots, by label until the program is turned around */
 	struct bpf_reloc *relocs;
 	size_t n_relocs, cap_relocs;
@@ -119,21 +123,32 @@ static label emit_ld(struct emitter *e, uint32_t offset)
 static label ret_label(struct emitter *e, uint32_t val, enum bpf_slot slot)
 {
 	uint64_t key = slot != BPF_SLOT_NONE ? (1ULL << 32) | (uint64_t)slot : val;
-	unsigned int i;
+	struct ret_entry *r;
+	size_t i;
 
 	for (i = 0; i < e->n_rets; i++) {
-		if (e->ret_key[i] == key)
-			return e->ret_at[i];
+		if (e->rets[i].key == key)
+			return e->rets[i].at;
 	}
-	if (e->n_rets == sizeof(e->ret_key) / sizeof(e->ret_key[0])) {
-		e->err = -E2BIG;
+	if (e->err)
 		return 0;
+	if (e->n_rets == e->cap_rets) {
+		size_t cap = e->cap_rets ? e->cap_rets * 2 : 16;
+
+		r = realloc(e->rets, cap * sizeof(*r));
+		if (!r) {
+			e->err = -ENOMEM;
+			return 0;
+		}
+		e->rets = r;
+		e->cap_rets = cap;
 	}
-	e->ret_key[e->n_rets] = key;
-	e->ret_at[e->n_rets] = emit(e, BPF_RET | BPF_K, 0, 0, slot != BPF_SLOT_NONE ? 0 : val);
+	r = &e->rets[e->n_rets++];
+	r->key = key;
+	r->at = emit(e, BPF_RET | BPF_K, 0, 0, slot != BPF_SLOT_NONE ? 0 : val);
 	if (slot != BPF_SLOT_NONE)
-		add_reloc(e, e->ret_at[e->n_rets], slot);
-	return e->ret_at[e->n_rets++];
+		add_reloc(e, r->at, slot);
+	return r->at;
 }
 
 #define ARG_LO(i) ((uint32_t)(offsetof(struct seccomp_data, args) + 8 * (size_t)(i)))
@@ -465,7 +480,7 @@ static label emit_ranges(struct emitter *e, const struct range *r, size_t lo, si
 
 static label emit_dispatch_care(struct emitter *e, const struct bpf_target *t,
 				const struct bpf_syscall *s, const label *blocks, size_t n,
-				label def)
+				int tested_before, label def)
 {
 	struct range *r = calloc(t->n_care + n + 1, sizeof(*r));
 	size_t i = 0, j = 0, m = 0;
@@ -489,8 +504,8 @@ static label emit_dispatch_care(struct emitter *e, const struct bpf_target *t,
 			nr = t->care[i++].nr;
 			to = def;
 		}
-		if (nr == t->hot_nr)
-			continue; /* tested before the search */
+		if (nr == tested_before)
+			continue; /* never reaches the search */
 		if (!m || r[m - 1].to != to) {
 			r[m].start = (uint32_t)nr;
 			r[m++].to = to;
@@ -536,7 +551,10 @@ int bpf_generate_template(const struct bpf_target *t, const struct bpf_syscall *
 			rest[m++] = syscalls[i];
 		}
 	}
-	entry = t->care ? emit_dispatch_care(&e, t, rest, blocks, m, def)
+	/* The hot syscall is tested before the search only when the layer
+	 * has rules for it; otherwise it is searched like any other number
+	 * (and refused, if the layer below cares about it). */
+	entry = t->care ? emit_dispatch_care(&e, t, rest, blocks, m, hot < n ? t->hot_nr : -1, def)
 			: emit_dispatch(&e, rest, blocks, 0, m, def);
 	/* x32 shares the x86_64 audit arch; its numbers carry bit 30. */
 	if (t->foreign_nr_floor && !t->no_abi_check)
@@ -563,6 +581,7 @@ int bpf_generate_template(const struct bpf_target *t, const struct bpf_syscall *
 	}
 	free(blocks);
 	free(rest);
+	free(e.rets);
 	if (!e.err && e.n > BPF_MAXINSNS)
 		e.err = -E2BIG;
 	if (e.err) {

@@ -643,61 +643,6 @@ int compile_prebuild(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, bool s
 	return rc;
 }
 
-/*
- * Arguments the kernel declares 32 bits wide (int or unsigned int in the
- * syscall's SYSCALL_DEFINE, the same on x86_64 and aarch64): the syscall
- * casts the register to that type, so the upper half never reaches it.
- * Comparing only the low word gives the kernel the same verdicts with
- * shorter programs.  Pointers and unsigned longs (mmap's prot, clone's
- * flags, mremap's flags...) are not listed and are compared whole.
- */
-static const struct {
-	const char *syscall;
-	unsigned int args; /* bit i: argument i */
-} narrow_args[] = {
-	{ "ioctl", 0x3 },	   /* unsigned int fd, unsigned int cmd */
-	{ "fcntl", 0x3 },	   /* unsigned int fd, unsigned int cmd */
-	{ "futex", 0x6 },	   /* int op, u32 val */
-	{ "getsockopt", 0x7 },	   /* int fd, int level, int optname */
-	{ "setsockopt", 0x7 },	   /* int fd, int level, int optname */
-	{ "madvise", 0x4 },	   /* int behavior */
-	{ "newfstatat", 0x9 },	   /* int dfd, int flag */
-	{ "open", 0x2 },	   /* int flags */
-	{ "prctl", 0x1 },	   /* int option */
-	{ "read", 0x1 },	   /* unsigned int fd */
-	{ "write", 0x1 },	   /* unsigned int fd */
-	{ "rt_sigaction", 0x1 },   /* int sig */
-	{ "rt_sigprocmask", 0x1 }, /* int how */
-	{ "seccomp", 0x3 },	   /* unsigned int op, unsigned int flags */
-	{ "socket", 0x7 },	   /* int family, int type, int protocol */
-	{ "socketpair", 0x7 },	   /* int family, int type, int protocol */
-	{ "tgkill", 0x7 },	   /* pid_t tgid, pid_t pid, int sig */
-	{ "tkill", 0x3 },	   /* pid_t pid, int sig */
-};
-
-static void mark_narrow_args(struct vmm_seccomp *ctx, struct policy *p)
-{
-	size_t t, i;
-	unsigned int c, k;
-
-	for (t = 0; t < sizeof(narrow_args) / sizeof(narrow_args[0]); t++) {
-		int nr = resolve_ctx_syscall(ctx, narrow_args[t].syscall);
-
-		for (i = 0; nr >= 0 && i < p->n_rules; i++) {
-			if (p->rules[i].nr != nr)
-				continue;
-			for (c = 0; c < p->rules[i].n_clauses; c++) {
-				struct policy_clause *cl = &p->rules[i].clauses[c];
-
-				for (k = 0; k < cl->n; k++) {
-					if (narrow_args[t].args & (1u << cl->cmp[k].arg))
-						cl->cmp[k].low32 = true;
-				}
-			}
-		}
-	}
-}
-
 void compile_release(struct vmm_seccomp *ctx)
 {
 	size_t r, i;
@@ -751,15 +696,13 @@ static int resolve_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role r)
 
 	if (!rc && policy_append(&L->resolved, &L->extra))
 		rc = ctx_fail(ctx, -ENOMEM, "out of memory");
-	if (!rc && ctx->under_valgrind && ctx->arch == POLICY_ARCH_X86_64)
+	if (!rc && ctx->under_valgrind && !ctx->no_runtime_groups &&
+	    ctx->arch == POLICY_ARCH_X86_64)
 		rc = parse_rules(ctx, &L->resolved, "groups/valgrind.policy",
 				 builtin_policy_text("groups/valgrind.policy"));
-	if (!rc && BUILT_WITH_ASAN && ctx->arch == POLICY_ARCH_X86_64)
+	if (!rc && BUILT_WITH_ASAN && !ctx->no_runtime_groups && ctx->arch == POLICY_ARCH_X86_64)
 		rc = parse_rules(ctx, &L->resolved, "groups/sanitizers.policy",
 				 builtin_policy_text("groups/sanitizers.policy"));
-	/* 32-bit arguments (ioctl's request...): test only their low word */
-	if (!rc)
-		mark_narrow_args(ctx, &L->resolved);
 	return rc;
 }
 

@@ -149,11 +149,30 @@ int vmm_seccomp_configure_from_env(struct vmm_seccomp *ctx, const char *var)
 	return rc;
 }
 
+int check_dangerous(struct vmm_seccomp *ctx, const struct policy *p, unsigned int flags)
+{
+	size_t i;
+
+	if (flags & VMM_SECCOMP_ALLOW_DANGEROUS)
+		return 0;
+	for (i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		/* refusing one (return ERRNO, trap) is always fine */
+		if (r->action != POLICY_ACT_ERRNO && r->action != POLICY_ACT_TRAP &&
+		    vmm_seccomp_is_dangerous(r->syscall))
+			return ctx_fail(ctx, -EPERM,
+					"%s:%u:%u: %s is on the dangerous list; the baseline "
+					"takes it only with VMM_SECCOMP_ALLOW_DANGEROUS",
+					p->files[r->file], r->line, r->col, r->syscall);
+	}
+	return 0;
+}
+
 int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 			  const char *policy_text, const char *origin, unsigned int flags)
 {
 	struct policy staged;
-	size_t i;
 	int rc = ctx_check_configurable(ctx);
 
 	if (rc)
@@ -169,20 +188,11 @@ int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 	rc = parse_rules(ctx, &staged, origin ? origin : "embedder", policy_text);
 	if (rc)
 		goto out;
-	for (i = 0; i < staged.n_rules; i++) {
-		const struct policy_rule *r = &staged.rules[i];
-
-		if (role == VMM_SECCOMP_ROLE_PROCESS && r->action != POLICY_ACT_ERRNO &&
-		    r->action != POLICY_ACT_TRAP && vmm_seccomp_is_dangerous(r->syscall) &&
-		    !(flags & VMM_SECCOMP_ALLOW_DANGEROUS)) {
-			rc = ctx_fail(ctx, -EPERM,
-				      "%s:%u:%u: %s is on the dangerous list; the baseline takes "
-				      "it only with VMM_SECCOMP_ALLOW_DANGEROUS",
-				      staged.files[r->file], r->line, r->col, r->syscall);
+	if (role == VMM_SECCOMP_ROLE_PROCESS) {
+		rc = check_dangerous(ctx, &staged, flags);
+		if (rc)
 			goto out;
-		}
-	}
-	if (role != VMM_SECCOMP_ROLE_PROCESS) {
+	} else {
 		/* Checked against the baseline as it stands (built-in + added). */
 		struct policy base;
 

@@ -56,6 +56,11 @@ struct vmm_seccomp {
 	/* Compile every layer now, never from the prebuilt programs, and keep
 	 * every layer's resolved policy (the tool, the tests). */
 	bool no_prebuilt;
+	/* Add neither groups/valgrind.policy nor groups/sanitizers.policy:
+	 * the programs are for simulation only, never installed (the
+	 * differential tests compare them with a reference of the policy
+	 * text alone). */
+	bool no_runtime_groups;
 	/* Tables the SIGSYS handler reads (NR_TABLE_SIZE names each, NULL for
 	 * none): set by compile, never changed after; prebuilt or owned. */
 	const char *const *names_native;
@@ -70,6 +75,10 @@ int ctx_fail(struct vmm_seccomp *ctx, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* 0 if ctx can still be configured, else -EINVAL/-EBUSY with a message. */
 int ctx_check_configurable(struct vmm_seccomp *ctx);
+/* -EPERM, naming the rule, if baseline rules `p` allow a syscall on the
+ * dangerous list and flags lack VMM_SECCOMP_ALLOW_DANGEROUS; else 0.
+ * Every way into the baseline (added rules, policy directories) asks. */
+int check_dangerous(struct vmm_seccomp *ctx, const struct policy *p, unsigned int flags);
 
 /* config.c: parses a configuration string into modes[] (all or nothing). */
 int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_COUNT], char *err,

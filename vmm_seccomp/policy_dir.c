@@ -120,7 +120,7 @@ static void drop_texts(struct dir_loader *dl)
 		free(dl->texts[--dl->n_texts]);
 }
 
-int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir)
+int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir, unsigned int flags)
 {
 	struct policy staged[VMM_SECCOMP_ROLE_COUNT];
 	bool found[VMM_SECCOMP_ROLE_COUNT] = { false };
@@ -134,6 +134,9 @@ int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir)
 		return rc;
 	if (!dir)
 		return ctx_fail(ctx, -EINVAL, "no policy directory");
+	if (flags & ~VMM_SECCOMP_ALLOW_DANGEROUS)
+		return ctx_fail(ctx, -EINVAL, "unknown flags %#x",
+				flags & ~VMM_SECCOMP_ALLOW_DANGEROUS);
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
 		policy_init(&staged[r]);
 	d = opendir(dir);
@@ -181,6 +184,9 @@ int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir)
 		found[role] = true;
 	}
 	closedir(d);
+	/* the same rule as for rules added to the baseline */
+	if (!rc && found[VMM_SECCOMP_ROLE_PROCESS])
+		rc = check_dangerous(ctx, &staged[VMM_SECCOMP_ROLE_PROCESS], flags);
 
 	/* Every role, replaced or not, within the baseline as it would be. */
 	for (r = 1; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
@@ -211,6 +217,8 @@ int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir)
 			policy_release(&ctx->layer[r].replacement);
 			ctx->layer[r].replacement = staged[r];
 			ctx->layer[r].replaced = true;
+			if (r == VMM_SECCOMP_ROLE_PROCESS && (flags & VMM_SECCOMP_ALLOW_DANGEROUS))
+				ctx->dangerous_baseline = true;
 		} else {
 			policy_release(&staged[r]);
 		}

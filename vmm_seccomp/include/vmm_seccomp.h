@@ -204,11 +204,20 @@ VMM_SECCOMP_API int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_secc
  * after a role.  Every
  * file is parsed and every role checked against the baseline before
  * anything changes.  Borrows dir.
+ *
+ * A process.policy there is the baseline and obeys the same rule as
+ * vmm_seccomp_add_rules() on it: a syscall on the dangerous list is
+ * refused (-EPERM, naming the file and line) unless flags has
+ * VMM_SECCOMP_ALLOW_DANGEROUS, which the embedder gives explicitly (never
+ * derive it from the directory's contents).
+ *
  * Errors: -EINVAL (a file that is not a role's, a syntax or name error:
- * the message gives file:line:column), -EPERM (a role allows what the
- * baseline does not), -ENOENT etc. (the directory), -EBUSY (compiled).
+ * the message gives file:line:column; unknown flags), -EPERM (a role
+ * allows what the baseline does not; a dangerous syscall, as above),
+ * -ENOENT etc. (the directory), -EBUSY (compiled).
  */
-VMM_SECCOMP_API int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir);
+VMM_SECCOMP_API int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir,
+						unsigned int flags);
 
 /* Reports go to fd (default 2).  Every compiled filter allows write(2) on
  * exactly this descriptor so a report can be written from any role.
