@@ -202,6 +202,25 @@ static void test_check(void **state)
 	snprintf(want, sizeof(want), "%s/vcpu.policy:2:16: unknown constant 'KVM_RUNN'", dir);
 	has(want);
 
+	/* a directory's baseline takes a dangerous syscall only when asked
+	 * (--allow-dangerous), and then check still reports it */
+	put("vcpu.policy", "@include builtin/roles/vcpu.policy\n");
+	put("process.policy", "@include builtin/roles/process.policy\nexecve  # runs helpers\n");
+	assert_int_equal(tool("check", dir, NULL), 3);
+	snprintf(want, sizeof(want), "%s/process.policy:2:1: execve is on the dangerous list", dir);
+	has(want);
+	assert_int_equal(tool("check", dir, "--allow-dangerous", NULL), 1);
+	snprintf(want, sizeof(want),
+		 "%s/process.policy:2:1: error: role process allows execve, which is on the "
+		 "dangerous list",
+		 dir);
+	has(want);
+	assert_int_equal(tool("simulate", "process", "execve", "0", "--policy-dir", dir, NULL), 3);
+	assert_int_equal(tool("simulate", "process", "execve", "0", "--policy-dir", dir,
+			      "--allow-dangerous", NULL),
+			 0);
+	has("verdict  execve(0): allow");
+
 	/* a single file named after a role */
 	put("vcpu.policy", "getcwd  # logging\n");
 	put("extra.txt", "execve  # really?\n");

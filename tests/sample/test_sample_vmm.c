@@ -705,13 +705,15 @@ static void test_linux_kernel(void **state)
 static void test_help(void **state)
 {
 	static const char *const documented[] = {
-		"--mem",	  "--vcpus",	"--disk",	 "--disk-ro",
-		"--serial-out",	  "--guest ",	"--guest-stay",	 "--guest-hostile",
-		"--demo-exploit", "--bench",	"--bench-split", "--kernel",
-		"--initrd",	  "--cmdline",	"--api-sock",	 "--seccomp ",
-		"--seccomp-role", "0xd0000000", "0xd0001000",	 "GSI 5",
-		"GSI 6",	  "port 0x501", "0x3f8",	 "Exit status",
-		"SIGSYS",
+		"--mem",	"--vcpus",	   "--disk",
+		"--disk-ro",	"--serial-out",	   "--guest ",
+		"--guest-stay", "--guest-hostile", "--demo-exploit",
+		"--bench",	"--bench-split",   "--kernel",
+		"--initrd",	"--cmdline",	   "--api-sock",
+		"--seccomp ",	"--seccomp-role",  "--seccomp-allow-dangerous",
+		"0xd0000000",	"0xd0001000",	   "GSI 5",
+		"GSI 6",	"port 0x501",	   "0x3f8",
+		"Exit status",	"SIGSYS",
 	};
 	struct run r;
 
@@ -780,6 +782,23 @@ static void test_bad_input(void **state)
 	expect_refused("--seccomp-role nobody=enforce", "--seccomp-role", "nobody=enforce");
 	expect_refused("unknown option '--frobnicate'", "--frobnicate");
 	expect_refused("--disk-ro needs --disk", "--disk-ro");
+	/* a policy directory's baseline allowing execve: refused unless the
+	 * command line says --seccomp-allow-dangerous */
+	{
+		char pdir[96], pfile[128], want[320];
+		static const char text[] = "@include builtin/roles/process.policy\nexecve  # no\n";
+
+		path_in_tmp(pdir, sizeof(pdir), "policies");
+		assert_int_equal(mkdir(pdir, 0755), 0);
+		snprintf(pfile, sizeof(pfile), "%s/process.policy", pdir);
+		write_file(pfile, text, sizeof(text) - 1);
+		snprintf(want, sizeof(want),
+			 "--seccomp-policy %s: %s:2:1: execve is on the dangerous list", pdir,
+			 pfile);
+		expect_refused(want, "--seccomp-policy", pdir);
+		unlink(pfile);
+		rmdir(pdir);
+	}
 }
 
 /* ---- under valgrind ---------------------------------------------------------- */
