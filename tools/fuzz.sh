@@ -13,6 +13,11 @@ cmake --build build-fuzz -j"$(nproc)" --target fuzz_policy >/dev/null
 corpus=build-fuzz/corpus
 mkdir -p "$corpus" build-fuzz/artifacts
 cp policy/roles/*.policy policy/groups/*.policy tests/fuzz/regressions/* "$corpus"/
+# A smaller quarantine than ASan's 256 MB: an execution frees a few MB (the
+# largest inputs ~20 MB), so a use after free within one is still caught,
+# and cycling 256 MB of freed memory cost about 13 % of the rate.  Options
+# given in ASAN_OPTIONS win.
+export ASAN_OPTIONS="quarantine_size_mb=32${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 set +e
 ./build-fuzz/fuzz_policy -max_total_time="$secs" -print_final_stats=1 -max_len=4096 \
   -artifact_prefix=build-fuzz/artifacts/ "$corpus" 2>&1 | tee build-fuzz/fuzz.log | tail -25

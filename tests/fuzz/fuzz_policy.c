@@ -2,51 +2,219 @@
 /*
  * Fuzz target for the policy parser and everything behind it: the input is
  * policy text added to the baseline (dangerous syscalls allowed, so more
- * inputs get through) and to the vcpu role, then compiled; every program
- * that compiles must be one the simulator (hence the kernel) accepts.
+ * inputs get through) and to one role, checked against the baseline, then
+ * compiled; every program that compiles must be one the kernel accepts
+ * (checked whole, and run in the simulator, which refuses what the kernel
+ * would refuse, over the syscalls and arguments the input's rules name).
+ *
+ * The first byte, part of the text as well, picks the role and the two
+ * layers' modes (the role's may be off: its rules are still checked
+ * against the baseline); '#', with which every seed begins, is vcpu with
+ * both in enforce.  Every other layer is off: compiling it would cost more
+ * than the rest of the execution and reach nothing the chosen role does
+ * not (its built-in policy, against this baseline).
+ *
  * Built for libFuzzer by tools/fuzz.sh; tests/fuzz/replay.c runs the same
  * entry over the seeds and past crashes in the test suite.
  */
 #include "bpf.h"
 #include "internal.h"
 
+#include <errno.h>
 #include <linux/audit.h>
+#include <linux/kvm.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
+/* Simulated runs per program, at most (an input may have many clauses). */
+#define MAX_PROBES 192
+
+static const enum vmm_seccomp_role fuzz_roles[8] = {
+	VMM_SECCOMP_ROLE_VCPU,	     VMM_SECCOMP_ROLE_VMM,
+	VMM_SECCOMP_ROLE_API,	     VMM_SECCOMP_ROLE_VIRTIO_BLOCK,
+	VMM_SECCOMP_ROLE_VIRTIO_NET, VMM_SECCOMP_ROLE_VIRTIO_CONSOLE,
+	VMM_SECCOMP_ROLE_VIRTIO_RNG, VMM_SECCOMP_ROLE_VIRTIO_VSOCK,
+};
+static const char *const fuzz_modes[4] = { "enforce", "kill", "errno", "log" };
+
+/* The kernel's checks of a whole program (bpf_check_classic() and
+ * seccomp_check_filter()), for the instructions the simulator knows: the
+ * simulator sees only the paths the probes take. */
+static bool kernel_accepts(const struct sock_filter *prog, size_t len)
+{
+	size_t pc;
+
+	if (len == 0 || len > BPF_MAXINSNS)
+		return false;
+	for (pc = 0; pc < len; pc++) {
+		const struct sock_filter *f = &prog[pc];
+		size_t left = len - pc - 1;
+
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (f->k >= sizeof(struct seccomp_data) || f->k % 4)
+				return false;
+			break;
+		case BPF_LD | BPF_MEM:
+		case BPF_LDX | BPF_MEM:
+		case BPF_ST:
+		case BPF_STX:
+			if (f->k >= BPF_MEMWORDS)
+				return false;
+			break;
+		case BPF_JMP | BPF_JA:
+			if (f->k >= left)
+				return false;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+		case BPF_JMP | BPF_JGT | BPF_K:
+		case BPF_JMP | BPF_JGE | BPF_K:
+		case BPF_JMP | BPF_JSET | BPF_K:
+			if (f->jt >= left || f->jf >= left)
+				return false;
+			break;
+		case BPF_LD | BPF_IMM:
+		case BPF_LDX | BPF_IMM:
+		case BPF_MISC | BPF_TAX:
+		case BPF_MISC | BPF_TXA:
+		case BPF_ALU | BPF_AND | BPF_K:
+		case BPF_ALU | BPF_OR | BPF_K:
+		case BPF_ALU | BPF_AND | BPF_X:
+		case BPF_RET | BPF_K:
+		case BPF_RET | BPF_A:
+			break;
+		default:
+			return false;
+		}
+	}
+	return BPF_CLASS(prog[len - 1].code) == BPF_RET;
+}
+
+/* The runs: a syscall no layer allows, one of x32, one of i386 and
+ * ioctl(KVM_RUN), the hot path; then each syscall the input's rules name,
+ * with no arguments and, for each clause, with every compared argument at
+ * the clause's value and at one above (both outcomes of most comparisons). */
+static size_t probes(const struct policy *p, struct bpf_input *in, size_t max)
+{
+	static const struct bpf_input fixed[] = {
+		{ .nr = NR_NEVER_ALLOWED, .arch = AUDIT_ARCH_X86_64 },
+		{ .nr = 0x40000000 | 1, .arch = AUDIT_ARCH_X86_64 },
+		{ .nr = 4, .arch = AUDIT_ARCH_I386 },
+		{ .nr = 16, .arch = AUDIT_ARCH_X86_64, .args = { 3, KVM_RUN } },
+	};
+	size_t n = 0, i;
+	unsigned int c, k;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		in[n++] = fixed[i];
+	for (i = 0; i < p->n_rules && n < max; i++) {
+		const struct policy_rule *r = &p->rules[i];
+		struct bpf_input none = { .nr = r->nr, .arch = AUDIT_ARCH_X86_64 };
+
+		in[n++] = none;
+		for (c = 0; c < r->n_clauses && n + 2 <= max; c++, n += 2) {
+			const struct policy_clause *cl = &r->clauses[c];
+
+			in[n] = none;
+			for (k = 0; k < cl->n; k++)
+				in[n].args[cl->cmp[k].arg] = cl->cmp[k].value;
+			in[n + 1] = in[n];
+			for (k = 0; k < cl->n; k++)
+				in[n + 1].args[cl->cmp[k].arg]++;
+		}
+	}
+	return n;
+}
+
+/*
+ * The built-in policy of each layer, parsed once per process and lent to
+ * every context as that layer's replacement: the state a policy directory
+ * holding the built-in files gives (vmm_seccomp_load_policy_dir()), which
+ * the library only reads.  Parsing the same text again in every execution
+ * (the baseline's twice: to check the role's rules as they are added, and
+ * to compile) finds nothing new and took most of an execution's time.
+ */
+static struct policy builtin[VMM_SECCOMP_ROLE_COUNT];
+
+static void lend_builtin(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
+{
+	static bool parsed[VMM_SECCOMP_ROLE_COUNT];
+
+	if (!parsed[role]) {
+		if (base_policy(ctx, role, &builtin[role]))
+			abort(); /* the build's own policies must parse */
+		parsed[role] = true;
+	}
+	ctx->layer[role].replacement = builtin[role];
+	ctx->layer[role].replaced = true;
+}
+
+/* Takes the lent policies back, before the context frees its own. */
+static void take_back_builtin(struct vmm_seccomp *ctx)
+{
+	unsigned int r;
+
+	for (r = 0; ctx && r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		struct layer *L = &ctx->layer[r];
+
+		if (!L->replaced)
+			continue;
+		if (L->replacement.rules != builtin[r].rules ||
+		    L->replacement.n_rules != builtin[r].n_rules)
+			abort(); /* the library changed a replacement: lend copies */
+		policy_init(&L->replacement);
+		L->replaced = false;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
+	struct bpf_input in[MAX_PROBES];
 	struct vmm_seccomp *ctx;
-	char *text;
-	unsigned int r;
+	enum vmm_seccomp_role role;
+	unsigned int pick;
+	char *text, config[96];
+	size_t n_in = 0, i;
 
 	if (size > 64 * 1024)
 		return 0;
+	pick = size ? data[0] ^ '#' : 0;
+	role = fuzz_roles[pick & 7];
+	snprintf(config, sizeof(config), "off,process=%s,%s=%s", fuzz_modes[(pick >> 3) & 3],
+		 vmm_seccomp_role_name(role), pick & 0x80 ? "off" : fuzz_modes[(pick >> 5) & 3]);
 	text = malloc(size + 1);
 	if (!text)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
 	ctx = vmm_seccomp_new();
-	if (ctx &&
+	if (ctx && !vmm_seccomp_configure(ctx, config) &&
 	    !vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_PROCESS, text, "fuzz",
-				   VMM_SECCOMP_ALLOW_DANGEROUS) &&
-	    !vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_VCPU, text, "fuzz", 0) &&
-	    !vmm_seccomp_compile(ctx)) {
-		for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
-			size_t len;
-			const struct sock_filter *prog = vmm_seccomp_program(ctx, r, &len);
-			struct bpf_input in = { .arch = AUDIT_ARCH_X86_64, .args = { 1, 2, 3 } };
-			uint32_t ret;
+				   VMM_SECCOMP_ALLOW_DANGEROUS)) {
+		lend_builtin(ctx, VMM_SECCOMP_ROLE_PROCESS);
+		lend_builtin(ctx, role);
+		if (!vmm_seccomp_add_rules(ctx, role, text, "fuzz", 0) && !vmm_seccomp_compile(ctx))
+			n_in = probes(&ctx->layer[role].extra, in, MAX_PROBES);
+	}
+	for (i = 0; i < VMM_SECCOMP_ROLE_COUNT && n_in; i++) {
+		size_t len, j;
+		const struct sock_filter *prog = vmm_seccomp_program(ctx, i, &len);
+		uint32_t ret;
 
-			for (in.nr = 0; prog && in.nr < 64; in.nr++) {
-				if (bpf_run(prog, len, &in, &ret, NULL))
-					abort(); /* a program the kernel would refuse */
-			}
+		if (!prog)
+			continue;
+		if (!kernel_accepts(prog, len))
+			abort(); /* an instruction or jump the kernel refuses */
+		for (j = 0; j < n_in; j++) {
+			if (bpf_run(prog, len, &in[j], &ret, NULL))
+				abort(); /* a program the kernel would refuse */
 		}
 	}
+	take_back_builtin(ctx);
 	vmm_seccomp_free(ctx);
 	free(text);
 	return 0;
