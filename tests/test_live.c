@@ -1357,15 +1357,29 @@ static void *kvm_run_on_bad_fd(void *arg)
 static int child_role_without_ioctl(void *arg)
 {
 	const char *mode = arg;
-	/* what a thread needs to start (the spawn hook waits on a futex),
-	 * then its work: no ioctl rule at all */
-	const char *dir = policy_dir_with(
-		"virtio_rng.policy",
-		"futex: arg1 & ~(FUTEX_PRIVATE_FLAG|FUTEX_CLOCK_REALTIME) == FUTEX_WAIT\n"
-		"futex: arg1 & ~(FUTEX_PRIVATE_FLAG|FUTEX_CLOCK_REALTIME) == FUTEX_WAKE\n"
-		"getrandom  # its work\n");
-	struct vmm_seccomp *ctx = new_ctx(mode);
-	int rc = vmm_seccomp_load_policy_dir(ctx, dir, 0);
+	/* what every thread needs (the built-in thread group) but its one
+	 * ioctl rule, then its work: no ioctl rule at all */
+	const char *group = builtin_policy_text("groups/thread.policy");
+	char text[8192];
+	size_t used = 0;
+	const char *line, *dir;
+	struct vmm_seccomp *ctx;
+	int rc;
+
+	for (line = group; line && *line;) {
+		size_t len = strcspn(line, "\n");
+
+		if (strncmp(line, "ioctl", 5) != 0 && used + len + 2 < sizeof(text)) {
+			memcpy(text + used, line, len);
+			text[used + len] = '\n';
+			used += len + 1;
+		}
+		line += len + (line[len] == '\n');
+	}
+	snprintf(text + used, sizeof(text) - used, "getrandom  # its work\n");
+	dir = policy_dir_with("virtio_rng.policy", text);
+	ctx = new_ctx(mode);
+	rc = vmm_seccomp_load_policy_dir(ctx, dir, 0);
 
 	remove_policy_dir(dir, "virtio_rng.policy");
 	if (rc) {
@@ -1403,6 +1417,16 @@ static void test_role_without_ioctl_rules(void **state)
 /* A constant that does not fit a 32-bit argument is an error and changes
  * nothing: socket(0, 0, 0) stays refused.  (Once truncated to 0, the rule
  * `socket: arg1 >= 0x100000000` allowed it.) */
+static bool skip_non_blocking_violation_on_valgrind(void)
+{
+	if (!on_valgrind())
+		return false;
+	fprintf(stderr, "SKIP under valgrind: a SIGSYS for a syscall valgrind runs as non-blocking "
+			"(socket, getcwd) trips valgrind's signal handling (an assertion in "
+			"async_signalhandler); the native run checks it\n");
+	return true;
+}
+
 static int child_wide_constant(void *arg)
 {
 	struct vmm_seccomp *ctx = new_ctx("enforce");
@@ -1446,15 +1470,21 @@ static int child_many_errnos(void *arg)
 			return 3;
 		}
 	}
-	syscall(SYS_getcwd, rules, 61); /* no rule: a violation */
+	/* no rule: a violation (under valgrind one it passes on as it is) */
+	if (on_valgrind())
+		bad_ioctl_call(NULL);
+	else
+		syscall(SYS_getcwd, rules, 61);
 	return 4;
 }
 
-static void test_generator_findings_live(void **state)
+static void test_wide_constant_live(void **state)
 {
 	struct child c;
 
 	(void)state;
+	if (skip_non_blocking_violation_on_valgrind())
+		skip();
 	assert_int_equal(run_child(child_wide_constant, NULL, TIMEOUT, &c), 0);
 	if (!c.signaled)
 		fprintf(stderr, "%s\n", c.out);
@@ -1462,13 +1492,22 @@ static void test_generator_findings_live(void **state)
 	assert_int_equal(c.sig, SIGSYS);
 	assert_int_equal(count_lines_with(c.out, " syscall=socket ", " args=0x0,0x0,0x0,", NULL),
 			 1);
+}
 
+static void test_many_errnos_live(void **state)
+{
+	struct child c;
+
+	(void)state;
 	assert_int_equal(run_child(child_many_errnos, NULL, TIMEOUT, &c), 0);
 	if (!c.signaled)
 		fprintf(stderr, "%s\n", c.out);
 	assert_true(c.signaled);
 	assert_int_equal(c.sig, SIGSYS);
-	assert_int_equal(count_lines_with(c.out, " syscall=getcwd ", NULL), 1);
+	assert_int_equal(count_lines_with(c.out,
+					  on_valgrind() ? " syscall=ioctl " : " syscall=getcwd ",
+					  " role=process ", NULL),
+			 1);
 }
 
 /* A policy directory's baseline takes a dangerous syscall only when the
@@ -1501,6 +1540,8 @@ static void test_dangerous_from_policy_dir(void **state)
 	struct child c;
 
 	(void)state;
+	if (skip_dangerous_on_valgrind())
+		skip();
 	assert_int_equal(run_child(child_dangerous_dir, NULL, TIMEOUT, &c), 0);
 	if (!c.signaled)
 		fprintf(stderr, "%s\n", c.out);
@@ -1613,7 +1654,8 @@ int main(void)
 		cmocka_unit_test(test_extend_role),
 		cmocka_unit_test(test_failed_install_runs_nothing),
 		cmocka_unit_test(test_role_without_ioctl_rules),
-		cmocka_unit_test(test_generator_findings_live),
+		cmocka_unit_test(test_wide_constant_live),
+		cmocka_unit_test(test_many_errnos_live),
 		cmocka_unit_test(test_dangerous_from_policy_dir),
 	};
 
