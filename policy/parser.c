@@ -283,7 +283,7 @@ static int fit_arg(struct parser *ps, const char *at, const struct policy_cmp *c
 {
 	if (!cmp->low32)
 		return 0;
-	if (*v > 0xffffffffu && *v < 0xffffffff80000000u)
+	if (*v > UINT32_MAX && *v < UINT64_C(0xffffffff80000000))
 		return fail(ps, at,
 			    "%s %#llx does not fit arg%u of %s, which the kernel reads as 32 bits "
 			    "(int or unsigned int): only its low 32 bits could be compared",

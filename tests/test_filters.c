@@ -820,11 +820,13 @@ static void test_role_without_ioctl_rules(void **state)
 		/* the baseline itself still allows what it allows */
 		assert_int_equal(
 			stacked(ctx, VMM_SECCOMP_ROLE_PROCESS, SYS_ioctl, 5, KVM_RUN, 0, 0), ALLOW);
-		for (k = 0; k < VMM_SECCOMP_ROLE_COUNT; k++) {
+		/* the replaced layers, exhaustively (the others are the built-in
+		 * ones, verified above) */
+		for (k = 0; k < 2; k++) {
 			size_t len;
-			const struct sock_filter *prog = vmm_seccomp_program(ctx, k, &len);
+			const struct sock_filter *prog = vmm_seccomp_program(ctx, roles[k], &len);
 
-			assert_int_equal(verify_layer(ctx, prog, len, k, false), 0);
+			assert_int_equal(verify_layer(ctx, prog, len, roles[k], false), 0);
 		}
 		vmm_seccomp_free(ctx);
 	}
@@ -862,11 +864,11 @@ static void test_many_errno_values(void **state)
 	}
 	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_PROCESS, SYS_getcwd, 0, 301, 0, 0),
 			 TRAP(VMM_SECCOMP_ROLE_PROCESS));
-	for (i = 0; i < VMM_SECCOMP_ROLE_COUNT; i++) {
+	for (i = 0; i < 2; i++) {
 		size_t len;
-		const struct sock_filter *prog = vmm_seccomp_program(ctx, i, &len);
+		const struct sock_filter *prog = vmm_seccomp_program(ctx, roles[i], &len);
 
-		assert_int_equal(verify_layer(ctx, prog, len, i, false), 0);
+		assert_int_equal(verify_layer(ctx, prog, len, roles[i], false), 0);
 	}
 	vmm_seccomp_free(ctx);
 	free(base);

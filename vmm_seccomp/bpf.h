@@ -47,6 +47,10 @@ struct bpf_syscall {
 	int nr;
 	const struct bpf_rule *rules;
 	unsigned int n_rules;
+	/* Its block may return what outranks the layer below's refusal (the
+	 * sigmask TRAP: of two TRAPs the kernel keeps the later layer's): with
+	 * bpf_target.care, no other number may reach it. */
+	bool exact;
 };
 
 struct bpf_target {
@@ -66,8 +70,9 @@ struct bpf_target {
 	const struct bpf_syscall *care;
 	size_t n_care;
 	/* The layer is stacked on one that refuses every foreign arch and ABI
-	 * at least as severely as anything this layer returns: no arch or ABI
-	 * check of its own (and no BPF_SLOT_BADARCH). */
+	 * at least as severely as anything this layer returns (so not with an
+	 * `exact` syscall): no arch or ABI check of its own (and no
+	 * BPF_SLOT_BADARCH). */
 	bool no_abi_check;
 };
 

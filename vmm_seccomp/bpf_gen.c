@@ -482,7 +482,7 @@ static label emit_dispatch_care(struct emitter *e, const struct bpf_target *t,
 				const struct bpf_syscall *s, const label *blocks, size_t n,
 				int tested_before, label def)
 {
-	struct range *r = calloc(t->n_care + n + 1, sizeof(*r));
+	struct range *r = calloc(t->n_care + 3 * n + 1, sizeof(*r));
 	size_t i = 0, j = 0, m = 0;
 	label entry;
 
@@ -490,13 +490,16 @@ static label emit_dispatch_care(struct emitter *e, const struct bpf_target *t,
 		e->err = -ENOMEM;
 		return def;
 	}
-	/* merge the care numbers and the layer's own, in order */
+	/* merge the care numbers and the layer's own, in order; an exact
+	 * block gets its number alone: the default on both sides of it */
 	while (i < t->n_care || j < n) {
 		int nr;
 		label to;
+		bool exact = false;
 
 		if (j < n && (i == t->n_care || s[j].nr <= t->care[i].nr)) {
 			nr = s[j].nr;
+			exact = s[j].exact;
 			to = blocks[j++];
 			if (i < t->n_care && t->care[i].nr == nr)
 				i++;
@@ -506,9 +509,17 @@ static label emit_dispatch_care(struct emitter *e, const struct bpf_target *t,
 		}
 		if (nr == tested_before)
 			continue; /* never reaches the search */
+		if (exact && !m && nr > 0) {
+			r[m].start = 0;
+			r[m++].to = def;
+		}
 		if (!m || r[m - 1].to != to) {
 			r[m].start = (uint32_t)nr;
 			r[m++].to = to;
+		}
+		if (exact) {
+			r[m].start = (uint32_t)nr + 1;
+			r[m++].to = def;
 		}
 	}
 	entry = m ? emit_ranges(e, r, 0, m) : def;

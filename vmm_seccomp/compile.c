@@ -524,6 +524,8 @@ static int layer_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 	static const struct bpf_rule allow = { NULL, 0, SECCOMP_RET_ALLOW, BPF_SLOT_NONE, false };
 	struct bpf_target t = *target_of(ctx);
 	struct grouped g;
+	bool exact = false;
+	size_t i;
 	int rc = group_layer(ctx, role, &g);
 
 	if (rc)
@@ -535,10 +537,24 @@ static int layer_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 		layer_slots(ctx, VMM_SECCOMP_ROLE_PROCESS, vb);
 		leave_checks_to_baseline(&g, vg, base, vb, &allow);
 	}
+	/* A role's own rt_sigprocmask emulation is a TRAP that outranks the
+	 * baseline's refusal (of two TRAPs, the role's wins): only its own
+	 * syscall of its own ABI may reach that block.  (Marked whatever the
+	 * mode: a template serves every mode.) */
+	for (i = 0; i < g.n_sys; i++) {
+		unsigned int k;
+
+		for (k = 0; k < g.sys[i].n_rules; k++) {
+			if (g.sys[i].rules[k].slot == BPF_SLOT_SIGMASK) {
+				g.sys[i].exact = true;
+				exact = true;
+			}
+		}
+	}
 	/* The baseline (on: shared) refuses every foreign arch and ABI with a
-	 * kill, or a TRAP in enforce mode; only a role TRAP in errno mode
-	 * would outrank that (of two TRAPs, the role's wins). */
-	t.no_abi_check = shared && base &&
+	 * kill, or a TRAP in enforce mode; only a role TRAP in errno mode, or
+	 * a sigmask TRAP, would outrank that. */
+	t.no_abi_check = shared && base && !exact &&
 			 (ctx->layer[role].mode != VMM_SECCOMP_MODE_ERRNO ||
 			  ctx->layer[VMM_SECCOMP_ROLE_PROCESS].mode == VMM_SECCOMP_MODE_KILL);
 	/* A baseline that refuses (traps or kills, not log) any syscall it has
