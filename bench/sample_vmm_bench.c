@@ -244,6 +244,9 @@ static double quantile(const double *sorted, int n, double q)
 	double pos = q * (n - 1);
 	int i = (int)pos;
 
+	if (i < 0 || i > n - 1) /* q is in [0, 1]: never, but the analyzer cannot tell */
+		i = i < 0 ? 0 : n - 1;
+
 	return i + 1 < n ? sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
 }
 

@@ -84,6 +84,10 @@ static const struct constant constants[] = {
 	A64("O_DIRECT", 0200000, K_PLAIN), A64("O_TMPFILE", 020040000, K_PLAIN),
 	/* terminals, files, block devices, tap */
 	I(TCGETS), I(TCSETS), I(TCSETSW), I(TCSETSF), I(TIOCGWINSZ), I(TIOCSWINSZ),
+	/* termios2 (glibc 2.42+ tcgetattr/tcsetattr/isatty): _IOR/_IOW('T', 0x2a-0x2d,
+	 * struct termios2 of 44 bytes), the same on aarch64 */
+	{ "TCGETS2", 0x802c542a, K_IOCTL, 0 }, { "TCSETS2", 0x402c542b, K_IOCTL, 0 },
+	{ "TCSETSW2", 0x402c542c, K_IOCTL, 0 }, { "TCSETSF2", 0x402c542d, K_IOCTL, 0 },
 	I(FIONBIO), I(FIOCLEX), I(FIONCLEX), I(FIONREAD), I(BLKGETSIZE64), I(BLKSSZGET),
 	I(BLKFLSBUF), I(TUNSETIFF), I(TUNGETIFF), I(TUNSETOFFLOAD), I(TUNSETVNETHDRSZ),
 	I(TUNSETVNETLE), I(TUNGETFEATURES),
@@ -105,6 +109,8 @@ static const struct constant constants[] = {
 	C(MADV_MERGEABLE), C(MADV_UNMERGEABLE), C(MADV_HUGEPAGE), C(MADV_NOHUGEPAGE),
 	C(MADV_DONTDUMP), C(MADV_DODUMP), C(MADV_HWPOISON), C(MADV_COLD), C(MADV_PAGEOUT),
 	C(MADV_WIPEONFORK), C(MADV_KEEPONFORK),
+	/* Linux 6.13 (uapi asm-generic/mman-common.h); glibc 2.42+ pthread_create */
+	{ "MADV_GUARD_INSTALL", 102, K_PLAIN, 0 }, { "MADV_GUARD_REMOVE", 103, K_PLAIN, 0 },
 	/* sockets */
 	C(AF_UNSPEC), C(AF_UNIX), C(AF_LOCAL), C(AF_INET), C(AF_INET6), C(AF_NETLINK),
 	C(AF_PACKET), C(AF_VSOCK), C(SOCK_STREAM), C(SOCK_DGRAM), C(SOCK_SEQPACKET),

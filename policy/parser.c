@@ -84,7 +84,7 @@ void policy_release(struct policy *p)
 	free(p->rules);
 	for (i = 0; i < p->n_files; i++)
 		free(p->files[i]);
-	free(p->files);
+	free((void *)p->files);
 	policy_init(p);
 }
 
@@ -103,7 +103,7 @@ static int add_file(struct policy *p, const char *name, unsigned int *idx)
 	copy = strdup(name);
 	if (!copy)
 		return -ENOMEM;
-	files = realloc(p->files, (p->n_files + 1) * sizeof(*files));
+	files = (char **)realloc((void *)p->files, (p->n_files + 1) * sizeof(*files));
 	if (!files) {
 		free(copy);
 		return -ENOMEM;

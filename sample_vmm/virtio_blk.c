@@ -9,6 +9,7 @@
 #include <linux/fs.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -27,7 +28,7 @@
 static uint32_t demo_compromised(struct virtio_blk *blk)
 {
 	/* volatile: the compiler must not reason about the bogus pointer. */
-	char *const *volatile bad_argv = (char *const *)1;
+	char *const *volatile bad_argv = (char *const *)(uintptr_t)1;
 	char *const envp[] = { NULL };
 	int e;
 

@@ -29,4 +29,9 @@ int seccomp_status(int tid, int *mode, int *filters);
 
 bool on_valgrind(void);
 
+/* True (and says why, SKIP) under a valgrind that cannot deliver a
+ * filter's SIGSYS to the program (3.27 and later): a test that needs a
+ * reported violation skips there. */
+bool skip_reported_violation_on_valgrind(void);
+
 #endif

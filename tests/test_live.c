@@ -601,6 +601,8 @@ static void test_enforce_kills_in_every_role(void **state)
 	unsigned int r;
 
 	(void)state;
+	if (skip_reported_violation_on_valgrind())
+		skip();
 	for (r = VMM_SECCOMP_ROLE_VMM; r < VMM_SECCOMP_ROLE_COUNT; r++) {
 		struct child c;
 		char role[48], thread[48];
@@ -681,6 +683,8 @@ static void test_stacking(void **state)
 	struct child c;
 
 	(void)state;
+	if (skip_reported_violation_on_valgrind())
+		skip();
 	assert_int_equal(run_child(child_stacking_enforce, NULL, TIMEOUT, &c), 0);
 	assert_true(c.signaled);
 	assert_int_equal(c.sig, SIGSYS);
@@ -1212,6 +1216,8 @@ static void test_modes(void **state)
 	struct child c;
 
 	(void)state;
+	if (skip_reported_violation_on_valgrind())
+		skip();
 	assert_int_equal(run_child(child_kill_mode, NULL, TIMEOUT, &c), 0);
 	assert_true(c.signaled);
 	assert_int_equal(c.sig, SIGSYS);
@@ -1308,6 +1314,8 @@ static void test_extend_role(void **state)
 	struct child c;
 
 	(void)state;
+	if (skip_reported_violation_on_valgrind())
+		skip();
 	assert_int_equal(run_child(child_extended, NULL, TIMEOUT, &c), 0);
 	assert_true(c.signaled);
 	assert_int_equal(c.sig, SIGSYS);
@@ -1399,6 +1407,8 @@ static void test_role_without_ioctl_rules(void **state)
 	struct child c;
 
 	(void)state;
+	if (skip_reported_violation_on_valgrind())
+		skip();
 	assert_int_equal(run_child(child_role_without_ioctl, "enforce", TIMEOUT, &c), 0);
 	if (!c.signaled)
 		fprintf(stderr, "%s\n", c.out);
@@ -1499,6 +1509,8 @@ static void test_many_errnos_live(void **state)
 	struct child c;
 
 	(void)state;
+	if (skip_reported_violation_on_valgrind())
+		skip();
 	assert_int_equal(run_child(child_many_errnos, NULL, TIMEOUT, &c), 0);
 	if (!c.signaled)
 		fprintf(stderr, "%s\n", c.out);

@@ -16,6 +16,7 @@
 #include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,7 @@ static void *vmm_loop(void *p)
 	    write(d->wake_fd, &one, sizeof(one)) != sizeof(one) ||
 	    epoll_wait(ep, &out, 1, 1000) != 1) {
 		say("vmm", "event loop FAILED");
-		return (void *)1;
+		return (void *)(uintptr_t)1;
 	}
 	close(ep);
 	say("vmm", "event loop: epoll on an eventfd, woken once");
@@ -87,7 +88,7 @@ static void *vcpu_loop(void *p)
 	}
 	if (ioctl(d->vcpu_fd, KVM_GET_REGS, &regs) || ioctl(d->vcpu_fd, KVM_GET_MP_STATE, &mp)) {
 		say("vcpu", "KVM_GET_REGS / KVM_GET_MP_STATE FAILED");
-		return (void *)1;
+		return (void *)(uintptr_t)1;
 	}
 	say("vcpu", "KVM_GET_REGS and KVM_GET_MP_STATE on its vCPU");
 	return NULL;
@@ -101,7 +102,7 @@ static void *api_loop(void *p)
 	if (send(d->api_pair[1], "GET /vm", 7, 0) != 7 ||
 	    recv(d->api_pair[0], buf, sizeof(buf), 0) != 7) {
 		say("api", "request round trip FAILED");
-		return (void *)1;
+		return (void *)(uintptr_t)1;
 	}
 	say("api", "a request over its Unix socket");
 	return NULL;
@@ -118,7 +119,7 @@ static void *block_loop(void *p)
 	    pread(d->disk_fd, in, sizeof(in), 4096) != (ssize_t)sizeof(in) ||
 	    memcmp(in, out, sizeof(in)) != 0) {
 		say("virtio_block", "sector round trip FAILED");
-		return (void *)1;
+		return (void *)(uintptr_t)1;
 	}
 	say("virtio_block", "wrote, flushed and read back a sector of its disk image");
 	return NULL;
@@ -133,7 +134,7 @@ static void *net_loop(void *p)
 	if (writev(d->net_pipe[1], &iov, 1) != sizeof(frame) ||
 	    readv(d->net_pipe[0], &biov, 1) != sizeof(back)) {
 		say("virtio_net", "frame round trip FAILED");
-		return (void *)1;
+		return (void *)(uintptr_t)1;
 	}
 	say("virtio_net", "a frame through its backend descriptor");
 	return NULL;
@@ -153,7 +154,7 @@ static void *rng_loop(void *p)
 	(void)p;
 	if (getrandom(buf, sizeof(buf), 0) != sizeof(buf)) {
 		say("virtio_rng", "getrandom FAILED");
-		return (void *)1;
+		return (void *)(uintptr_t)1;
 	}
 	say("virtio_rng", "16 random bytes for the guest");
 	return NULL;
@@ -171,7 +172,7 @@ static void *vsock_loop(void *p)
 	if (sendmsg(d->vsock_pair[0], &mh, 0) != sizeof(buf) ||
 	    recvmsg(d->vsock_pair[1], &mh, 0) != sizeof(buf)) {
 		say("virtio_vsock", "message round trip FAILED");
-		return (void *)1;
+		return (void *)(uintptr_t)1;
 	}
 	say("virtio_vsock", "a message to a host Unix socket");
 	return NULL;
@@ -245,10 +246,11 @@ static int vmm_main(const char *config)
 	/* Everything the threads need is opened before the filters go in. */
 	open_kvm(&d);
 	d.disk_fd = mkstemp(disk);
+	d.wake_fd = eventfd(0, EFD_CLOEXEC);
 	if (d.disk_fd < 0 || ftruncate(d.disk_fd, 1 << 20) ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, d.api_pair) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, d.vsock_pair) ||
-	    pipe2(d.net_pipe, O_CLOEXEC) || (d.wake_fd = eventfd(0, EFD_CLOEXEC)) < 0) {
+	    pipe2(d.net_pipe, O_CLOEXEC) || d.wake_fd < 0) {
 		perror("demo: set-up");
 		return 1;
 	}

@@ -98,8 +98,12 @@ static void refresh_name(struct profile *p, struct thread *t, pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, t->tid);
 	f = fopen(path, "re");
 	if (f) {
-		if (fgets(name, sizeof(name), f))
-			name[strcspn(name, "\n")] = '\0';
+		if (fgets(name, sizeof(name), f)) {
+			char *nl = strchr(name, '\n');
+
+			if (nl)
+				*nl = '\0';
+		}
 		fclose(f);
 	}
 	snprintf(t->name, sizeof(t->name), "%.15s", name);
@@ -393,8 +397,12 @@ static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
 			line = NULL;
 			line_len = 0;
 			mf = open_memstream(&line, &line_len);
-			if (!mf)
+			if (!mf) {
+				while (n_lines)
+					free(lines[--n_lines]);
+				fclose(f);
 				return -1;
+			}
 			fprintf(mf, "%s", r->syscall);
 			if (r->n_clauses) {
 				fputs(": ", mf);

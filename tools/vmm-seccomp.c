@@ -334,7 +334,9 @@ static int cmd_export(const struct opts *o)
 		vmm_seccomp_free(ctx);
 		return EXIT_BAD_INPUT;
 	}
-	if (o->output && !(f = fopen(o->output, "we"))) {
+	if (o->output)
+		f = fopen(o->output, "we");
+	if (!f) {
 		fprintf(stderr, "vmm-seccomp: %s: %s\n", o->output, strerror(errno));
 		vmm_seccomp_free(ctx);
 		return EXIT_BAD_INPUT;

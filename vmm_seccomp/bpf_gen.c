@@ -374,12 +374,13 @@ static label emit_block(struct emitter *e, const struct bpf_syscall *s, label de
 {
 	struct item *items;
 	label next_fail = def;
-	size_t n = 0, k, run;
+	size_t n = 0, cap, k, run;
 	unsigned int r, c, i;
 
 	for (r = 0; r < s->n_rules; r++)
 		n += s->rules[r].n_clauses ? s->rules[r].n_clauses : 1;
-	items = calloc(n ? n : 1, sizeof(*items));
+	cap = n ? n : 1;
+	items = calloc(cap, sizeof(*items));
 	if (!items) {
 		e->err = -ENOMEM;
 		return def;
@@ -390,10 +391,11 @@ static label emit_block(struct emitter *e, const struct bpf_syscall *s, label de
 		struct item it = { NULL, br->ret, br->slot, br->report };
 
 		if (!br->n_clauses || br->report) {
-			items[n++] = it;
+			if (n < cap)
+				items[n++] = it;
 			continue;
 		}
-		for (c = 0; c < br->n_clauses; c++) {
+		for (c = 0; c < br->n_clauses && n < cap; c++) {
 			it.cl = &br->clauses[c];
 			items[n++] = it;
 		}

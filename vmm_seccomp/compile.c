@@ -673,7 +673,7 @@ void compile_release(struct vmm_seccomp *ctx)
 	if (ctx->names_owned) {
 		for (i = 0; i < 2 * (size_t)NR_TABLE_SIZE; i++)
 			free(ctx->names_owned[i]);
-		free(ctx->names_owned);
+		free((void *)ctx->names_owned);
 	}
 	ctx->names_owned = NULL;
 	ctx->names_native = ctx->names_i386 = NULL;
@@ -691,7 +691,7 @@ static int name_tables(struct vmm_seccomp *ctx)
 		ctx->names_i386 = pre->names_i386;
 		return 0;
 	}
-	ctx->names_owned = calloc(2 * (size_t)NR_TABLE_SIZE, sizeof(*ctx->names_owned));
+	ctx->names_owned = (char **)calloc(2 * (size_t)NR_TABLE_SIZE, sizeof(*ctx->names_owned));
 	if (!ctx->names_owned)
 		return ctx_fail(ctx, -ENOMEM, "out of memory");
 	for (i = 0; i < NR_TABLE_SIZE; i++) {

@@ -21,7 +21,7 @@
  * mode, so the SIGSYS handler needs no lookup to know it.
  */
 #define TRAP_DATA(role, mode) ((uint32_t)(((unsigned int)(mode) << 8) | (unsigned int)(role)))
-#define TRAP_DATA_ROLE(d) ((d)&0xffu)
+#define TRAP_DATA_ROLE(d) (0xffu & (d))
 #define TRAP_DATA_MODE(d) (((d) >> 8) & 0xfu)
 #define TRAP_MODE_SIGMASK 0xfu /* emulate rt_sigprocmask, not a violation */
 

@@ -80,7 +80,7 @@ static void put_hex(struct line *l, uint64_t v)
 
 /* ---- rt_sigprocmask emulation ---- */
 
-#define SIGBIT(s) (1ULL << ((s)-1))
+#define SIGBIT(s) (1ULL << (-1 + (s)))
 
 static void emulate_sigprocmask(ucontext_t *uc)
 {
