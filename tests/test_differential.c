@@ -319,10 +319,9 @@ struct errname {
 	int value;
 };
 
-#define EN(x)         \
-	{             \
-#x, x \
-	}
+/* clang-format off */
+#define EN(x) { #x, x }
+/* clang-format on */
 static const struct errname errnames[] = {
 	EN(EPERM),    EN(ENOENT),	EN(ESRCH),  EN(EINTR),	   EN(EIO),	   EN(ENXIO),
 	EN(E2BIG),    EN(EBADF),	EN(EAGAIN), EN(ENOMEM),	   EN(EACCES),	   EN(EFAULT),

@@ -298,6 +298,7 @@ static void verify_all_layers_for(const char *config, unsigned int arch)
 		}
 		assert_non_null(prog);
 		assert_true(len > 0 && len <= BPF_MAXINSNS);
+		assert_true(bpf_check(prog, len)); /* every instruction loadable */
 		assert_int_equal(verify_layer(ctx, prog, len, r, false), 0);
 	}
 	vmm_seccomp_free(ctx);
@@ -897,6 +898,18 @@ static void test_mutation_is_caught(void **state)
 	}
 	assert_int_equal(mutated, 1);
 	assert_true(verify_layer(ctx, copy, len, VMM_SECCOMP_ROLE_VCPU, true) > 0);
+	/* the kernel's own checks: a jump past the end, a load beyond
+	 * struct seccomp_data */
+	assert_true(bpf_check(copy, len));
+	for (i = 0; i < len && BPF_CLASS(copy[i].code) != BPF_JMP; i++)
+		;
+	assert_true(i < len);
+	copy[i].jt = (uint8_t)(len - i);
+	assert_false(bpf_check(copy, len));
+	copy[i].jt = 0;
+	copy[i].code = BPF_LD | BPF_W | BPF_ABS;
+	copy[i].k = sizeof(struct seccomp_data);
+	assert_false(bpf_check(copy, len));
 
 	/* and a policy that is wrong, against an honest program */
 	memcpy(copy, prog, len * sizeof(*copy));

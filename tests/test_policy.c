@@ -262,6 +262,7 @@ static void test_operators(void **state)
 
 static void test_masked(void **state)
 {
+	const uint32_t futex_flags = FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME;
 	struct policy p;
 	const struct policy_cmp *c;
 
@@ -279,7 +280,7 @@ static void test_masked(void **state)
 	assert_int_equal(c->op, POLICY_OP_MASKED_EQ);
 	/* futex's op is an int: the mask keeps its low word only */
 	assert_true(c->low32);
-	assert_true(c->mask == (uint32_t) ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
+	assert_true(c->mask == ~futex_flags);
 	assert_true(c->value == FUTEX_WAIT);
 	c = &p.rules[2].clauses[0].cmp[0];
 	assert_true(c->mask == 0xf0 && c->value == 0x10);

@@ -119,6 +119,12 @@ int bpf_run(const struct sock_filter *prog, size_t len, const struct bpf_input *
 int bpf_run_ex(const struct sock_filter *prog, size_t len, const struct bpf_input *in,
 	       uint32_t *ret, unsigned int *steps, bool *reads_more);
 
+/* The kernel's checks of a whole program (bpf_check_classic() and
+ * seccomp_check_filter()), for the instructions the simulator knows:
+ * true if the kernel would load it.  bpf_run() sees only the paths a run
+ * takes; this sees every instruction. */
+bool bpf_check(const struct sock_filter *prog, size_t len);
+
 /* The kernel's verdict for stacked filters: the most restrictive return
  * (ties: the most recently installed, i.e. the later one in progs[]). */
 uint32_t bpf_stack_verdict(const uint32_t *rets, size_t n);

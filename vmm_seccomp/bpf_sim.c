@@ -163,3 +163,53 @@ uint32_t bpf_stack_verdict(const uint32_t *rets, size_t n)
 	}
 	return best;
 }
+
+bool bpf_check(const struct sock_filter *prog, size_t len)
+{
+	size_t pc;
+
+	if (len == 0 || len > BPF_MAXINSNS)
+		return false;
+	for (pc = 0; pc < len; pc++) {
+		const struct sock_filter *f = &prog[pc];
+		size_t left = len - pc - 1;
+
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (f->k >= sizeof(struct seccomp_data) || f->k % 4)
+				return false;
+			break;
+		case BPF_LD | BPF_MEM:
+		case BPF_LDX | BPF_MEM:
+		case BPF_ST:
+		case BPF_STX:
+			if (f->k >= BPF_MEMWORDS)
+				return false;
+			break;
+		case BPF_JMP | BPF_JA:
+			if (f->k >= left)
+				return false;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+		case BPF_JMP | BPF_JGT | BPF_K:
+		case BPF_JMP | BPF_JGE | BPF_K:
+		case BPF_JMP | BPF_JSET | BPF_K:
+			if (f->jt >= left || f->jf >= left)
+				return false;
+			break;
+		case BPF_LD | BPF_IMM:
+		case BPF_LDX | BPF_IMM:
+		case BPF_MISC | BPF_TAX:
+		case BPF_MISC | BPF_TXA:
+		case BPF_ALU | BPF_AND | BPF_K:
+		case BPF_ALU | BPF_OR | BPF_K:
+		case BPF_ALU | BPF_AND | BPF_X:
+		case BPF_RET | BPF_K:
+		case BPF_RET | BPF_A:
+			break;
+		default:
+			return false;
+		}
+	}
+	return BPF_CLASS(prog[len - 1].code) == BPF_RET;
+}

@@ -41,59 +41,6 @@ static const enum vmm_seccomp_role fuzz_roles[8] = {
 };
 static const char *const fuzz_modes[4] = { "enforce", "kill", "errno", "log" };
 
-/* The kernel's checks of a whole program (bpf_check_classic() and
- * seccomp_check_filter()), for the instructions the simulator knows: the
- * simulator sees only the paths the probes take. */
-static bool kernel_accepts(const struct sock_filter *prog, size_t len)
-{
-	size_t pc;
-
-	if (len == 0 || len > BPF_MAXINSNS)
-		return false;
-	for (pc = 0; pc < len; pc++) {
-		const struct sock_filter *f = &prog[pc];
-		size_t left = len - pc - 1;
-
-		switch (f->code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			if (f->k >= sizeof(struct seccomp_data) || f->k % 4)
-				return false;
-			break;
-		case BPF_LD | BPF_MEM:
-		case BPF_LDX | BPF_MEM:
-		case BPF_ST:
-		case BPF_STX:
-			if (f->k >= BPF_MEMWORDS)
-				return false;
-			break;
-		case BPF_JMP | BPF_JA:
-			if (f->k >= left)
-				return false;
-			break;
-		case BPF_JMP | BPF_JEQ | BPF_K:
-		case BPF_JMP | BPF_JGT | BPF_K:
-		case BPF_JMP | BPF_JGE | BPF_K:
-		case BPF_JMP | BPF_JSET | BPF_K:
-			if (f->jt >= left || f->jf >= left)
-				return false;
-			break;
-		case BPF_LD | BPF_IMM:
-		case BPF_LDX | BPF_IMM:
-		case BPF_MISC | BPF_TAX:
-		case BPF_MISC | BPF_TXA:
-		case BPF_ALU | BPF_AND | BPF_K:
-		case BPF_ALU | BPF_OR | BPF_K:
-		case BPF_ALU | BPF_AND | BPF_X:
-		case BPF_RET | BPF_K:
-		case BPF_RET | BPF_A:
-			break;
-		default:
-			return false;
-		}
-	}
-	return BPF_CLASS(prog[len - 1].code) == BPF_RET;
-}
-
 /* The runs: a syscall no layer allows, one of x32, one of i386 and
  * ioctl(KVM_RUN), the hot path; then each syscall the input's rules name,
  * with no arguments and, for each clause, with every compared argument at
@@ -207,7 +154,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
 		if (!prog)
 			continue;
-		if (!kernel_accepts(prog, len))
+		if (!bpf_check(prog, len))
 			abort(); /* an instruction or jump the kernel refuses */
 		for (j = 0; j < n_in; j++) {
 			if (bpf_run(prog, len, &in[j], &ret, NULL))
