@@ -126,6 +126,16 @@ bool policy_arg_narrow(const char *syscall, unsigned int arg);
 /* For the tests: the table is sorted, as the lookup needs. */
 bool policy_args_table_sorted(void);
 
+/* ---- syscalls newer than libseccomp 2.5.4 (syscalls.c) ---- */
+
+/* The number of a syscall added after futex_requeue (456), the same on
+ * every arch we build for, or -1. */
+int policy_newer_syscall_nr(const char *name);
+/* Its name, or NULL.  Async-signal-safe. */
+const char *policy_newer_syscall_name(int nr);
+/* The highest number the table knows. */
+int policy_newer_syscall_max(void);
+
 /* ---- constant and name tables (constants.c) ---- */
 
 /* Value of a named constant (KVM_RUN, PROT_EXEC, EPERM, ...) on x86_64. */

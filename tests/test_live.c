@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -105,6 +106,8 @@ static int run_in_role(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, void
 static void *common_work(void)
 {
 	struct timespec ts = { 0, 1000 };
+	struct timeval tv;
+	unsigned int cpu;
 	pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 	char *big = malloc(64 << 20), *small[64];
 	int i;
@@ -124,7 +127,12 @@ static void *common_work(void)
 	for (i = 8; i-- > 0;)
 		free(small[i]);
 	FAIL_IF(printf("stdio from a filtered thread\n") < 0 || fflush(stdout));
-	FAIL_IF(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts)); /* without the vDSO */
+	/* time as glibc gets it without the vDSO: the syscalls themselves */
+	FAIL_IF(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts));
+	FAIL_IF(syscall(SYS_clock_getres, CLOCK_MONOTONIC, &ts));
+	FAIL_IF(syscall(SYS_gettimeofday, &tv, NULL));
+	FAIL_IF(syscall(SYS_time, NULL) < 0);
+	FAIL_IF(syscall(SYS_getcpu, &cpu, NULL, NULL));
 	FAIL_IF(clock_gettime(CLOCK_REALTIME, &ts));
 	FAIL_IF(nanosleep(&(struct timespec){ 0, 1000 }, NULL));
 	FAIL_IF(sched_yield());
@@ -384,7 +392,7 @@ static void test_role_work(void **state)
 				vmm_seccomp_role_name(r), c.exited, c.code, c.sig, c.out);
 		assert_true(c.exited);
 		assert_int_equal(c.code, 0);
-		assert_int_equal(count_lines_with(c.out, "violation", NULL), 0);
+		assert_int_equal(count_lines_with(c.out, "vmm_seccomp: ", NULL), 0);
 	}
 }
 
@@ -1010,7 +1018,7 @@ static void test_clone(void **state)
 	assert_int_equal(run_child(child_clone3, NULL, TIMEOUT, &c), 0);
 	assert_true(c.exited);
 	assert_int_equal(c.code, 0);
-	assert_int_equal(count_lines_with(c.out, "violation", NULL), 0);
+	assert_int_equal(count_lines_with(c.out, "vmm_seccomp: ", NULL), 0);
 }
 
 /* ---- modes ---- */
@@ -1377,7 +1385,12 @@ static int child_role_without_ioctl(void *arg)
 	for (line = group; line && *line;) {
 		size_t len = strcspn(line, "\n");
 
-		if (strncmp(line, "ioctl", 5) != 0 && used + len + 2 < sizeof(text)) {
+		/* (its includes are built-in files: builtin/ from a directory) */
+		if (strncmp(line, "@include ", 9) == 0 && used + len + 10 < sizeof(text)) {
+			used += (size_t)snprintf(text + used, sizeof(text) - used,
+						 "@include builtin/%.*s\n", (int)(len - 9),
+						 line + 9);
+		} else if (strncmp(line, "ioctl", 5) != 0 && used + len + 2 < sizeof(text)) {
 			memcpy(text + used, line, len);
 			text[used + len] = '\n';
 			used += len + 1;
@@ -1645,6 +1658,330 @@ static void test_failed_install_runs_nothing(void **state)
 	assert_int_equal(c.code, 0);
 }
 
+/* ---- what no policy has reviewed: ENOSYS and a report, in every layer ---- */
+
+/* A number above every table (Linux 6.18 stops at 469) and a known syscall
+ * no built-in policy classifies (getcwd: the baseline has no rule for it,
+ * and it is on no list). */
+#define NR_ABOVE_TABLES 500
+
+static void *try_unreviewed(void *arg)
+{
+	bool log_mode = arg != NULL;
+	char buf[256];
+
+	errno = 0;
+	FAIL_IF(syscall(NR_ABOVE_TABLES, 0x11, 0x22) != -1 || errno != ENOSYS);
+	errno = 0;
+	if (log_mode)
+		FAIL_IF(syscall(SYS_getcwd, buf, sizeof(buf)) <= 0); /* runs, logged */
+	else
+		FAIL_IF(syscall(SYS_getcwd, buf, sizeof(buf)) != -1 || errno != ENOSYS);
+	return NULL; /* and the thread goes on, whatever the mode */
+}
+
+static int child_unreviewed(void *arg)
+{
+	const char *mode = arg;
+	bool log_mode = strcmp(mode, "log") == 0;
+	struct vmm_seccomp *ctx = apply(mode);
+	unsigned int r;
+
+	if (try_unreviewed(log_mode ? ctx : NULL))
+		return 1;
+	for (r = VMM_SECCOMP_ROLE_VMM; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		if (run_in_role(ctx, r, try_unreviewed, log_mode ? ctx : NULL))
+			return 10 + (int)r;
+		if (vmm_seccomp_violation_count(ctx, r, NR_ABOVE_TABLES) != !log_mode)
+			return 30 + (int)r;
+	}
+	return 0;
+}
+
+static void test_unreviewed_in_every_role(void **state)
+{
+	static const char *const modes[] = { "enforce", "errno", "kill", "log" };
+	size_t m;
+
+	(void)state;
+	if (on_valgrind()) {
+		fprintf(stderr, "SKIP unreviewed syscalls under valgrind: valgrind answers a "
+				"number it does not know itself, and a SIGSYS for most others "
+				"ends it (docs/VALGRIND.md)\n");
+		skip();
+	}
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		bool log_mode = strcmp(modes[m], "log") == 0;
+		struct child c;
+		char mode[32];
+		unsigned int r;
+
+		assert_int_equal(run_child(child_unreviewed, (void *)modes[m], TIMEOUT, &c), 0);
+		if (!c.exited || c.code)
+			fprintf(stderr, "mode %s: exited=%d code=%d sig=%d\n%s\n", modes[m],
+				c.exited, c.code, c.sig, c.out);
+		assert_true(c.exited);
+		assert_int_equal(c.code, 0);
+		if (log_mode) {
+			/* runs: the kernel logs it, the library reports nothing */
+			assert_int_equal(count_lines_with(c.out, "vmm_seccomp: ", NULL), 0);
+			continue;
+		}
+		snprintf(mode, sizeof(mode), " mode=%s ", modes[m]);
+		assert_int_equal(count_lines_with(c.out, "vmm_seccomp: violation", NULL), 0);
+		for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+			char role[48];
+
+			snprintf(role, sizeof(role), " role=%s ", vmm_seccomp_role_name(r));
+			assert_int_equal(count_lines_with(c.out, "vmm_seccomp: unreviewed syscall ",
+							  role, " syscall=? nr=500 ",
+							  " args=0x11,0x22,", mode,
+							  " action=ENOSYS", NULL),
+					 1);
+			assert_int_equal(count_lines_with(c.out, "vmm_seccomp: unreviewed syscall ",
+							  role, " syscall=getcwd nr=79 ", mode,
+							  " action=ENOSYS", NULL),
+					 1);
+		}
+	}
+}
+
+/* ---- execve ends as the mode says, in every role, kill and log too ---- */
+
+static void *execve_missing(void *arg)
+{
+	char *const argv[] = { "/nonexistent/vmm-seccomp-test", NULL };
+
+	(void)arg;
+	execve(argv[0], argv, NULL); /* if it runs: ENOENT */
+	return (void *)(intptr_t)(errno == ENOENT ? 0 : 1);
+}
+
+static int child_execve_mode(void *arg)
+{
+	const char *how = arg; /* "MODE ROLE" */
+	char mode[16];
+	unsigned int r;
+
+	if (sscanf(how, "%15s %u", mode, &r) != 2)
+		return 99;
+	return run_in_role(apply(mode), (enum vmm_seccomp_role)r, execve_missing, NULL) + 10;
+}
+
+static void test_execve_as_the_mode_says(void **state)
+{
+	unsigned int r;
+
+	(void)state;
+	if (skip_dangerous_on_valgrind())
+		skip();
+	for (r = VMM_SECCOMP_ROLE_VMM; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		struct child c;
+		char how[32];
+
+		/* kill: the kernel ends the process, nothing is reported */
+		snprintf(how, sizeof(how), "kill %u", r);
+		assert_int_equal(run_child(child_execve_mode, how, TIMEOUT, &c), 0);
+		assert_true(c.signaled);
+		assert_int_equal(c.sig, SIGSYS);
+		assert_int_equal(count_lines_with(c.out, "vmm_seccomp: ", NULL), 0);
+		/* log: it runs (and fails to find the program), logged by the kernel */
+		snprintf(how, sizeof(how), "log %u", r);
+		assert_int_equal(run_child(child_execve_mode, how, TIMEOUT, &c), 0);
+		assert_true(c.exited);
+		assert_int_equal(c.code, 10);
+		assert_int_equal(count_lines_with(c.out, "vmm_seccomp: ", NULL), 0);
+	}
+}
+
+/* ---- what newer glibcs do, allowed where intended, in every role ---- */
+
+/* TCGETS2 (glibc 2.42+ isatty() and tcgetattr()): _IOR('T', 0x2A, struct
+ * termios2), 44 bytes on x86_64. */
+#define TCGETS2_REQUEST 0x802c542aUL
+
+struct tty_pair {
+	int master, slave;
+};
+
+static int open_tty(struct tty_pair *t)
+{
+	t->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (t->master < 0 || grantpt(t->master) || unlockpt(t->master))
+		return -1;
+	t->slave = open(ptsname(t->master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	return t->slave < 0 ? -1 : 0;
+}
+
+static struct tty_pair newer_tty;
+static int newer_pipe[2];
+
+/* MADV_GUARD_INSTALL/REMOVE (glibc 2.42+ thread stacks, Linux 6.13+): the
+ * layers whose threads create threads allow them; a role that does not
+ * refuses them (a violation: errno mode here, EPERM and a report).  TCGETS2
+ * is allowed everywhere: on a terminal it works, on a pipe the kernel says
+ * ENOTTY. */
+static void *newer_glibc_calls(void *arg)
+{
+	bool creates_threads = arg != NULL;
+	char t2[64];
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int i;
+
+	FAIL_IF(page == MAP_FAILED);
+	for (i = 0; i < 2; i++) {
+		int advice = i ? 103 /* MADV_GUARD_REMOVE */ : 102 /* MADV_GUARD_INSTALL */;
+		int rc = madvise(page, 4096, advice);
+
+		if (creates_threads)
+			FAIL_IF(rc != 0 && errno != EINVAL); /* EINVAL: a kernel before 6.13 */
+		else
+			FAIL_IF(rc != -1 || errno != EPERM);
+	}
+	FAIL_IF(munmap(page, 4096));
+	FAIL_IF(ioctl(newer_tty.slave, TCGETS2_REQUEST, t2));
+	FAIL_IF(ioctl(newer_pipe[1], TCGETS2_REQUEST, t2) != -1 || errno != ENOTTY);
+	return NULL;
+}
+
+static int child_newer_glibc(void *arg)
+{
+	struct vmm_seccomp *ctx;
+	unsigned int r;
+
+	(void)arg;
+	if (open_tty(&newer_tty) || pipe2(newer_pipe, O_CLOEXEC))
+		return 98;
+	ctx = apply("errno");
+	if (newer_glibc_calls(ctx))
+		return 1;
+	for (r = VMM_SECCOMP_ROLE_VMM; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		if (run_in_role(ctx, r, newer_glibc_calls, r == VMM_SECCOMP_ROLE_VMM ? ctx : NULL))
+			return 10 + (int)r;
+	}
+	return 0;
+}
+
+static void test_newer_glibc_rules_in_every_role(void **state)
+{
+	struct child c;
+	unsigned int r;
+
+	(void)state;
+	if (skip_reported_violation_on_valgrind())
+		skip();
+	assert_int_equal(run_child(child_newer_glibc, NULL, TIMEOUT, &c), 0);
+	if (!c.exited || c.code)
+		fprintf(stderr, "exited=%d code=%d sig=%d\n%s\n", c.exited, c.code, c.sig, c.out);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+	assert_int_equal(count_lines_with(c.out, "vmm_seccomp: unreviewed", NULL), 0);
+	assert_int_equal(count_lines_with(c.out, " syscall=ioctl ", NULL), 0);
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		char role[48];
+		bool creates = r == VMM_SECCOMP_ROLE_PROCESS || r == VMM_SECCOMP_ROLE_VMM;
+
+		snprintf(role, sizeof(role), " role=%s ", vmm_seccomp_role_name(r));
+		assert_int_equal(count_lines_with(c.out, "vmm_seccomp: violation ", role,
+						  " syscall=madvise ", ",0x1000,0x66,", NULL),
+				 creates ? 0 : 1);
+		assert_int_equal(count_lines_with(c.out, "vmm_seccomp: violation ", role,
+						  " syscall=madvise ", ",0x1000,0x67,", NULL),
+				 creates ? 0 : 1);
+	}
+}
+
+/* ---- stdio to a terminal and to a pipe, from every role ---- */
+
+static FILE *stdio_tty[VMM_SECCOMP_ROLE_COUNT], *stdio_pipe[VMM_SECCOMP_ROLE_COUNT];
+
+/* The first write on a FILE stats its descriptor and, for a character
+ * device, asks whether it is a terminal (TCGETS, or TCGETS2 from glibc
+ * 2.42): all of it under the thread's filters. */
+static void *stdio_work(void *arg)
+{
+	unsigned int r = (unsigned int)(intptr_t)arg;
+
+	FAIL_IF(fprintf(stdio_tty[r], "tty:%s\n", vmm_seccomp_role_name(r)) < 0);
+	FAIL_IF(fflush(stdio_tty[r]));
+	FAIL_IF(fprintf(stdio_pipe[r], "pipe:%s\n", vmm_seccomp_role_name(r)) < 0);
+	FAIL_IF(fflush(stdio_pipe[r]));
+	return NULL;
+}
+
+/* Everything written to fd so far (the writers have flushed). */
+static size_t read_all(int fd, char *buf, size_t cap)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t used = 0;
+	ssize_t n;
+
+	while (used < cap - 1 && poll(&pfd, 1, 200) == 1) {
+		n = read(fd, buf + used, cap - 1 - used);
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	return used;
+}
+
+static int child_stdio(void *arg)
+{
+	static char tty_out[4096], pipe_out[4096];
+	struct tty_pair tty;
+	int p[2], fd;
+	unsigned int r;
+	struct vmm_seccomp *ctx;
+	struct termios raw;
+
+	(void)arg;
+	if (open_tty(&tty) || pipe2(p, O_CLOEXEC) || tcgetattr(tty.slave, &raw))
+		return 98;
+	cfmakeraw(&raw); /* no echo, no CR/LF translation */
+	if (tcsetattr(tty.slave, TCSANOW, &raw))
+		return 97;
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		/* opened now, as a VMM opens its log; first written under the filters */
+		if ((fd = dup(tty.slave)) < 0 || !(stdio_tty[r] = fdopen(fd, "w")) ||
+		    (fd = dup(p[1])) < 0 || !(stdio_pipe[r] = fdopen(fd, "w")))
+			return 96;
+	}
+	ctx = apply("enforce");
+	if (stdio_work((void *)(intptr_t)VMM_SECCOMP_ROLE_PROCESS))
+		return 1;
+	for (r = VMM_SECCOMP_ROLE_VMM; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		if (run_in_role(ctx, r, stdio_work, (void *)(intptr_t)r))
+			return 10 + (int)r;
+	}
+	read_all(tty.master, tty_out, sizeof(tty_out));
+	read_all(p[0], pipe_out, sizeof(pipe_out));
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "tty:%s\n", vmm_seccomp_role_name(r));
+		if (!strstr(tty_out, want))
+			return 30 + (int)r;
+		snprintf(want, sizeof(want), "pipe:%s\n", vmm_seccomp_role_name(r));
+		if (!strstr(pipe_out, want))
+			return 50 + (int)r;
+	}
+	return 0;
+}
+
+static void test_stdio_tty_and_pipe_in_every_role(void **state)
+{
+	struct child c;
+
+	(void)state;
+	assert_int_equal(run_child(child_stdio, NULL, TIMEOUT, &c), 0);
+	if (!c.exited || c.code)
+		fprintf(stderr, "exited=%d code=%d sig=%d\n%s\n", c.exited, c.code, c.sig, c.out);
+	assert_true(c.exited);
+	assert_int_equal(c.code, 0);
+	assert_int_equal(count_lines_with(c.out, "vmm_seccomp: ", NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1669,6 +2006,10 @@ int main(void)
 		cmocka_unit_test(test_wide_constant_live),
 		cmocka_unit_test(test_many_errnos_live),
 		cmocka_unit_test(test_dangerous_from_policy_dir),
+		cmocka_unit_test(test_unreviewed_in_every_role),
+		cmocka_unit_test(test_execve_as_the_mode_says),
+		cmocka_unit_test(test_newer_glibc_rules_in_every_role),
+		cmocka_unit_test(test_stdio_tty_and_pipe_in_every_role),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

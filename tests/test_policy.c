@@ -1033,6 +1033,43 @@ static void test_matches_64bit(void **state)
 }
 
 /*
+ * Syscalls newer than libseccomp 2.5.4 (policy/syscalls.c): numbered as the
+ * kernel numbers them, the same on every arch, ascending after 456; where
+ * the build's libseccomp knows a name, it agrees.
+ */
+static void test_newer_syscalls(void **state)
+{
+	static const uint32_t arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_AARCH64, SCMP_ARCH_X86 };
+	int nr, prev = 456;
+	size_t a;
+
+	(void)state;
+	assert_int_equal(policy_newer_syscall_nr("mseal"), 462);
+	assert_int_equal(policy_newer_syscall_nr("statmount"), 457);
+	assert_int_equal(policy_newer_syscall_nr("file_setattr"), 469);
+	assert_int_equal(policy_newer_syscall_nr("read"), -1); /* libseccomp's */
+	assert_int_equal(policy_newer_syscall_nr(NULL), -1);
+	assert_string_equal(policy_newer_syscall_name(462), "mseal");
+	assert_null(policy_newer_syscall_name(456));
+	assert_null(policy_newer_syscall_name(470));
+	assert_int_equal(policy_newer_syscall_max(), 469);
+	for (nr = 457; nr <= policy_newer_syscall_max(); nr++) {
+		const char *name = policy_newer_syscall_name(nr);
+
+		assert_non_null(name); /* no hole: every number up to the max */
+		assert_int_equal(policy_newer_syscall_nr(name), nr);
+		assert_true(nr > prev);
+		prev = nr;
+		for (a = 0; a < sizeof(arches) / sizeof(arches[0]); a++) {
+			int lib = seccomp_syscall_resolve_name_arch(arches[a], name);
+
+			if (lib >= 0)
+				assert_int_equal(lib, nr);
+		}
+	}
+}
+
+/*
  * Arguments the kernel reads as 32 bits (policy_arg_narrow): constants must
  * fit them (or be a sign-extended negative int) and are compared on the low
  * word; a constant that could not be compared as written is an error at its
@@ -1558,7 +1595,7 @@ static int resolve_libseccomp(void *arg, const char *name)
 	int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name);
 
 	(void)arg;
-	return nr < 0 ? -1 : nr;
+	return nr < 0 ? policy_newer_syscall_nr(name) : nr;
 }
 
 static const struct policy_ops builtin_ops = {
@@ -1730,6 +1767,7 @@ int main(void)
 		cmocka_unit_test(test_matches_unsigned),
 		cmocka_unit_test(test_matches_64bit),
 		cmocka_unit_test(test_narrow_args),
+		cmocka_unit_test(test_newer_syscalls),
 		cmocka_unit_test(test_matches_masked_and_compound),
 		cmocka_unit_test(test_clause_implied),
 		cmocka_unit_test(test_rule_format),

@@ -11,8 +11,12 @@
 #              what tools/test.sh asks for
 #   test.sh    a fresh copy of the checkout in /src, tools/test.sh there
 #   sample-vmm the host-built build-matrix/host/sample_vmm/sample-vmm, copied
-#              to /opt/matrix in the chroot: 2 vCPUs, enforce; then errno,
-#              which must print no violation report
+#              to /opt/matrix in the chroot: 2 vCPUs, enforce; then errno;
+#              neither may print a report (no violation, nothing unreviewed)
+#   test_live  the host-built live tests (every role's work, thread start and
+#              exit, malloc, stdio to a terminal and to a pipe, time by the
+#              syscalls glibc uses without the vDSO, the newer glibc rules),
+#              copied to /opt/matrix, against that release's glibc
 # Each step prints one line; the last line is `matrix: N passed, N failed`.
 # Full logs: build-matrix/logs/SUITE-STEP.log.
 #
@@ -112,7 +116,7 @@ result() { # result SUITE STEP RC SECONDS [DETAIL]
   printf '%-7s %-22s %s (%ds)%s\n' "$1" "$2" "$word" "$4" "${5:+  $5}"
 }
 digest() { # digest LOG [LINES]: the decisive lines of a failed step's log, each once
-  grep -aE 'vmm_seccomp: violation|Assertion|valgrind: |VALGRIND INTERNAL ERROR|==[0-9]+== (Process terminating|Invalid|Syscall param|Conditional|Use of|.* lost)|\(Failed\)|\(Subprocess aborted\)|\(Timeout\)|\*\*\*Failed|Required regular expression|ERROR  *\]|warning:|error:|^[^ ]+:[0-9]+:[0-9]+: (information|portability|performance|style):|need formatting|found problems|failed$|^E: |killed by signal|exit status|sample-guest: ' "$1" |
+  grep -aE 'vmm_seccomp: (violation|unreviewed)|Assertion|valgrind: |VALGRIND INTERNAL ERROR|==[0-9]+== (Process terminating|Invalid|Syscall param|Conditional|Use of|.* lost)|\(Failed\)|\(Subprocess aborted\)|\(Timeout\)|\*\*\*Failed|Required regular expression|ERROR  *\]|warning:|error:|^[^ ]+:[0-9]+:[0-9]+: (information|portability|performance|style):|need formatting|found problems|failed$|^E: |killed by signal|exit status|sample-guest: ' "$1" |
     sed -E 's/^[^ ]+:0:0: (information: )/\1/' |
     awk '{ k = $0; gsub(/tid=[0-9]+|0x[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]+|[-=][-=][0-9]+[-=][-=]/, "#", k) } !seen[k]++' |
     head -n "${2:-60}" | sed 's/^/    | /'
@@ -175,12 +179,13 @@ fi
 
 # ---- the sample VMM built on the host, as tools/run.sh builds it ----------
 host_vmm=$top/host/sample_vmm/sample-vmm
-rm -f "$host_vmm"
+rm -f "$host_vmm" "$top/host/tests/test_live"
 (cd "$top/src" && tools/deps.sh debootstrap) >>"$log" 2>&1 &&
   run_bg "$log" 900 cmake -S "$top/src" -B "$top/host" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
-  run_bg "$log" 900 cmake --build "$top/host" -j"$(nproc)" --target sample-vmm
+  run_bg "$log" 900 cmake --build "$top/host" -j"$(nproc)" --target sample-vmm test_live
 host_rc=$?
-if [ $host_rc -eq 0 ] && [ -x "$host_vmm" ]; then
+host_live=$top/host/tests/test_live
+if [ $host_rc -eq 0 ] && [ -x "$host_vmm" ] && [ -x "$host_live" ]; then
   echo "host    build sample-vmm       done ($((SECONDS - t))s)  $(. /etc/os-release && echo "$PRETTY_NAME"), glibc $(ldd --version | head -1 | awk '{print $NF}'); needs: $(ldd "$host_vmm" | awk '{print $1}' | grep -v -e vdso -e ld-linux | tr '\n' ' ')"
 else
   host_rc=1
@@ -253,7 +258,7 @@ for s in "${suites[@]}"; do
   if [ "${setup_rc[$s]}" -ne 0 ]; then
     result "$s" setup 1 "${setup_t[$s]}" "see $slog"
     digest "$slog" 30
-    for step in test.sh "sample-vmm enforce" "sample-vmm errno"; do result "$s" "$step" 1 0 "not run: setup failed"; done
+    for step in test.sh "sample-vmm enforce" "sample-vmm errno" test_live; do result "$s" "$step" 1 0 "not run: setup failed"; done
     continue
   fi
   vers=$(in_chroot "$c" /dev/stdout 60 'dpkg-query -W -f "\${Package} \${Version}\n" libc6 gcc valgrind libseccomp2 clang-tidy cppcheck cmake 2>/dev/null | sed -E "s/ ([0-9]+:)?/ /" | tr "\n" " "')
@@ -285,12 +290,28 @@ for s in "${suites[@]}"; do
     what="exit status $rc"
     [ $rc -gt 128 ] && what="killed by signal $((rc - 128))"
     [ $rc -eq 124 ] && what="timed out"
-    nviol=$(grep -ac 'vmm_seccomp: violation' "$log")
+    nviol=$(grep -acE 'vmm_seccomp: (violation|unreviewed)' "$log")
     if [ $rc -eq 0 ] && ! grep -aq 'sample-guest: all tests passed' "$log"; then rc=1; fi
     if [ $rc -eq 0 ] && [ "$nviol" -ne 0 ]; then rc=1; fi
-    result "$s" "sample-vmm $mode" $rc $((SECONDS - t)) "$what, $nviol violation report(s)"
+    result "$s" "sample-vmm $mode" $rc $((SECONDS - t)) "$what, $nviol report(s)"
     [ $rc -eq 0 ] || digest "$log" 20
   done
+
+  # The host-built live tests, against this release's glibc.
+  t=$SECONDS
+  log=$top/logs/$s-test_live.log
+  : >"$log"
+  if [ $host_rc -ne 0 ]; then
+    result "$s" test_live 1 0 "not run: the host build failed"
+  else
+    cp "$host_live" "$c/opt/matrix/test_live"
+    in_chroot "$c" "$log" 600 "cd /tmp && /opt/matrix/test_live"
+    rc=$?
+    line=$(grep -aE '^\[  PASSED  \] [0-9]+ test' "$log" | tail -1)
+    [ $rc -eq 124 ] && line="timed out; $line"
+    result "$s" test_live $rc $((SECONDS - t)) "${line:-exit status $rc, see $log}"
+    [ $rc -eq 0 ] || digest "$log" 40
+  fi
   unmount_under "$c"
 done
 

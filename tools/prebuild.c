@@ -47,7 +47,7 @@ static void write_names(FILE *f, const char *table, uint32_t arch)
 
 	fprintf(f, "static const char *const %s[NR_TABLE_SIZE] = {\n", table);
 	for (i = 0; i < NR_TABLE_SIZE; i++) {
-		char *name = seccomp_syscall_resolve_num_arch(arch, i);
+		char *name = syscall_resolve_num(arch, i);
 
 		if (name)
 			fprintf(f, "\t[%d] = \"%s\",\n", i, name);

@@ -510,7 +510,7 @@ static int cmd_explain(const struct opts *o)
 	v = strtoull(what, &end, 0);
 	if (*what && !*end && !errno) {
 		for (a = 0; a < sizeof(arches) / sizeof(arches[0]) && v < 0x10000; a++) {
-			char *name = seccomp_syscall_resolve_num_arch(arches[a].token, (int)v);
+			char *name = syscall_resolve_num(arches[a].token, (int)v);
 
 			if (name) {
 				printf("syscall %llu on %s: %s\n", v, arches[a].name, name);
@@ -526,7 +526,7 @@ static int cmd_explain(const struct opts *o)
 		uint64_t c;
 
 		for (a = 0; a < sizeof(arches) / sizeof(arches[0]); a++) {
-			int nr = seccomp_syscall_resolve_name_arch(arches[a].token, what);
+			int nr = syscall_resolve_name(arches[a].token, what);
 
 			if (nr >= 0) {
 				printf("syscall %s on %s: %d\n", what, arches[a].name, nr);
@@ -572,6 +572,13 @@ static void describe(uint32_t ret, const struct vmm_seccomp *ctx, char *buf, siz
 	case SECCOMP_RET_TRAP:
 		if (TRAP_DATA_MODE(data) == TRAP_MODE_SIGMASK)
 			snprintf(buf, len, "trap: rt_sigprocmask emulated by the library (runs)");
+		else if (TRAP_DATA_UNREVIEWED(data))
+			snprintf(
+				buf, len,
+				"trap: unreviewed (no policy has reviewed it), layer %s in mode %s "
+				"(report, fails with ENOSYS)",
+				vmm_seccomp_role_name(TRAP_DATA_ROLE(data)),
+				vmm_seccomp_mode_name(TRAP_DATA_MODE(data)));
 		else
 			snprintf(buf, len, "trap: violation, refused by layer %s in mode %s (%s)",
 				 vmm_seccomp_role_name(TRAP_DATA_ROLE(data)),
@@ -592,7 +599,7 @@ static int cmd_simulate(const struct opts *o)
 	uint32_t rets[2], final;
 	unsigned int steps[2] = { 0, 0 };
 	int i, n_layers = 0, nr;
-	char buf[160];
+	char buf[200];
 	char *end;
 
 	if (o->n_pos < 2 || o->n_pos > 8)

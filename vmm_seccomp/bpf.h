@@ -17,11 +17,12 @@
  * return of a fixed value; bpf_resolve() fills the slots in.
  */
 enum bpf_slot {
-	BPF_SLOT_NONE,	    /* a fixed value */
-	BPF_SLOT_DEFAULT,   /* what the layer returns for a violation */
-	BPF_SLOT_BADARCH,   /* ... for a foreign arch or ABI */
-	BPF_SLOT_SIGMASK,   /* ... for a blocking rt_sigprocmask */
-	BPF_SLOT_REPORT_FD, /* the report descriptor, compared with write's fd */
+	BPF_SLOT_NONE,	     /* a fixed value */
+	BPF_SLOT_DEFAULT,    /* what the layer returns for a violation */
+	BPF_SLOT_BADARCH,    /* ... for a foreign arch or ABI */
+	BPF_SLOT_SIGMASK,    /* ... for a blocking rt_sigprocmask */
+	BPF_SLOT_REPORT_FD,  /* the report descriptor, compared with write's fd */
+	BPF_SLOT_UNREVIEWED, /* ... for a syscall no policy has reviewed */
 	BPF_SLOTS
 };
 
@@ -48,8 +49,8 @@ struct bpf_syscall {
 	const struct bpf_rule *rules;
 	unsigned int n_rules;
 	/* Its block may return what outranks the layer below's refusal (the
-	 * sigmask TRAP: of two TRAPs the kernel keeps the later layer's): with
-	 * bpf_target.care, no other number may reach it. */
+	 * sigmask TRAP: of two TRAPs the kernel keeps the later layer's): no
+	 * other number may reach it, and the layer keeps its ABI check. */
 	bool exact;
 };
 
@@ -62,13 +63,23 @@ struct bpf_target {
 	int hot_nr;
 	unsigned int hot_arg;
 	uint32_t hot_value;
-	/* If care is set: the layer is stacked on one that refuses, at least
-	 * as severely, every syscall number it has no rules for (care[], sorted
-	 * by nr, as bpf_generate() takes them: the layer below's own).  For those
-	 * numbers this layer's verdict changes nothing, so the search on the
-	 * syscall number only separates ranges of numbers in care[]. */
-	const struct bpf_syscall *care;
-	size_t n_care;
+	/*
+	 * Which numbers were reviewed.  A number the layer has rules for
+	 * (syscalls[]) gets its rules; one it has none for gets
+	 * BPF_SLOT_DEFAULT (a violation) if it was reviewed, and
+	 * BPF_SLOT_UNREVIEWED if not.  For the baseline, the reviewed numbers
+	 * are its own syscalls[]; for a layer stacked on it, below[] gives the
+	 * baseline's (sorted by nr, as bpf_generate() takes them).
+	 */
+	const struct bpf_syscall *below;
+	size_t n_below;
+	/* The baseline (below[]) is installed under this layer and refuses,
+	 * at least as severely as this layer, every syscall its rules do not
+	 * allow, and every number it has no rules for as unreviewed.  Then
+	 * this layer need not tell apart the numbers below[] lacks (it lets
+	 * them through: the baseline's verdict stands), nor those below[]
+	 * refuses outright; only the numbers the baseline may allow. */
+	bool below_refuses;
 	/* The layer is stacked on one that refuses every foreign arch and ABI
 	 * at least as severely as anything this layer returns (so not with an
 	 * `exact` syscall): no arch or ABI check of its own (and no
@@ -79,7 +90,8 @@ struct bpf_target {
 /*
  * Builds a filter: foreign arch or ABI -> BPF_SLOT_BADARCH; a syscall with
  * rules -> the first rule whose condition holds, else BPF_SLOT_DEFAULT;
- * any other syscall -> BPF_SLOT_DEFAULT.  syscalls[] must be sorted by nr,
+ * any other syscall -> BPF_SLOT_DEFAULT if reviewed, else
+ * BPF_SLOT_UNREVIEWED (struct bpf_target).  syscalls[] must be sorted by nr,
  * each nr once.  A syscall whose first rule is unconditional never loads
  * an argument, so the kernel can cache its verdict.
  * bpf_generate_template() leaves the slots open (k = 0) and lists where

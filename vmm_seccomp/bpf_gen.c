@@ -9,8 +9,9 @@
  * 'ja' trampoline placed right after the jump.
  *
  * Layout:  arch check, the hot syscall (struct bpf_target) and its block,
- * foreign-ABI check, binary search on the syscall number, one block per
- * syscall (its rules' comparisons), shared returns.  On x86_64 the hot
+ * foreign-ABI check, a search on the syscall number over ranges of numbers
+ * (reviewed or not: struct bpf_target), one block per syscall (its rules'
+ * comparisons), shared returns.  On x86_64 the hot
  * path, ioctl(KVM_RUN), is seven straight instructions: load arch, test,
  * load nr, test, load the request, test, return; five in a layer stacked
  * on one that refuses foreign ABIs (bpf_target.no_abi_check).
@@ -436,31 +437,15 @@ static label emit_block(struct emitter *e, const struct bpf_syscall *s, label de
 	return next_fail;
 }
 
-/* Binary search on the syscall number (in A) over syscalls[lo, hi). */
-static label emit_dispatch(struct emitter *e, const struct bpf_syscall *s, const label *blocks,
-			   size_t lo, size_t hi, label def)
-{
-	label left, right;
-	size_t mid, i;
-
-	if (hi - lo <= 4) {
-		label next = def;
-
-		for (i = hi; i-- > lo;)
-			next = emit_jmp(e, BPF_JEQ, (uint32_t)s[i].nr, blocks[i], next);
-		return next;
-	}
-	mid = lo + (hi - lo) / 2;
-	right = emit_dispatch(e, s, blocks, mid, hi, def);
-	left = emit_dispatch(e, s, blocks, lo, mid, def);
-	return emit_jmp(e, BPF_JGE, (uint32_t)s[mid].nr, right, left);
-}
-
 /*
- * The search on the syscall number when only the numbers in t->care matter
- * (struct bpf_target): consecutive care numbers going to the same place
- * form a range, and a tree of `jge` over the ranges' starts needs no
- * equality test at all.
+ * The search on the syscall number (in A): a tree of `jge` over ranges of
+ * numbers that go to the same place, which needs no equality test at all.
+ * Each number has the places it may go to (struct accept): its block, if
+ * the layer has rules for it; else the default (a violation) if it was
+ * reviewed, the unreviewed return if not; or, stacked on a baseline that
+ * refuses (bpf_target.below_refuses), also wherever the baseline's
+ * verdict is kept.  The ranges are chosen greedily, each as long as one
+ * of its first number's places allows, which gives the fewest.
  */
 struct range {
 	uint32_t start;
@@ -480,51 +465,91 @@ static label emit_ranges(struct emitter *e, const struct range *r, size_t lo, si
 	return emit_jmp(e, BPF_JGE, r[mid].start, right, left);
 }
 
-static label emit_dispatch_care(struct emitter *e, const struct bpf_target *t,
-				const struct bpf_syscall *s, const label *blocks, size_t n,
-				int tested_before, label def)
-{
-	struct range *r = calloc(t->n_care + 3 * n + 1, sizeof(*r));
-	size_t i = 0, j = 0, m = 0;
-	label entry;
+#define NO_LABEL ((label)-1)
+#define ANY_LABEL ((label)-2) /* never reaches the search */
+#define MAX_NR 0xffff
 
-	if (!r) {
+struct accept {
+	label a, b; /* b: NO_LABEL if only one */
+};
+
+static bool accepts(const struct accept *x, label l)
+{
+	return x->a == ANY_LABEL || x->a == l || x->b == l;
+}
+
+/* A baseline syscall whose only rule refuses it whatever its arguments. */
+static bool refused_outright(const struct bpf_syscall *s)
+{
+	return s->n_rules == 1 && !s->rules[0].n_clauses && !s->rules[0].report &&
+	       s->rules[0].slot == BPF_SLOT_DEFAULT;
+}
+
+static label emit_dispatch(struct emitter *e, const struct bpf_target *t,
+			   const struct bpf_syscall *s, const label *blocks, size_t n,
+			   int tested_before, label def)
+{
+	bool refuses = t->below && t->below_refuses;
+	struct accept *acc;
+	struct range *r;
+	size_t top = 0, i, j, m = 0;
+	label other, entry;
+
+	for (i = 0; i < n; i++)
+		top = (size_t)s[i].nr + 1 > top ? (size_t)s[i].nr + 1 : top;
+	for (i = 0; t->below && i < t->n_below; i++)
+		top = (size_t)t->below[i].nr + 1 > top ? (size_t)t->below[i].nr + 1 : top;
+	if (tested_before >= 0 && (size_t)tested_before + 1 > top)
+		top = (size_t)tested_before + 1;
+	if (top > MAX_NR + 1) {
+		e->err = -EINVAL;
+		return def;
+	}
+	/* a number nobody reviewed: left to the baseline, or refused as such */
+	other = refuses ? ret_label(e, SECCOMP_RET_ALLOW, BPF_SLOT_NONE)
+			: ret_label(e, 0, BPF_SLOT_UNREVIEWED);
+	acc = calloc(top + 1, sizeof(*acc));
+	r = calloc(top + 1, sizeof(*r));
+	if (!acc || !r) {
+		free(acc);
+		free(r);
 		e->err = -ENOMEM;
 		return def;
 	}
-	/* merge the care numbers and the layer's own, in order; an exact
-	 * block gets its number alone: the default on both sides of it */
-	while (i < t->n_care || j < n) {
-		int nr;
-		label to;
-		bool exact = false;
-
-		if (j < n && (i == t->n_care || s[j].nr <= t->care[i].nr)) {
-			nr = s[j].nr;
-			exact = s[j].exact;
-			to = blocks[j++];
-			if (i < t->n_care && t->care[i].nr == nr)
-				i++;
-		} else {
-			nr = t->care[i++].nr;
-			to = def;
-		}
-		if (nr == tested_before)
-			continue; /* never reaches the search */
-		if (exact && !m && nr > 0) {
-			r[m].start = 0;
-			r[m++].to = def;
-		}
-		if (!m || r[m - 1].to != to) {
-			r[m].start = (uint32_t)nr;
-			r[m++].to = to;
-		}
-		if (exact) {
-			r[m].start = (uint32_t)nr + 1;
-			r[m++].to = def;
-		}
+	/* acc[top] stands for every number from top on */
+	for (i = 0; i <= top; i++)
+		acc[i] = (struct accept){ other, NO_LABEL };
+	for (i = 0; t->below && i < t->n_below; i++) {
+		acc[t->below[i].nr].a = def;
+		acc[t->below[i].nr].b =
+			refuses && refused_outright(&t->below[i]) ? other : NO_LABEL;
 	}
-	entry = m ? emit_ranges(e, r, 0, m) : def;
+	for (i = 0; i < n; i++)
+		acc[s[i].nr] = (struct accept){ blocks[i], NO_LABEL };
+	if (tested_before >= 0)
+		acc[tested_before] = (struct accept){ ANY_LABEL, NO_LABEL };
+	for (i = 0; i <= top;) {
+		label cand[2], best = other;
+		size_t end, best_end = i, c;
+
+		for (j = i; acc[j].a == ANY_LABEL; j++)
+			; /* acc[top] is never ANY */
+		cand[0] = acc[j].a;
+		cand[1] = acc[j].b;
+		for (c = 0; c < 2 && cand[c] != NO_LABEL; c++) {
+			for (end = i; end <= top && accepts(&acc[end], cand[c]); end++)
+				;
+			if (end > best_end) {
+				best_end = end;
+				best = cand[c];
+			}
+		}
+		r[m].start = (uint32_t)i;
+		r[m++].to = best;
+		i = best_end;
+	}
+	entry = emit_ranges(e, r, 0, m);
+	free(acc);
 	free(r);
 	return entry;
 }
@@ -565,10 +590,8 @@ int bpf_generate_template(const struct bpf_target *t, const struct bpf_syscall *
 		}
 	}
 	/* The hot syscall is tested before the search only when the layer
-	 * has rules for it; otherwise it is searched like any other number
-	 * (and refused, if the layer below cares about it). */
-	entry = t->care ? emit_dispatch_care(&e, t, rest, blocks, m, hot < n ? t->hot_nr : -1, def)
-			: emit_dispatch(&e, rest, blocks, 0, m, def);
+	 * has rules for it; otherwise it is searched like any other number. */
+	entry = emit_dispatch(&e, t, rest, blocks, m, hot < n ? t->hot_nr : -1, def);
 	/* x32 shares the x86_64 audit arch; its numbers carry bit 30. */
 	if (t->foreign_nr_floor && !t->no_abi_check)
 		entry = emit_jmp(&e, BPF_JGE, t->foreign_nr_floor, bad, entry);

@@ -118,12 +118,28 @@ static uint32_t scmp_arch(unsigned int arch)
 	return arch == POLICY_ARCH_AARCH64 ? SCMP_ARCH_AARCH64 : SCMP_ARCH_X86_64;
 }
 
+int syscall_resolve_name(uint32_t scmp_arch_token, const char *name)
+{
+	int nr = seccomp_syscall_resolve_name_arch(scmp_arch_token, name);
+
+	if (nr == __NR_SCMP_ERROR || nr < 0)
+		nr = policy_newer_syscall_nr(name);
+	return nr;
+}
+
+char *syscall_resolve_num(uint32_t scmp_arch_token, int nr)
+{
+	char *name = seccomp_syscall_resolve_num_arch(scmp_arch_token, nr);
+	const char *newer = name ? NULL : policy_newer_syscall_name(nr);
+
+	return newer ? strdup(newer) : name;
+}
+
 int resolve_ctx_syscall(void *arg, const char *name)
 {
 	const struct vmm_seccomp *ctx = arg;
-	int nr = seccomp_syscall_resolve_name_arch(scmp_arch(ctx->arch), name);
 
-	return nr == __NR_SCMP_ERROR || nr < 0 ? -1 : nr;
+	return syscall_resolve_name(scmp_arch(ctx->arch), name);
 }
 
 int ctx_set_arch(struct vmm_seccomp *ctx, unsigned int arch)
@@ -241,6 +257,13 @@ static void layer_slots(const struct vmm_seccomp *ctx, enum vmm_seccomp_role rol
 				      ? SECCOMP_RET_TRAP | TRAP_DATA(role, TRAP_MODE_SIGMASK)
 				      : SECCOMP_RET_ALLOW;
 	v[BPF_SLOT_REPORT_FD] = (uint32_t)ctx->report_fd;
+	/* What no policy has reviewed fails with ENOSYS and a report, in every
+	 * mode that refuses (the SIGSYS handler sets the error): a libc that
+	 * probes a newer syscall falls back.  In log mode it runs, logged. */
+	v[BPF_SLOT_UNREVIEWED] =
+		L->mode == VMM_SECCOMP_MODE_LOG
+			? SECCOMP_RET_LOG
+			: SECCOMP_RET_TRAP | TRAP_DATA(role, L->mode) | TRAP_UNREVIEWED;
 }
 
 /* A rule as the generator takes it: its return, fixed or a slot. */
@@ -328,16 +351,22 @@ static bool same_rule_ret(const struct bpf_rule *a, const struct bpf_rule *b)
 static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, struct grouped *g)
 {
 	const struct policy *p = &ctx->layer[role].resolved;
-	size_t n = p->n_rules + 2, i, n_rules = 0;
-	struct ordered *order = calloc(n, sizeof(*order));
+	size_t n_dangerous = 0, n, i, n_rules = 0;
+	struct ordered *order;
 	/* the library's own rules, only grouped here (no clause to keep) */
-	struct policy_rule report, sigreturn;
+	struct policy_rule report, sigreturn, *refused;
 
+	while (dangerous_syscalls[n_dangerous])
+		n_dangerous++;
+	n = p->n_rules + 2 + n_dangerous;
+	order = calloc(n, sizeof(*order));
+	refused = calloc(n_dangerous, sizeof(*refused));
 	memset(g, 0, sizeof(*g));
 	g->sys = calloc(n, sizeof(*g->sys));
 	g->rules = calloc(n, sizeof(*g->rules));
-	if (!order || !g->sys || !g->rules) {
+	if (!order || !refused || !g->sys || !g->rules) {
 		free(order);
+		free(refused);
 		grouped_free(g);
 		return ctx_fail(ctx, -ENOMEM, "out of memory");
 	}
@@ -355,6 +384,16 @@ static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, stru
 	sigreturn.nr = resolve_ctx_syscall(ctx, "rt_sigreturn");
 	sigreturn.action = POLICY_ACT_ALLOW;
 	order[p->n_rules + 1].r = &sigreturn;
+	/* The dangerous syscalls are reviewed, whatever the baseline's policy
+	 * says: refused (after any rule of its own), so that they end as the
+	 * mode says, never as unreviewed. */
+	n = p->n_rules + 2;
+	for (i = 0; role == VMM_SECCOMP_ROLE_PROCESS && i < n_dangerous; i++) {
+		refused[i].nr = resolve_ctx_syscall(ctx, dangerous_syscalls[i]);
+		refused[i].action = POLICY_ACT_TRAP;
+		if (refused[i].nr >= 0)
+			order[n++].r = &refused[i];
+	}
 	for (i = 0; i < n; i++)
 		order[i].seq = i;
 	qsort(order, n, sizeof(*order), cmp_nr);
@@ -402,6 +441,7 @@ static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, stru
 		}
 	}
 	free(order);
+	free(refused);
 	return 0;
 }
 
@@ -412,7 +452,7 @@ static bool same_ret(uint32_t a, uint32_t b)
 {
 	if ((a & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRAP &&
 	    (b & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRAP)
-		return TRAP_DATA_MODE(a) == TRAP_DATA_MODE(b);
+		return (a & SECCOMP_RET_DATA & ~0xffu) == (b & SECCOMP_RET_DATA & ~0xffu);
 	return a == b;
 }
 
@@ -557,12 +597,15 @@ static int layer_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 	t.no_abi_check = shared && base && !exact &&
 			 (ctx->layer[role].mode != VMM_SECCOMP_MODE_ERRNO ||
 			  ctx->layer[VMM_SECCOMP_ROLE_PROCESS].mode == VMM_SECCOMP_MODE_KILL);
-	/* A baseline that refuses (traps or kills, not log) any syscall it has
-	 * no rule for outranks whatever this layer returns for it: only the
-	 * baseline's syscalls need telling apart. */
-	if (shared && base && ctx->layer[VMM_SECCOMP_ROLE_PROCESS].mode != VMM_SECCOMP_MODE_LOG) {
-		t.care = base->sys;
-		t.n_care = base->n_sys;
+	/* A role refuses what the baseline reviewed and it has no rules for,
+	 * and refuses as unreviewed what the baseline did not review.  On a
+	 * baseline that refuses alike (traps or kills, not log), it leaves
+	 * the latter, and what the baseline refuses outright, to it. */
+	if (role != VMM_SECCOMP_ROLE_PROCESS && base) {
+		t.below = base->sys;
+		t.n_below = base->n_sys;
+		t.below_refuses =
+			shared && ctx->layer[VMM_SECCOMP_ROLE_PROCESS].mode != VMM_SECCOMP_MODE_LOG;
 	}
 	rc = bpf_generate_template(&t, g.sys, g.n_sys, prog, len, relocs, n_relocs);
 	grouped_free(&g);
@@ -695,10 +738,8 @@ static int name_tables(struct vmm_seccomp *ctx)
 	if (!ctx->names_owned)
 		return ctx_fail(ctx, -ENOMEM, "out of memory");
 	for (i = 0; i < NR_TABLE_SIZE; i++) {
-		ctx->names_owned[i] =
-			seccomp_syscall_resolve_num_arch(scmp_arch(ctx->arch), (int)i);
-		ctx->names_owned[NR_TABLE_SIZE + i] =
-			seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, (int)i);
+		ctx->names_owned[i] = syscall_resolve_num(scmp_arch(ctx->arch), (int)i);
+		ctx->names_owned[NR_TABLE_SIZE + i] = syscall_resolve_num(SCMP_ARCH_X86, (int)i);
 	}
 	ctx->names_native = (const char *const *)ctx->names_owned;
 	ctx->names_i386 = (const char *const *)ctx->names_owned + NR_TABLE_SIZE;

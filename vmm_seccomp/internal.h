@@ -24,6 +24,10 @@
 #define TRAP_DATA_ROLE(d) (0xffu & (d))
 #define TRAP_DATA_MODE(d) (((d) >> 8) & 0xfu)
 #define TRAP_MODE_SIGMASK 0xfu /* emulate rt_sigprocmask, not a violation */
+/* With the layer's mode: a syscall no policy has reviewed (ENOSYS and a
+ * report, docs/POLICY.md). */
+#define TRAP_UNREVIEWED (1u << 12)
+#define TRAP_DATA_UNREVIEWED(d) (((d)&TRAP_UNREVIEWED) != 0)
 
 /* A syscall that no layer allows: the enforce path ends on it. */
 #define NR_NEVER_ALLOWED 1023
@@ -131,6 +135,11 @@ int check_role_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role ro
 			       const struct policy *role_policy, const struct policy *baseline);
 extern const char *const dangerous_syscalls[];
 
+/* libseccomp's syscall tables, completed with policy/syscalls.c for what
+ * came after it (SCMP_ARCH_* tokens): a number or -1; a name to free, or
+ * NULL. */
+int syscall_resolve_name(uint32_t scmp_arch_token, const char *name);
+char *syscall_resolve_num(uint32_t scmp_arch_token, int nr);
 /* Number of a syscall on the arch ctx (arg) compiles for, or -1 (a
  * policy_ops resolver). */
 int resolve_ctx_syscall(void *arg, const char *name);

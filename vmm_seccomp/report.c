@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The SIGSYS handler: violation reports, ERRNO-mode refusals, the
- * enforce-mode end, and rt_sigprocmask emulation.  Everything here is
+ * enforce-mode end, unreviewed syscalls (ENOSYS and a report, in every
+ * mode that refuses), and rt_sigprocmask emulation.  Everything here is
  * async-signal-safe: no allocation, no stdio, no libseccomp, only tables
  * built by vmm_seccomp_compile() and raw syscalls every filter allows.
  */
@@ -226,8 +227,10 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 	    v.syscall_nr == SYS_ioctl)
 		v.ioctl_name = policy_ioctl_name(v.args[1]);
 	v.mode = mode;
+	v.unreviewed = TRAP_DATA_UNREVIEWED(data);
 
-	put_str(&l, "vmm_seccomp: violation thread=");
+	put_str(&l, v.unreviewed ? "vmm_seccomp: unreviewed syscall thread="
+				 : "vmm_seccomp: violation thread=");
 	put_str(&l, v.thread_name);
 	put_str(&l, " tid=");
 	put_dec(&l, v.tid);
@@ -258,7 +261,9 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 	}
 	put_str(&l, " mode=");
 	put_str(&l, vmm_seccomp_mode_name(mode));
-	put_str(&l, mode == VMM_SECCOMP_MODE_ERRNO ? " action=EPERM" : " action=kill-process");
+	put_str(&l, v.unreviewed		     ? " action=ENOSYS"
+		    : mode == VMM_SECCOMP_MODE_ERRNO ? " action=EPERM"
+						     : " action=kill-process");
 	l.buf[l.len++] = '\n';
 	l.buf[l.len] = '\0';
 
@@ -276,8 +281,8 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 		raw_syscall6(SYS_write, 2, (long)l.buf, (long)l.len);
 	}
 
-	if (mode == VMM_SECCOMP_MODE_ERRNO) {
-		g[REG_RAX] = -EPERM;
+	if (v.unreviewed || mode == VMM_SECCOMP_MODE_ERRNO) {
+		g[REG_RAX] = v.unreviewed ? -ENOSYS : -EPERM;
 		errno = saved_errno;
 		return;
 	}

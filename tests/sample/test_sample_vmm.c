@@ -240,7 +240,7 @@ static void boot(unsigned vcpus)
 	assert_has(r.out, "virtio-blk: pattern ok\n");
 	assert_has(r.out, "virtio-rng: 32 bytes\n");
 	assert_has(r.out, "sample-guest: all tests passed\n");
-	assert_lacks(r.err, "violation");
+	assert_lacks(r.err, "vmm_seccomp: "); /* no report: no violation, nothing unreviewed */
 	assert_pattern_on_disk(disk);
 	release(&r);
 }
@@ -315,7 +315,7 @@ static void test_hostile_guest(void **state)
 	assert_has(r.out, "sample-guest: all tests passed\n");
 	for (unsigned i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
 		assert_has(r.err, refusals[i]);
-	assert_lacks(r.err, "violation");
+	assert_lacks(r.err, "vmm_seccomp: "); /* no report: no violation, nothing unreviewed */
 	release(&r);
 }
 
@@ -530,7 +530,7 @@ static void test_api_while_running(void **state)
 	assert_has(api_request(sock, req), "HTTP/1.1 204");
 	finish(&r);
 	assert_exit(&r, 0);
-	assert_lacks(r.err, "violation");
+	assert_lacks(r.err, "vmm_seccomp: ");	  /* no report: no violation, nothing unreviewed */
 	assert_int_equal(access(sock, F_OK), -1); /* the socket file is gone */
 	release(&r);
 }
@@ -558,7 +558,7 @@ static void test_no_violation_in_errno_mode(void **state)
 	out = slurp(serial);
 	assert_has(out, "sample-guest: all tests passed\n");
 	free(out);
-	assert_lacks(r.err, "vmm_seccomp: violation");
+	assert_lacks(r.err, "vmm_seccomp: ");
 	assert_pattern_on_disk(disk);
 	release(&r);
 }
@@ -589,7 +589,7 @@ static void test_bench_split(void **state)
 				&wall, &cpu),
 			 2);
 	assert_true(cpu > 0 && cpu <= wall * 1.01);
-	assert_lacks(r.err, "violation");
+	assert_lacks(r.err, "vmm_seccomp: "); /* no report: no violation, nothing unreviewed */
 	release(&r);
 }
 
@@ -636,7 +636,7 @@ static void test_demo_uncontained(void **state)
 	assert_exit(&r, 3);
 	assert_has(r.err, "execve reached the kernel (EFAULT): a compromised device thread could "
 			  "have run a shell");
-	assert_lacks(r.err, "violation");
+	assert_lacks(r.err, "vmm_seccomp: "); /* no report: no violation, nothing unreviewed */
 	/* The guest got no completion: it neither failed nor went on. */
 	assert_lacks(r.out, "FAILED");
 	assert_lacks(r.out, "pattern ok");
@@ -698,7 +698,7 @@ static void test_linux_kernel(void **state)
 	}
 	kill(r.pid, SIGTERM);
 	finish(&r);
-	assert_lacks(r.err, "violation");
+	assert_lacks(r.err, "vmm_seccomp: "); /* no report: no violation, nothing unreviewed */
 	release(&r);
 }
 

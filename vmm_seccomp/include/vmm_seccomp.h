@@ -101,6 +101,10 @@ struct vmm_seccomp_violation {
 	 * when the baseline alone checks what refused (a role leaves the
 	 * checks it shares with the baseline to the baseline). */
 	enum vmm_seccomp_role layer;
+	/* A syscall no policy has reviewed (the baseline has no rule for it
+	 * and it is not on the dangerous list): it failed with ENOSYS, and
+	 * the thread goes on, whatever the mode (docs/POLICY.md). */
+	bool unreviewed;
 };
 
 /*
