@@ -551,11 +551,12 @@ static int cmd_explain(const struct opts *o)
 
 /* ---- simulate ---- */
 
-static void describe(uint32_t ret, const struct vmm_seccomp *ctx, char *buf, size_t len)
+/* What `ret` means for syscall `in`, as the SIGSYS handler would take it. */
+static void describe(uint32_t ret, const struct vmm_seccomp *ctx, const struct bpf_input *in,
+		     char *buf, size_t len)
 {
 	uint32_t data = ret & SECCOMP_RET_DATA;
 
-	(void)ctx;
 	switch (ret & SECCOMP_RET_ACTION_FULL) {
 	case SECCOMP_RET_ALLOW:
 		snprintf(buf, len, "allow");
@@ -572,7 +573,7 @@ static void describe(uint32_t ret, const struct vmm_seccomp *ctx, char *buf, siz
 	case SECCOMP_RET_TRAP:
 		if (TRAP_DATA_MODE(data) == TRAP_MODE_SIGMASK)
 			snprintf(buf, len, "trap: rt_sigprocmask emulated by the library (runs)");
-		else if (TRAP_DATA_UNREVIEWED(data))
+		else if (trap_is_unreviewed(ctx, data, in->arch, in->nr))
 			snprintf(
 				buf, len,
 				"trap: unreviewed (no policy has reviewed it), layer %s in mode %s "
@@ -644,7 +645,7 @@ static int cmd_simulate(const struct opts *o)
 			vmm_seccomp_free(ctx);
 			return EXIT_BAD_INPUT;
 		}
-		describe(rets[n_layers], ctx, buf, sizeof(buf));
+		describe(rets[n_layers], ctx, &in, buf, sizeof(buf));
 		printf("%-8s %-15s %s  [%u BPF instructions]\n", i ? "role" : "baseline",
 		       vmm_seccomp_role_name(layer), buf, steps[n_layers]);
 		n_layers++;
@@ -652,7 +653,7 @@ static int cmd_simulate(const struct opts *o)
 	final = bpf_stack_verdict(rets, (size_t)n_layers);
 	if (!n_layers)
 		final = SECCOMP_RET_ALLOW;
-	describe(final, ctx, buf, sizeof(buf));
+	describe(final, ctx, &in, buf, sizeof(buf));
 	printf("verdict  %s(", o->pos[1]);
 	for (i = 0; i < o->n_pos - 2; i++)
 		printf("%s%#llx", i ? ", " : "", (unsigned long long)in.args[i]);

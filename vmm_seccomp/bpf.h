@@ -80,6 +80,14 @@ struct bpf_target {
 	 * them through: the baseline's verdict stands), nor those below[]
 	 * refuses outright; only the numbers the baseline may allow. */
 	bool below_refuses;
+	/* With below_refuses: this layer's BPF_SLOT_DEFAULT is a TRAP that the
+	 * SIGSYS handler takes as "unreviewed" for a number outside the
+	 * reviewed set (below[] and the layer's own syscalls; compile.c keeps
+	 * it for the handler), so a number below[] lacks may also go to the
+	 * default: the layer need tell apart only its own syscalls and those
+	 * the baseline may allow.  Not in kill mode, whose default is the
+	 * kernel's kill. */
+	bool default_traps_unreviewed;
 	/* The layer is stacked on one that refuses every foreign arch and ABI
 	 * at least as severely as anything this layer returns (so not with an
 	 * `exact` syscall): no arch or ABI check of its own (and no

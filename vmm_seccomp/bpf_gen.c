@@ -518,7 +518,8 @@ static label emit_dispatch(struct emitter *e, const struct bpf_target *t,
 	}
 	/* acc[top] stands for every number from top on */
 	for (i = 0; i <= top; i++)
-		acc[i] = (struct accept){ other, NO_LABEL };
+		acc[i] = (struct accept){ other,
+					  refuses && t->default_traps_unreviewed ? def : NO_LABEL };
 	for (i = 0; t->below && i < t->n_below; i++) {
 		acc[t->below[i].nr].a = def;
 		acc[t->below[i].nr].b =

@@ -524,6 +524,12 @@ static void leave_checks_to_baseline(struct grouped *g, const uint32_t vg[BPF_SL
 	}
 }
 
+static void mark_reviewed(uint64_t set[NR_TABLE_SIZE / 64], int nr)
+{
+	if (nr >= 0 && nr < NR_TABLE_SIZE)
+		set[nr / 64] |= 1ULL << (nr % 64);
+}
+
 static const struct bpf_target *target_of(const struct vmm_seccomp *ctx)
 {
 	/* x32 shares x86_64's audit arch: its syscall numbers carry bit 30.
@@ -606,7 +612,15 @@ static int layer_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 		t.n_below = base->n_sys;
 		t.below_refuses =
 			shared && ctx->layer[VMM_SECCOMP_ROLE_PROCESS].mode != VMM_SECCOMP_MODE_LOG;
+		/* (a template serves the modes of its prebuilt_for() case) */
+		t.default_traps_unreviewed = ctx->layer[role].mode != VMM_SECCOMP_MODE_KILL;
 	}
+	/* what the SIGSYS handler takes as reviewed for this layer */
+	memset(ctx->reviewed[role], 0, sizeof(ctx->reviewed[role]));
+	for (i = 0; i < g.n_sys; i++)
+		mark_reviewed(ctx->reviewed[role], g.sys[i].nr);
+	for (i = 0; role != VMM_SECCOMP_ROLE_PROCESS && base && i < base->n_sys; i++)
+		mark_reviewed(ctx->reviewed[role], base->sys[i].nr);
 	rc = bpf_generate_template(&t, g.sys, g.n_sys, prog, len, relocs, n_relocs);
 	grouped_free(&g);
 	return rc ? generate_fail(ctx, role, rc) : 0;
@@ -628,12 +642,14 @@ static const struct prebuilt_program *prebuilt_for(const struct vmm_seccomp *ctx
 	if (role == VMM_SECCOMP_ROLE_PROCESS || !baseline_refuses_alike(B->mode, L->mode))
 		return &pre->alone[role];
 	/* the same mode as the baseline: the shared checks are left to it
-	 * (built with both in enforce mode: the same program in kill mode; in
-	 * log mode the baseline lets what it refuses run, in errno mode the
-	 * role checks foreign ABIs itself: compiled now) */
-	if (B->mode == L->mode &&
-	    (B->mode == VMM_SECCOMP_MODE_ENFORCE || B->mode == VMM_SECCOMP_MODE_KILL))
+	 * (built with both in enforce mode, and with both in kill mode, where
+	 * the role's default is no TRAP the handler can take as unreviewed;
+	 * in log mode the baseline lets what it refuses run, in errno mode
+	 * the role checks foreign ABIs itself: compiled now) */
+	if (B->mode == L->mode && B->mode == VMM_SECCOMP_MODE_ENFORCE)
 		return &pre->shared[role];
+	if (B->mode == L->mode && B->mode == VMM_SECCOMP_MODE_KILL)
+		return &pre->shared_kill[role];
 	return NULL;
 }
 
@@ -673,6 +689,8 @@ static int build_layers(struct vmm_seccomp *ctx, bool need_base)
 			}
 			memcpy(L->prog, pre->prog, pre->len * sizeof(*L->prog));
 			L->prog_len = pre->len;
+			memcpy(ctx->reviewed[r], vmm_seccomp_prebuilt->reviewed[r],
+			       sizeof(ctx->reviewed[r]));
 			resolve_slots(ctx, r, pre->relocs, pre->n_relocs);
 			continue;
 		}

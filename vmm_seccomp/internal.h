@@ -70,6 +70,11 @@ struct vmm_seccomp {
 	const char *const *names_native;
 	const char *const *names_i386;
 	char **names_owned;
+	/* Per layer, the syscall numbers (native ABI) it has reviewed: the
+	 * baseline's own, plus a role's own for a role; set by compile (or
+	 * from the prebuilt table), read by the SIGSYS handler
+	 * (trap_is_unreviewed()). */
+	uint64_t reviewed[VMM_SECCOMP_ROLE_COUNT][NR_TABLE_SIZE / 64];
 	_Atomic uint64_t counts[VMM_SECCOMP_ROLE_COUNT][COUNT_SLOTS];
 };
 
@@ -116,8 +121,10 @@ struct prebuilt {
 	unsigned int arch; /* POLICY_ARCH_* */
 	struct prebuilt_program alone[VMM_SECCOMP_ROLE_COUNT];
 	struct prebuilt_program shared[VMM_SECCOMP_ROLE_COUNT];
-	const char *const *names_native; /* NR_TABLE_SIZE each */
+	struct prebuilt_program shared_kill[VMM_SECCOMP_ROLE_COUNT]; /* both in kill mode */
+	const char *const *names_native;			     /* NR_TABLE_SIZE each */
 	const char *const *names_i386;
+	uint64_t reviewed[VMM_SECCOMP_ROLE_COUNT][NR_TABLE_SIZE / 64]; /* as in the context */
 };
 
 extern const struct prebuilt *const vmm_seccomp_prebuilt;
@@ -158,6 +165,13 @@ int install_thread_filter(const struct vmm_seccomp *ctx, enum vmm_seccomp_role r
 void preload_runtime_libraries(void);
 
 /* report.c */
+/* Whether a TRAP with SECCOMP_RET_DATA `data` for syscall `nr` of audit
+ * arch `arch` (as siginfo gives them: nr with the x32 bit) is an
+ * unreviewed syscall (ENOSYS and a report) rather than a violation: the
+ * layer said so (TRAP_UNREVIEWED), or its default refused a native number
+ * the layer never reviewed (bpf_target.default_traps_unreviewed).
+ * Async-signal-safe. */
+bool trap_is_unreviewed(const struct vmm_seccomp *ctx, uint32_t data, uint32_t arch, int nr);
 int report_install_handler(struct vmm_seccomp *ctx);
 void report_set_active(struct vmm_seccomp *ctx);
 struct vmm_seccomp *report_active(void);

@@ -35,6 +35,24 @@ struct vmm_seccomp *report_active(void)
 	return atomic_load(&active);
 }
 
+bool trap_is_unreviewed(const struct vmm_seccomp *ctx, uint32_t data, uint32_t arch, int nr)
+{
+	unsigned int layer = TRAP_DATA_ROLE(data), mode = TRAP_DATA_MODE(data);
+	uint32_t native =
+		ctx && ctx->arch == POLICY_ARCH_AARCH64 ? AUDIT_ARCH_AARCH64 : AUDIT_ARCH_X86_64;
+
+	if (TRAP_DATA_UNREVIEWED(data))
+		return true;
+	if (!ctx || layer >= VMM_SECCOMP_ROLE_COUNT ||
+	    (mode != VMM_SECCOMP_MODE_ENFORCE && mode != VMM_SECCOMP_MODE_ERRNO))
+		return false; /* (the sigmask emulation has a mode of its own) */
+	if (arch != native || nr < 0 || (native == AUDIT_ARCH_X86_64 && (nr & X32_SYSCALL_BIT)))
+		return false; /* a foreign ABI is never "unreviewed" */
+	if (nr >= NR_TABLE_SIZE)
+		return true;
+	return !((ctx->reviewed[layer][nr / 64] >> (nr % 64)) & 1);
+}
+
 /* ---- formatting without stdio ---- */
 
 struct line {
@@ -227,7 +245,7 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 	    v.syscall_nr == SYS_ioctl)
 		v.ioctl_name = policy_ioctl_name(v.args[1]);
 	v.mode = mode;
-	v.unreviewed = TRAP_DATA_UNREVIEWED(data);
+	v.unreviewed = trap_is_unreviewed(ctx, data, v.arch, info->si_syscall);
 
 	put_str(&l, v.unreviewed ? "vmm_seccomp: unreviewed syscall thread="
 				 : "vmm_seccomp: violation thread=");
