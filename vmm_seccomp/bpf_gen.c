@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -465,8 +466,8 @@ static label emit_ranges(struct emitter *e, const struct range *r, size_t lo, si
 	return emit_jmp(e, BPF_JGE, r[mid].start, right, left);
 }
 
-#define NO_LABEL ((label)-1)
-#define ANY_LABEL ((label)-2) /* never reaches the search */
+#define NO_LABEL SIZE_MAX
+#define ANY_LABEL (SIZE_MAX - 1) /* never reaches the search */
 #define MAX_NR 0xffff
 
 struct accept {

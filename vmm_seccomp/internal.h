@@ -27,7 +27,7 @@
 /* With the layer's mode: a syscall no policy has reviewed (ENOSYS and a
  * report, docs/POLICY.md). */
 #define TRAP_UNREVIEWED (1u << 12)
-#define TRAP_DATA_UNREVIEWED(d) (((d)&TRAP_UNREVIEWED) != 0)
+#define TRAP_DATA_UNREVIEWED(d) ((((d) >> 12) & 1u) != 0)
 
 /* A syscall that no layer allows: the enforce path ends on it. */
 #define NR_NEVER_ALLOWED 1023
