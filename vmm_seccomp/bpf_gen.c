@@ -534,8 +534,8 @@ static label emit_dispatch(struct emitter *e, const struct bpf_target *t,
 		label cand[2], best = other;
 		size_t end, best_end = i, c;
 
-		for (j = i; acc[j].a == ANY_LABEL; j++)
-			; /* acc[top] is never ANY */
+		for (j = i; j < top && acc[j].a == ANY_LABEL; j++)
+			; /* (acc[top] is never ANY) */
 		cand[0] = acc[j].a;
 		cand[1] = acc[j].b;
 		for (c = 0; c < 2 && cand[c] != NO_LABEL; c++) {
@@ -545,6 +545,11 @@ static label emit_dispatch(struct emitter *e, const struct bpf_target *t,
 				best_end = end;
 				best = cand[c];
 			}
+		}
+		if (m > top || best_end == i) {
+			/* never: each range takes one number at least */
+			e->err = -EINVAL;
+			break;
 		}
 		r[m].start = (uint32_t)i;
 		r[m++].to = best;
