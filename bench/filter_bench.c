@@ -13,7 +13,8 @@
  * baseline, of entering a role in a new thread, and the memory the library
  * adds.
  *
- * Usage: filter-bench [--rounds R] [--iterations N]
+ * Usage: filter-bench [--rounds R] [--iterations N] [--config CONFIG]
+ * (CONFIG: a configuration string, e.g. "kill": every measurement in it)
  */
 #include "bpf.h"
 #include "floor.h"
@@ -156,6 +157,19 @@ static void *measure(void *arg)
 	return NULL;
 }
 
+static const char *bench_config; /* --config, or NULL: the default */
+
+static struct vmm_seccomp *new_configured(void)
+{
+	struct vmm_seccomp *ctx = vmm_seccomp_new();
+
+	if (ctx && bench_config && vmm_seccomp_configure(ctx, bench_config)) {
+		vmm_seccomp_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
 /*
  * One measurement in a fresh child: ns per call, or a negative value.
  * Every set-up measures in a thread the child creates, as a role thread
@@ -181,7 +195,7 @@ static double run_one(const struct hot *h, enum setup setup, long iterations)
 
 		close(pfd[0]);
 		if (setup == FILTERS) {
-			struct vmm_seccomp *ctx = vmm_seccomp_new();
+			struct vmm_seccomp *ctx = new_configured();
 
 			/* report violations nowhere: there should be none */
 			rc = !ctx || vmm_seccomp_apply_process(ctx) ||
@@ -293,7 +307,7 @@ static int init_child(double r[INIT_VALUES])
 
 	for (k = 0; k < INIT_VALUES; k++)
 		r[k] = -1;
-	ctx = vmm_seccomp_new();
+	ctx = new_configured();
 	t0 = now_ns();
 	if (!ctx || vmm_seccomp_compile(ctx))
 		return -1;
@@ -394,7 +408,7 @@ static void init_costs(int rounds)
 
 int main(int argc, char **argv)
 {
-	struct vmm_seccomp *ctx = vmm_seccomp_new();
+	struct vmm_seccomp *ctx;
 	long iterations = 200000;
 	int rounds = 15, i, r;
 	size_t h;
@@ -404,11 +418,16 @@ int main(int argc, char **argv)
 			rounds = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--iterations") && i + 1 < argc)
 			iterations = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			bench_config = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [--rounds R] [--iterations N]\n", argv[0]);
+			fprintf(stderr,
+				"usage: %s [--rounds R] [--iterations N] [--config CONFIG]\n",
+				argv[0]);
 			return 2;
 		}
 	}
+	ctx = new_configured();
 	if (rounds < 4 || rounds > 200 || iterations < 1000) {
 		fprintf(stderr, "filter-bench: --rounds 4..200, --iterations >= 1000\n");
 		return 2;
@@ -417,8 +436,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "filter-bench: %s\n", vmm_seccomp_last_error(ctx));
 		return 1;
 	}
-	printf("%d rounds of %ld calls; ratios are per round (interleaved), median [IQR]\n", rounds,
-	       iterations);
+	printf("%d rounds of %ld calls; ratios are per round (interleaved), median [IQR]%s%s\n",
+	       rounds, iterations, bench_config ? "; configuration " : "",
+	       bench_config ? bench_config : "");
 	printf("%-14s %-22s %5s %5s %-7s %9s %9s %9s %16s %16s\n", "role", "syscall", "base",
 	       "role", "cache", "none ns", "floor ns", "ours ns", "ours/none", "ours/floor");
 	for (h = 0; h < N_HOTS; h++) {
