@@ -2593,6 +2593,20 @@ static void small_config(struct config *cf)
 		cf->mode[r] = VMM_SECCOMP_MODE_ENFORCE;
 }
 
+/* Compiles a hand-made configuration, compares it with the reference and
+ * releases both: the mismatches. */
+static unsigned long config_mismatches(struct config *cf, struct rng *g)
+{
+	struct vmm_seccomp *ctx = compile_config(cf, g);
+	unsigned long bad;
+
+	assert_non_null(ctx);
+	bad = compare_ctx(ctx, cf, NULL, false);
+	vmm_seccomp_free(ctx);
+	release_config(cf);
+	return bad;
+}
+
 /* The test of the test: a program that differs from its policy in one
  * constant or one return is caught. */
 static void test_mutation_is_caught(void **state)
@@ -2684,7 +2698,6 @@ static void test_role_without_hot_rules(void **state)
 {
 	static struct config cf;
 	struct rng g = { 11 };
-	struct vmm_seccomp *ctx;
 	static const enum vmm_seccomp_mode modes[] = { VMM_SECCOMP_MODE_ENFORCE,
 						       VMM_SECCOMP_MODE_KILL };
 	size_t m;
@@ -2698,11 +2711,7 @@ static void test_role_without_hot_rules(void **state)
 		small_config(&cf);
 		for (r = 0; r < ROLES; r++)
 			cf.mode[r] = modes[m];
-		ctx = compile_config(&cf, &g);
-		assert_non_null(ctx);
-		assert_int_equal(compare_ctx(ctx, &cf, NULL, false), 0);
-		vmm_seccomp_free(ctx);
-		release_config(&cf);
+		assert_int_equal(config_mismatches(&cf, &g), 0);
 	}
 }
 
@@ -2728,7 +2737,6 @@ static void test_role_sigmask_block(void **state)
 	(void)state;
 	for (a = 0; a < 2; a++) {
 		for (m = 0; m < 2; m++) {
-			struct vmm_seccomp *ctx;
 			unsigned int r;
 
 			memset(&cf, 0, sizeof(cf));
@@ -2738,11 +2746,7 @@ static void test_role_sigmask_block(void **state)
 			add_in(add_rule(&cf, 2, "rt_sigprocmask", A_SIGMASK, 0), 0, block, 1);
 			for (r = 0; r < ROLES; r++)
 				cf.mode[r] = modes[m];
-			ctx = compile_config(&cf, &g);
-			assert_non_null(ctx);
-			bad += compare_ctx(ctx, &cf, NULL, false);
-			vmm_seccomp_free(ctx);
-			release_config(&cf);
+			bad += config_mismatches(&cf, &g);
 		}
 	}
 	assert_int_equal(bad, 0);
@@ -2752,7 +2756,6 @@ static void test_many_errno_values(void **state)
 {
 	static struct config cf;
 	struct rng g = { 13 };
-	struct vmm_seccomp *ctx;
 	unsigned int i, r;
 
 	(void)state;
@@ -2769,11 +2772,7 @@ static void test_many_errno_values(void **state)
 	add_rule(&cf, 0, "getpid", A_ALLOW, 0);
 	for (r = 0; r < ROLES; r++)
 		cf.mode[r] = VMM_SECCOMP_MODE_ENFORCE;
-	ctx = compile_config(&cf, &g);
-	assert_non_null(ctx);
-	assert_int_equal(compare_ctx(ctx, &cf, NULL, false), 0);
-	vmm_seccomp_free(ctx);
-	release_config(&cf);
+	assert_int_equal(config_mismatches(&cf, &g), 0);
 }
 
 static void test_wide_constants(void **state)

@@ -356,11 +356,12 @@ static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, stru
 	/* the library's own rules, only grouped here (no clause to keep) */
 	struct policy_rule report, sigreturn, *refused;
 
-	while (dangerous_syscalls[n_dangerous])
+	/* (the dangerous list is the baseline's to refuse) */
+	while (role == VMM_SECCOMP_ROLE_PROCESS && dangerous_syscalls[n_dangerous])
 		n_dangerous++;
 	n = p->n_rules + 2 + n_dangerous;
 	order = calloc(n, sizeof(*order));
-	refused = calloc(n_dangerous, sizeof(*refused));
+	refused = calloc(n_dangerous ? n_dangerous : 1, sizeof(*refused));
 	memset(g, 0, sizeof(*g));
 	g->sys = calloc(n, sizeof(*g->sys));
 	g->rules = calloc(n, sizeof(*g->rules));
@@ -388,7 +389,7 @@ static int group_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, stru
 	 * says: refused (after any rule of its own), so that they end as the
 	 * mode says, never as unreviewed. */
 	n = p->n_rules + 2;
-	for (i = 0; role == VMM_SECCOMP_ROLE_PROCESS && i < n_dangerous; i++) {
+	for (i = 0; i < n_dangerous; i++) {
 		refused[i].nr = resolve_ctx_syscall(ctx, dangerous_syscalls[i]);
 		refused[i].action = POLICY_ACT_TRAP;
 		if (refused[i].nr >= 0)
