@@ -406,6 +406,116 @@ static void init_costs(int rounds)
 	       m, q1, q3);
 }
 
+/* ---- apply with Landlock, threads already running ---- */
+
+#define APPLY_THREADS 8
+
+static int apply_pipe[2];
+
+/* Blocked, as a VMM's threads are in epoll_wait or a read. */
+static void *idle_thread(void *unused)
+{
+	char c;
+
+	(void)unused;
+	return read(apply_pipe[0], &c, 1) == 1 ? NULL : (void *)1;
+}
+
+/* One fresh process with APPLY_THREADS threads running: the time of
+ * vmm_seccomp_apply_process() (compiled beforehand), in us. */
+static double apply_child(enum vmm_seccomp_landlock landlock)
+{
+	struct vmm_seccomp *ctx = new_configured();
+	pthread_t t[APPLY_THREADS];
+	double t0, us;
+	int k;
+
+	if (!ctx || vmm_seccomp_set_landlock(ctx, landlock) || vmm_seccomp_compile(ctx) ||
+	    pipe(apply_pipe))
+		return -1;
+	for (k = 0; k < APPLY_THREADS; k++) {
+		if (pthread_create(&t[k], NULL, idle_thread, NULL))
+			return -1;
+	}
+	usleep(2000);
+	t0 = now_ns();
+	if (vmm_seccomp_apply_process(ctx))
+		return -1;
+	us = (now_ns() - t0) / 1e3;
+	for (k = 0; k < APPLY_THREADS; k++) {
+		if (write(apply_pipe[1], "x", 1) != 1)
+			return -1;
+	}
+	for (k = 0; k < APPLY_THREADS; k++)
+		pthread_join(t[k], NULL);
+	return us;
+}
+
+static double apply_in_child(enum vmm_seccomp_landlock landlock)
+{
+	double us = -1;
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		us = apply_child(landlock);
+		_exit(write(pfd[1], &us, sizeof(us)) == sizeof(us) ? 0 : 1);
+	}
+	close(pfd[1]);
+	if (pid > 0 && read(pfd[0], &us, sizeof(us)) != sizeof(us))
+		us = -1;
+	close(pfd[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return us;
+}
+
+/* Landlock's part of apply: the same apply with Landlock off, interleaved. */
+static void landlock_apply_costs(int rounds)
+{
+	static double on[200], off[200];
+	double m, q1, q3, m0, q10, q30;
+	struct vmm_seccomp_landlock_info info;
+	struct vmm_seccomp *probe = vmm_seccomp_new();
+	int i, n = 0;
+
+	if (!probe)
+		return;
+	vmm_seccomp_landlock_status(probe, &info, NULL, 0);
+	vmm_seccomp_free(probe);
+	if (!info.abi) {
+		printf("SKIP apply with Landlock: the kernel has no Landlock\n");
+		return;
+	}
+	for (i = 0; i < rounds && n < 200; i++) {
+		double a = apply_in_child(VMM_SECCOMP_LANDLOCK_REQUIRE);
+		double b = apply_in_child(VMM_SECCOMP_LANDLOCK_OFF);
+
+		if (a < 0 || b < 0)
+			continue;
+		on[n] = a;
+		off[n] = b;
+		n++;
+	}
+	if (n < 4) {
+		printf("apply with Landlock: too few rounds succeeded (%d)\n", n);
+		return;
+	}
+	stats(on, n, &m, &q1, &q3);
+	stats(off, n, &m0, &q10, &q30);
+	printf("apply with %d threads running, Landlock ABI %d (every thread into the domain): "
+	       "%6.1f us [%.1f..%.1f]\n",
+	       APPLY_THREADS, info.abi, m, q1, q3);
+	printf("  the same with Landlock off (the seccomp baseline alone):             "
+	       "%6.1f us [%.1f..%.1f]\n",
+	       m0, q10, q30);
+}
+
 int main(int argc, char **argv)
 {
 	struct vmm_seccomp *ctx;
@@ -476,5 +586,6 @@ int main(int argc, char **argv)
 	       " the kernel caches the verdict; no:LAYERS: those layers check an argument)\n\n");
 	vmm_seccomp_free(ctx);
 	init_costs(rounds);
+	landlock_apply_costs(rounds);
 	return 0;
 }

@@ -5,9 +5,20 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool cmp_holds(const struct policy_cmp *c, uint64_t a)
+uint64_t policy_cmp_value(const struct policy_cmp *c, const struct policy_runtime *rt)
 {
-	uint64_t v = c->value, m = c->mask;
+	switch (c->src) {
+	case POLICY_VALUE_PID:
+		return rt->pid;
+	case POLICY_VALUE_CONST:
+	default:
+		return c->value;
+	}
+}
+
+static bool cmp_holds(const struct policy_cmp *c, uint64_t v, uint64_t a)
+{
+	uint64_t m = c->mask;
 
 	if (c->low32) {
 		a &= 0xffffffffu;
@@ -33,25 +44,29 @@ static bool cmp_holds(const struct policy_cmp *c, uint64_t a)
 	return false;
 }
 
-static bool clause_holds(const struct policy_clause *cl, const uint64_t args[6])
+static bool clause_holds(const struct policy_clause *cl, const uint64_t args[6],
+			 const struct policy_runtime *rt)
 {
 	unsigned int i;
 
 	for (i = 0; i < cl->n; i++) {
-		if (!cmp_holds(&cl->cmp[i], args[cl->cmp[i].arg]))
+		const struct policy_cmp *c = &cl->cmp[i];
+
+		if (!cmp_holds(c, policy_cmp_value(c, rt), args[c->arg]))
 			return false;
 	}
 	return true;
 }
 
-bool policy_rule_matches(const struct policy_rule *r, const uint64_t args[6])
+bool policy_rule_matches(const struct policy_rule *r, const uint64_t args[6],
+			 const struct policy_runtime *rt)
 {
 	unsigned int i;
 
 	if (r->n_clauses == 0)
 		return true;
 	for (i = 0; i < r->n_clauses; i++) {
-		if (clause_holds(&r->clauses[i], args))
+		if (clause_holds(&r->clauses[i], args, rt))
 			return true;
 	}
 	return false;
@@ -62,11 +77,16 @@ static bool cmp_implies(const struct policy_cmp *a, const struct policy_cmp *b)
 {
 	if (a->low32 != b->low32)
 		return false; /* (not worth reasoning about) */
+	/* A runtime value may be anything when the policy is checked: only
+	 * the same comparison with it is implied. */
+	if (a->src != POLICY_VALUE_CONST || b->src != POLICY_VALUE_CONST)
+		return a->src == b->src && a->op == b->op &&
+		       (a->op == POLICY_OP_EQ || a->op == POLICY_OP_NE);
 	if (a->op == b->op && a->value == b->value &&
 	    (a->op != POLICY_OP_MASKED_EQ || a->mask == b->mask))
 		return true;
 	if (a->op == POLICY_OP_EQ)
-		return cmp_holds(b, a->value);
+		return cmp_holds(b, b->value, a->value);
 	switch (b->op) {
 	case POLICY_OP_LE:
 		return (a->op == POLICY_OP_LE && a->value <= b->value) ||
@@ -158,6 +178,8 @@ size_t policy_rule_format(const struct policy_rule *r, char *buf, size_t len)
 			if (c->op == POLICY_OP_MASKED_EQ)
 				EMIT("arg%u & %#llx == %#llx", c->arg, (unsigned long long)c->mask,
 				     (unsigned long long)c->value);
+			else if (c->src == POLICY_VALUE_PID)
+				EMIT("arg%u %s $pid", c->arg, op_text[c->op]);
 			else
 				EMIT("arg%u %s %#llx", c->arg, op_text[c->op],
 				     (unsigned long long)c->value);

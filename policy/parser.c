@@ -189,7 +189,8 @@ static bool word_is(const char *s, size_t n, const char *word)
 	return strlen(word) == n && strncmp(s, word, n) == 0;
 }
 
-/* ---- values: NUMBER | CONSTANT | ~value | (value), joined by '|' ---- */
+/* ---- values: NUMBER | CONSTANT | ~value | (value), joined by '|'; or a
+ * runtime value ($pid) alone ---- */
 
 static int parse_value(struct parser *ps, uint64_t *out);
 
@@ -235,6 +236,11 @@ static int parse_term(struct parser *ps, uint64_t *out)
 		*out = neg ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 		return 0;
 	}
+	if (*ps->pos == '$')
+		return fail(
+			ps, start,
+			"a runtime value is a comparison's whole value (arg0 == $pid): it cannot "
+			"be a mask or part of an expression");
 	n = read_ident(ps, &start);
 	if (n == 0)
 		return fail(ps, start, "expected a number or a constant name");
@@ -305,6 +311,40 @@ static int parse_arg_value(struct parser *ps, const struct policy_cmp *cmp, cons
 	return rc ? rc : fit_arg(ps, at, cmp, what, out);
 }
 
+/*
+ * `$NAME`, the value of a == or != comparison: one the filter gets when it
+ * is installed ($pid, the process id), so it can be compared only as a
+ * whole, and only with an argument as wide as it (a pid_t).
+ */
+static int parse_runtime_value(struct parser *ps, struct policy_cmp *cmp)
+{
+	const char *at = ps->pos, *name = ps->pos + 1;
+	size_t n = 0;
+
+	ps->pos++;
+	if (is_ident_start(*ps->pos))
+		n = read_ident(ps, &name);
+	if (!word_is(name, n, "pid"))
+		return fail(ps, at, "unknown runtime value '$%.*s' (the one known is $pid)", (int)n,
+			    name);
+	if (cmp->op != POLICY_OP_EQ && cmp->op != POLICY_OP_NE)
+		return fail(ps, at,
+			    "$pid is compared only with == or != (no order, no mask): it is known "
+			    "only when the filter is installed");
+	if (!cmp->low32)
+		return fail(
+			ps, at,
+			"$pid is a pid_t: arg%u of %s is not an argument the kernel reads as 32 "
+			"bits",
+			cmp->arg, ps->syscall);
+	skip_blank(ps);
+	if (*ps->pos == '|' && ps->pos[1] != '|')
+		return fail(ps, ps->pos, "$pid stands alone: it cannot be combined with a value");
+	cmp->src = POLICY_VALUE_PID;
+	cmp->value = 0;
+	return 0;
+}
+
 static int parse_cmp(struct parser *ps, struct dnf *out)
 {
 	const char *start, *op_at;
@@ -354,6 +394,12 @@ static int parse_cmp(struct parser *ps, struct dnf *out)
 			return fail(ps, ps->pos, "expected '{' after 'in'");
 		do {
 			cmp.op = POLICY_OP_EQ;
+			skip_blank(ps);
+			if (*ps->pos == '$')
+				return fail(ps, ps->pos,
+					    "a runtime value cannot be in a set: write "
+					    "'arg%u == $pid || arg%u in {...}'",
+					    cmp.arg, cmp.arg);
 			rc = parse_arg_value(ps, &cmp, "value", &cmp.value);
 			if (rc)
 				return rc;
@@ -369,7 +415,11 @@ static int parse_cmp(struct parser *ps, struct dnf *out)
 	}
 	if (masked && cmp.op != POLICY_OP_MASKED_EQ)
 		return fail(ps, op_at, "a masked comparison must use '=='");
-	rc = parse_arg_value(ps, &cmp, "value", &cmp.value);
+	skip_blank(ps);
+	if (*ps->pos == '$')
+		rc = parse_runtime_value(ps, &cmp);
+	else
+		rc = parse_arg_value(ps, &cmp, "value", &cmp.value);
 	if (rc)
 		return rc;
 	if (cmp.op == POLICY_OP_MASKED_EQ && (cmp.value & ~cmp.mask))
@@ -565,7 +615,7 @@ static const struct policy_rule *find_duplicate(const struct policy *p, const st
 							*b = &r->clauses[c].cmp[k];
 
 				same = a->arg == b->arg && a->op == b->op && a->value == b->value &&
-				       a->mask == b->mask;
+				       a->mask == b->mask && a->src == b->src;
 			}
 		}
 		if (same)

@@ -25,6 +25,15 @@ enum policy_op {
 	POLICY_OP_MASKED_EQ, /* (arg & mask) == value */
 };
 
+/* Where a comparison's value comes from. */
+enum policy_value_src {
+	POLICY_VALUE_CONST, /* `value`, as written */
+	/* `$pid`: the process id, filled in when the filter is installed
+	 * (struct policy_runtime); `value` is 0.  Only with == and != on an
+	 * argument the kernel reads as 32 bits (a pid_t). */
+	POLICY_VALUE_PID,
+};
+
 struct policy_cmp {
 	unsigned int arg; /* 0..5 */
 	enum policy_op op;
@@ -35,6 +44,12 @@ struct policy_cmp {
 	 * only those are compared, and the parser has checked that value and
 	 * mask fit 32 bits and kept only their low words. */
 	bool low32;
+	enum policy_value_src src;
+};
+
+/* The runtime values a policy may name, as the filter holds them. */
+struct policy_runtime {
+	uint32_t pid; /* $pid */
 };
 
 /* Comparisons ANDed together. */
@@ -106,15 +121,23 @@ int policy_parse(struct policy *p, const char *origin, const char *text,
 /* Appends a deep copy of every rule of src to dst.  0 or -ENOMEM. */
 int policy_append(struct policy *dst, const struct policy *src);
 
-/* Evaluates one rule's condition against syscall arguments. */
-bool policy_rule_matches(const struct policy_rule *r, const uint64_t args[6]);
+/* The value comparison c compares with: its constant, or the runtime
+ * value it names, from rt (borrowed; not read for a constant). */
+uint64_t policy_cmp_value(const struct policy_cmp *c, const struct policy_runtime *rt);
+
+/* Evaluates one rule's condition against syscall arguments, with the
+ * runtime values rt (borrowed) for the comparisons that name one. */
+bool policy_rule_matches(const struct policy_rule *r, const uint64_t args[6],
+			 const struct policy_runtime *rt);
 
 /* True if every argument vector accepted by `inner` is accepted by one of
- * `outer`'s clauses, as far as can be proven (false when unsure). */
+ * `outer`'s clauses, as far as can be proven (false when unsure), whatever
+ * the runtime values: a comparison with one implies, and is implied by,
+ * only the same comparison. */
 bool policy_clause_implied(const struct policy_clause *inner, const struct policy_rule *outer);
 
-/* Writes a rule's condition as policy text ("arg1 == 0xae80 || ...").
- * Returns the length it needed. */
+/* Writes a rule's condition as policy text ("arg1 == 0xae80 || ...",
+ * "arg0 == $pid").  Returns the length it needed. */
 size_t policy_rule_format(const struct policy_rule *r, char *buf, size_t len);
 
 /* ---- argument widths (args.c) ---- */

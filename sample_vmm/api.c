@@ -12,6 +12,7 @@
 #include "http.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -546,4 +547,38 @@ void api_server_free(struct api_server *s)
 	close(s->listen_fd);
 	unlink(s->path);
 	free(s);
+}
+
+int api_socket_dir(const char *path, char *dir, size_t len, char *err, size_t errlen)
+{
+	char parent[PATH_MAX], resolved[PATH_MAX];
+	const char *slash = path ? strrchr(path, '/') : NULL;
+	int rc;
+
+	if (!path || !*path) {
+		snprintf(err, errlen, "API socket: no path given");
+		return -EINVAL;
+	}
+	if (strlen(path) >= sizeof(parent)) {
+		snprintf(err, errlen, "API socket %.64s...: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	if (!slash)
+		snprintf(parent, sizeof(parent), ".");
+	else if (slash == path)
+		snprintf(parent, sizeof(parent), "/");
+	else
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+	if (!realpath(parent, resolved)) {
+		rc = -errno;
+		snprintf(err, errlen, "API socket %s: its directory %s: %s", path, parent,
+			 strerror(errno));
+		return rc;
+	}
+	if (strlen(resolved) >= len) {
+		snprintf(err, errlen, "API socket %s: its directory's path is too long", path);
+		return -ENAMETOOLONG;
+	}
+	memcpy(dir, resolved, strlen(resolved) + 1);
+	return 0;
 }

@@ -83,9 +83,20 @@ void *api_server_run(void *server);
 void api_server_stop(struct api_server *s);
 
 /* After the API thread was joined: closes, unlinks the socket, frees.
- * Accepts NULL.  unlink is in the baseline but not in role `vmm`: call it
- * from a thread without a role (the main thread). */
+ * Accepts NULL.  The baseline and role `vmm` allow unlink; under Landlock
+ * the calling thread's domain needs VMM_SECCOMP_PATH_CREATE on the
+ * socket's directory (api_socket_dir()). */
 void api_server_free(struct api_server *s);
+
+/*
+ * The directory of the socket at `path`, absolute and resolved, into dir
+ * (`len` bytes, PATH_MAX is enough): where api_server_new() binds
+ * (Landlock: VMM_SECCOMP_PATH_SOCKET) and unlinks a stale socket, and
+ * api_server_free() unlinks it (VMM_SECCOMP_PATH_CREATE).  Nothing else
+ * touches a path: lstat and connect to a pathname socket are not Landlock
+ * accesses.  0, or -errno with a message naming the path in err.
+ */
+int api_socket_dir(const char *path, char *dir, size_t len, char *err, size_t errlen);
 
 /*
  * The response to one parsed request (http.h): routes it, calls ops,

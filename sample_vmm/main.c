@@ -36,6 +36,7 @@
 #define MEM_MAX_MIB 2048
 #define MEM_DEFAULT_MIB 64
 #define MAX_ROLE_OPTIONS 16
+#define MAX_LANDLOCK_RULES 16
 #define MAX_FILE_SIZE (256ULL << 20)
 #define LINUX_STACK 0x6ff0ULL
 
@@ -58,6 +59,9 @@ struct options {
 	bool seccomp_allow_dangerous;
 	const char *roles[MAX_ROLE_OPTIONS];
 	unsigned nroles;
+	bool landlock;
+	const char *landlock_rules[MAX_LANDLOCK_RULES];
+	unsigned nlandlock_rules;
 	uint32_t bench;
 	bool bench_split;
 };
@@ -125,6 +129,17 @@ static void usage(FILE *f)
 		"  --seccomp-allow-dangerous  let DIR's process.policy allow syscalls on the "
 		"dangerous\n"
 		"                       list (execve, ptrace, mount, ...): refused without it\n"
+		"  --landlock true|false  true (default): every thread in a Landlock domain that\n"
+		"                       reaches only the disk, the guest image, /dev/kvm and the "
+		"API\n"
+		"                       socket's directory (as the options name them), no TCP, no "
+		"signals\n"
+		"                       to other processes; false: no domain (nor for a layer in "
+		"mode off)\n"
+		"  --landlock-rule PATH:ACCESS  also let every thread reach PATH; ACCESS is ro, "
+		"rw, or\n"
+		"                       read, write, create, socket, device joined by '+'; "
+		"repeatable\n"
 		"  --help               this text\n"
 		"\n"
 		"Devices (virtio 1.x over MMIO, version 2 registers):\n"
@@ -168,6 +183,18 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 	return 0;
 }
 
+/* Keeps one more value of a repeatable option (at most max). */
+static int push_value(const char *opt, const char *value, const char **list, unsigned *n,
+		      unsigned max, char *err, size_t errlen)
+{
+	if (*n == max) {
+		snprintf(err, errlen, "%s: at most %u", opt, max);
+		return -EINVAL;
+	}
+	list[(*n)++] = value;
+	return 0;
+}
+
 enum {
 	OPT_MEM = 256,
 	OPT_VCPUS,
@@ -186,6 +213,8 @@ enum {
 	OPT_SECCOMP_ROLE,
 	OPT_SECCOMP_POLICY,
 	OPT_SECCOMP_ALLOW_DANGEROUS,
+	OPT_LANDLOCK,
+	OPT_LANDLOCK_RULE,
 	OPT_BENCH,
 	OPT_BENCH_SPLIT,
 	OPT_HELP,
@@ -212,6 +241,8 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 		{ "seccomp-role", required_argument, NULL, OPT_SECCOMP_ROLE },
 		{ "seccomp-policy", required_argument, NULL, OPT_SECCOMP_POLICY },
 		{ "seccomp-allow-dangerous", no_argument, NULL, OPT_SECCOMP_ALLOW_DANGEROUS },
+		{ "landlock", required_argument, NULL, OPT_LANDLOCK },
+		{ "landlock-rule", required_argument, NULL, OPT_LANDLOCK_RULE },
 		{ "bench", required_argument, NULL, OPT_BENCH },
 		{ "bench-split", no_argument, NULL, OPT_BENCH_SPLIT },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -223,6 +254,7 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 	memset(o, 0, sizeof(*o));
 	o->mem_mib = MEM_DEFAULT_MIB;
 	o->vcpus = 1;
+	o->landlock = true;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -287,12 +319,23 @@ static int parse_options(int argc, char **argv, struct options *o, char *err, si
 			o->seccomp_allow_dangerous = true;
 			break;
 		case OPT_SECCOMP_ROLE:
-			if (o->nroles == MAX_ROLE_OPTIONS) {
-				snprintf(err, errlen, "--seccomp-role: at most %d",
-					 MAX_ROLE_OPTIONS);
+			if (push_value("--seccomp-role", optarg, o->roles, &o->nroles,
+				       MAX_ROLE_OPTIONS, err, errlen))
+				return -EINVAL;
+			break;
+		case OPT_LANDLOCK:
+			/* Cloud Hypervisor's spelling, as --seccomp true|false */
+			if (strcmp(optarg, "true") != 0 && strcmp(optarg, "false") != 0) {
+				snprintf(err, errlen, "--landlock '%s': expected true or false",
+					 optarg);
 				return -EINVAL;
 			}
-			o->roles[o->nroles++] = optarg;
+			o->landlock = optarg[0] == 't';
+			break;
+		case OPT_LANDLOCK_RULE:
+			if (push_value("--landlock-rule", optarg, o->landlock_rules,
+				       &o->nlandlock_rules, MAX_LANDLOCK_RULES, err, errlen))
+				return -EINVAL;
 			break;
 		case OPT_HELP:
 			return 1;
@@ -483,7 +526,7 @@ static int api_seccomp_info(void *arg, char *buf, size_t len)
 {
 	struct vmm *vmm = arg;
 
-	return sc_info_json(vmm->sc, buf, len);
+	return sc_info_json(vmm->sc, &vmm->landlock, buf, len);
 }
 
 /* On the API thread: records the request; the event loop carries it out. */
@@ -562,6 +605,99 @@ static int install_stop_signals(struct vmm *vmm, char *err, size_t errlen)
 	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0) {
 		snprintf(err, errlen, "sigaction(SIGTERM): %s", strerror(errno));
 		return -errno;
+	}
+	return 0;
+}
+
+/* ---- Landlock: what is opened after the baseline -------------------------- */
+
+/*
+ * vmm_seccomp_apply_process() puts every thread into the process's Landlock
+ * domain before setup() opens what the options name, so each of those
+ * gets a rule derived from its option (as Cloud Hypervisor derives its
+ * own, vmm/src/landlock.rs).  What main() opens before apply needs none:
+ * the --seccomp-policy directory (sc_setup()) and the --serial-out file
+ * (opened early for this: a file that does not exist yet would need
+ * create on its whole directory).
+ */
+static int add_file_rule(struct vmm *vmm, const char *opt, const char *path, const char *access,
+			 char *err, size_t errlen)
+{
+	char resolved[PATH_MAX], rule[PATH_MAX + 32];
+	struct stat st;
+	int rc;
+
+	/* rules take absolute paths; the symlink's target is what is opened */
+	if (!realpath(path, resolved)) {
+		rc = -errno;
+		snprintf(err, errlen, "%s%s%s: %s", opt ? opt : "", opt ? " " : "", path,
+			 strerror(errno));
+		return rc;
+	}
+	/* a device file needs its ioctls: KVM's on /dev/kvm, BLKGETSIZE64 on a
+	 * block device as disk */
+	snprintf(rule, sizeof(rule), "%s:%s%s", resolved, access,
+		 stat(resolved, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+			 ? "+device"
+			 : "");
+	return sc_add_path_rule(vmm->sc, &vmm->landlock, VMM_SECCOMP_ROLE_PROCESS, opt ? opt : path,
+				rule, err, errlen);
+}
+
+static int landlock_setup(struct vmm *vmm, const struct options *o, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], rule[PATH_MAX + 32];
+	int rc = 0;
+
+	if (!o->landlock)
+		return vmm_seccomp_set_landlock(vmm->sc, VMM_SECCOMP_LANDLOCK_OFF);
+	if (o->disk)
+		rc = add_file_rule(vmm, "--disk", o->disk, o->disk_ro ? "read" : "read+write", err,
+				   errlen);
+	/* opened after apply too, by vm_create(), like every KVM descriptor */
+	if (!rc)
+		rc = add_file_rule(vmm, NULL, "/dev/kvm", "read+write", err, errlen);
+	if (!rc && o->guest)
+		rc = add_file_rule(vmm, "--guest", o->guest, "ro", err, errlen);
+	if (!rc && o->kernel)
+		rc = add_file_rule(vmm, "--kernel", o->kernel, "ro", err, errlen);
+	if (!rc && o->initrd)
+		rc = add_file_rule(vmm, "--initrd", o->initrd, "ro", err, errlen);
+	if (!rc && o->api_sock) {
+		rc = api_socket_dir(o->api_sock, dir, sizeof(dir), err, errlen);
+		if (rc < 0) {
+			prefix_error(err, errlen, "--api-sock", o->api_sock);
+			return rc;
+		}
+		/* api_server_new(): bind, and unlink of a stale socket */
+		snprintf(rule, sizeof(rule), "%s:create+socket", dir);
+		rc = sc_add_path_rule(vmm->sc, &vmm->landlock, VMM_SECCOMP_ROLE_PROCESS,
+				      "--api-sock", rule, err, errlen);
+		/* api_server_free() at shut-down, on the vmm thread: its unlink is
+		 * the one path a role's thread touches (the vCPU, device and API
+		 * threads only use descriptors opened for them: no path at all) */
+		snprintf(rule, sizeof(rule), "%s:create", dir);
+		if (!rc)
+			rc = sc_add_path_rule(vmm->sc, &vmm->landlock, VMM_SECCOMP_ROLE_VMM,
+					      "--api-sock", rule, err, errlen);
+	}
+	for (unsigned i = 0; i < o->nlandlock_rules && !rc; i++)
+		rc = sc_add_path_rule(vmm->sc, &vmm->landlock, VMM_SECCOMP_ROLE_PROCESS,
+				      "--landlock-rule", o->landlock_rules[i], err, errlen);
+	return rc;
+}
+
+/* Before the baseline: see landlock_setup(). */
+static int open_serial_out(struct vmm *vmm, const struct options *o, char *err, size_t errlen)
+{
+	if (!o->serial_out)
+		return 0;
+	vmm->serial_fd = open(o->serial_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (vmm->serial_fd < 0) {
+		int rc = -errno;
+
+		snprintf(err, errlen, "--serial-out %s: %s", o->serial_out, strerror(-rc));
+		return rc;
 	}
 	return 0;
 }
@@ -686,15 +822,6 @@ static int setup(struct vmm *vmm, const struct options *o, char *err, size_t err
 	if (rc < 0)
 		return rc;
 
-	if (o->serial_out) {
-		vmm->serial_fd =
-			open(o->serial_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (vmm->serial_fd < 0) {
-			snprintf(err, errlen, "--serial-out %s: %s", o->serial_out,
-				 strerror(errno));
-			return -errno;
-		}
-	}
 	serial_init(&vmm->serial, o->serial_out ? vmm->serial_fd : STDOUT_FILENO);
 
 	rc = vm_create(&vmm->vm, (uint64_t)o->mem_mib << 20, err, errlen);
@@ -861,6 +988,7 @@ static void teardown(struct vmm *vmm)
 	/* exit_fd stays open: a late SIGTERM's handler may still write to it. */
 	vmm_seccomp_free(vmm->sc);
 	vmm->sc = NULL;
+	sc_landlock_free(&vmm->landlock);
 }
 
 /* ---- the event loop (role vmm) -------------------------------------------- */
@@ -949,7 +1077,7 @@ int main(int argc, char **argv)
 	static struct vmm vmm;
 	struct timespec start;
 	struct options o;
-	char err[512];
+	char err[PATH_MAX + 512], line[1024];
 	int rc, code;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -973,14 +1101,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sample-vmm: %s\n", err);
 		return EXIT_STARTUP;
 	}
+	rc = landlock_setup(&vmm, &o, err, sizeof(err));
+	if (rc == 0)
+		rc = open_serial_out(&vmm, &o, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "sample-vmm: %s\n", err);
+		teardown(&vmm);
+		return EXIT_STARTUP;
+	}
 	/* Before any other thread exists: it must cover every thread (but for
 	 * --bench-split, where the vCPU thread installs it half-way). */
 	rc = o.bench_split ? 0 : vmm_seccomp_apply_process(vmm.sc);
 	if (rc < 0) {
-		fprintf(stderr, "sample-vmm: seccomp: %s\n", vmm_seccomp_last_error(vmm.sc));
-		vmm_seccomp_free(vmm.sc);
+		fprintf(stderr, "sample-vmm: seccomp: %s%s\n", vmm_seccomp_last_error(vmm.sc),
+			rc == -EOPNOTSUPP ? " (--landlock false runs without it)" : "");
+		teardown(&vmm);
 		return EXIT_STARTUP;
 	}
+	vmm_seccomp_landlock_status(vmm.sc, NULL, line, sizeof(line));
+	fprintf(stderr, "sample-vmm: %s\n", line);
 	rc = setup(&vmm, &o, err, sizeof(err));
 	if (rc == 0)
 		rc = start_threads(&vmm, err, sizeof(err));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "seccomp.h"
+#include "http.h"
 
 #include "vmm_seccomp.h"
 
@@ -7,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *roles, unsigned nroles,
@@ -86,7 +88,114 @@ static void __attribute__((format(printf, 2, 3))) put(struct jbuf *b, const char
 		b->used += (size_t)n;
 }
 
-int sc_info_json(const struct vmm_seccomp *sc, char *buf, size_t len)
+int sc_add_path_rule(struct vmm_seccomp *sc, struct sc_landlock *ll, enum vmm_seccomp_role role,
+		     const char *opt, const char *rule, char *err, size_t errlen)
+{
+	char *copy;
+	int rc;
+
+	if (ll->n == SC_MAX_PATH_RULES) {
+		snprintf(err, errlen, "%s %s: at most %d Landlock rules", opt, rule,
+			 SC_MAX_PATH_RULES);
+		return -E2BIG;
+	}
+	copy = strdup(rule);
+	if (!copy) {
+		snprintf(err, errlen, "%s %s: out of memory", opt, rule);
+		return -ENOMEM;
+	}
+	rc = vmm_seccomp_add_path_rule(sc, role, rule);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", opt, vmm_seccomp_last_error(sc));
+		free(copy);
+		return rc;
+	}
+	ll->rules[ll->n].role = role;
+	ll->rules[ll->n].rule = copy;
+	ll->n++;
+	return 0;
+}
+
+void sc_landlock_free(struct sc_landlock *ll)
+{
+	for (unsigned i = 0; i < ll->n; i++)
+		free(ll->rules[i].rule);
+	ll->n = 0;
+}
+
+static void put_string(struct jbuf *b, const char *s)
+{
+	size_t room = b->len - b->used, n;
+
+	if (b->overflow)
+		return;
+	n = http_json_escape(b->p + b->used, room, s);
+	/* cut short: an escape did not fit (and the closing bytes would not) */
+	if (n + 8 >= room)
+		b->overflow = true;
+	else
+		b->used += n;
+}
+
+/*
+ * The names in vmm_seccomp_landlock_status()'s line after `key` ("fs ",
+ * "net ", "scopes "), joined by '+' up to the next ',' or the end ("none":
+ * none), as a JSON array: the line is the library's one spelling of them.
+ */
+static void put_names(struct jbuf *b, const char *line, const char *key)
+{
+	const char *p = strstr(line, key);
+	size_t n;
+
+	put(b, "[");
+	if (p) {
+		p += strlen(key);
+		n = strcspn(p, ",");
+		if (n != 4 || strncmp(p, "none", 4) != 0) {
+			for (const char *q = p; q < p + n;) {
+				size_t w = strcspn(q, "+,");
+
+				put(b, "%s\"%.*s\"", q == p ? "" : ",", (int)w, q);
+				q += w + (q[w] == '+');
+			}
+		}
+	}
+	put(b, "]");
+}
+
+static void put_landlock(struct jbuf *b, struct vmm_seccomp *sc, const struct sc_landlock *ll)
+{
+	struct vmm_seccomp_landlock_info info;
+	char line[1024];
+	int r;
+
+	vmm_seccomp_landlock_status(sc, &info, line, sizeof(line));
+	put(b, "\"landlock\":{\"abi\":%d,\"enforced\":%s,\"fs\":", info.abi,
+	    info.enforced ? "true" : "false");
+	put_names(b, line, ", fs ");
+	put(b, ",\"net\":");
+	put_names(b, line, ", net ");
+	put(b, ",\"scopes\":");
+	put_names(b, line, ", scopes ");
+	put(b, ",\"audit\":%s,\"rules\":{", info.audit ? "true" : "false");
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		bool first = true;
+
+		put(b, "%s\"%s\":[", r ? "," : "", vmm_seccomp_role_name(r));
+		for (unsigned i = 0; ll && i < ll->n; i++) {
+			if (ll->rules[i].role != (enum vmm_seccomp_role)r)
+				continue;
+			put(b, "%s\"", first ? "" : ",");
+			put_string(b, ll->rules[i].rule);
+			put(b, "\"");
+			first = false;
+		}
+		put(b, "]");
+	}
+	put(b, "}}");
+}
+
+int sc_info_json(struct vmm_seccomp *sc, const struct sc_landlock *ll, char *buf, size_t len)
 {
 	struct vmm_seccomp_thread_info threads[32];
 	struct jbuf b = { .p = buf, .len = len };
@@ -109,6 +218,8 @@ int sc_info_json(const struct vmm_seccomp *sc, char *buf, size_t len)
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
 		put(&b, "%s\"%s\":%llu", r ? "," : "", vmm_seccomp_role_name(r),
 		    (unsigned long long)vmm_seccomp_violation_total(sc, r));
-	put(&b, "}}");
+	put(&b, "},");
+	put_landlock(&b, sc, ll);
+	put(&b, "}");
 	return b.overflow ? -1 : (int)b.used;
 }

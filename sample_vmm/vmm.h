@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "guest/abi.h"
+#include "seccomp.h"
 #include "serial.h"
 #include "vcpu.h"
 #include "virtio_blk.h"
@@ -29,6 +30,7 @@ struct api_server;
 
 struct vmm {
 	struct vmm_seccomp *sc;
+	struct sc_landlock landlock; /* the Landlock rules declared, for the API */
 	struct vm vm;
 	unsigned nvcpus;
 	struct vcpu vcpus[GUEST_MAX_VCPUS];

@@ -10,6 +10,7 @@
  * The reference shares nothing with the code under test but the meaning
  * of the language (docs/POLICY.md) and the width of each syscall argument
  * (policy_arg_narrow): no DNF, no policy model, no bpf_stack_verdict.
+ * `$pid` is this process's id (getpid()), which the programs must hold.
  * Syscall numbers come from <sys/syscall.h> and a table of our own for
  * aarch64, constants from the system headers, the stacking rule from
  * kernel/seccomp.c.
@@ -50,6 +51,7 @@
 #include <sys/syscall.h>
 #include <termios.h>
 #include <time.h>
+#include <unistd.h>
 #ifdef HAVE_VALGRIND_H
 #include <valgrind/valgrind.h>
 #endif
@@ -365,6 +367,9 @@ struct xcmp {
 	/* the one constant too wide for a narrow argument (wide lines
 	 * only): 1 + index in v[], or MASK_IS_WIDE */
 	unsigned int wide;
+	/* X_EQ or X_NE on a narrow argument written `$pid`: v[0] is the
+	 * process id the programs are filled with (config.pid) */
+	bool pid;
 };
 #define MASK_IS_WIDE 100
 
@@ -400,6 +405,7 @@ struct config {
 	struct xpolicy pol[ROLES];
 	enum vmm_seccomp_mode mode[ROLES];
 	int report_fd;
+	uint32_t pid; /* $pid: this process */
 	uint64_t seed;
 	unsigned long idx;
 	char modes_how[200]; /* how the modes were set: for the reports */
@@ -650,6 +656,7 @@ static bool same_verdict(uint32_t got, uint32_t want, unsigned int role)
 struct gen {
 	struct rng *g;
 	unsigned int target; /* POLICY_ARCH_* */
+	uint32_t pid;	     /* what $pid stands for */
 	size_t mark;	     /* where the wide constant's text starts */
 	bool marked;
 };
@@ -879,8 +886,19 @@ static void gen_cmp(struct gen *G, struct xrule *r, struct xcmp *c, unsigned int
 
 		c->nv = 1 + below(G->g, most);
 	}
-	for (i = 0; i < c->nv; i++)
+	/* $pid, where the language takes it: == or != on a 32-bit argument */
+	if (narrow && (c->op == X_EQ || c->op == X_NE) && chance(G->g, 12)) {
+		c->pid = true;
+		c->v[0] = G->pid;
+		return;
+	}
+	for (i = 0; i < c->nv; i++) {
 		c->v[i] = gen_target(G->g, r->sys, c->arg, narrow, arch);
+		/* sometimes the same value as a constant (or next to it), which
+		 * a set must not take for the runtime comparison */
+		if (narrow && c->op != X_MASK && chance(G->g, 4))
+			c->v[i] = (uint64_t)G->pid + below(G->g, 3) - 1;
+	}
 }
 
 /* A condition of at most max_alt alternatives of at most max_w
@@ -1151,7 +1169,10 @@ static void render_cmp(struct gen *G, struct sb *b, const struct xcmp *c, unsign
 		break;
 	default:
 		sb_printf(b, tight ? "%s" : " %s ", ops[c->op]);
-		render_marked(G, b, c->v[0], c->wide == 1, arch);
+		if (c->pid)
+			sb_printf(b, "$pid");
+		else
+			render_marked(G, b, c->v[0], c->wide == 1, arch);
 		break;
 	}
 }
@@ -1444,6 +1465,62 @@ static void refusing(struct gen *G, struct xrule *r, unsigned int sys, bool many
 		gen_cond(G, r);
 }
 
+/* An allowing, kept, conditional rule of the baseline, or NULL. */
+static const struct xrule *pick_conditional(struct gen *G, const struct xpolicy *b)
+{
+	unsigned int i, n = 0, k;
+
+	for (i = 0; i < b->n; i++)
+		n += b->rules[i].kept && b->rules[i].root >= 0 && allowing(b->rules[i].act);
+	if (!n)
+		return NULL;
+	k = below(G->g, n);
+	for (i = 0; i < b->n; i++) {
+		if (b->rules[i].kept && b->rules[i].root >= 0 && allowing(b->rules[i].act) && !k--)
+			return &b->rules[i];
+	}
+	return NULL;
+}
+
+/*
+ * A made-up rule close to baseline rule b: its condition with one
+ * comparison of a narrow argument turned into one with $pid, or one with
+ * $pid into a constant near the process id.  Within the baseline only when
+ * the role check can prove it whatever the process id.
+ */
+static void near_miss(struct gen *G, struct xrule *r, const struct xrule *b)
+{
+	int cmps[MAX_NODES];
+	unsigned int i, n = 0;
+	struct xcmp *c;
+
+	rule_init(G, r, b->sys, true);
+	r->act = gen_action(G->g, b->sys, true);
+	r->root = copy_tree(r, b, b->root);
+	for (i = 0; i < r->n_nodes; i++) {
+		const struct xcmp *x = &r->nodes[i].c;
+
+		if (r->nodes[i].kind == K_CMP && r->narrow[x->arg] && x->op != X_MASK)
+			cmps[n++] = (int)i;
+	}
+	if (!n)
+		return; /* a copy: within */
+	c = &r->nodes[cmps[below(G->g, n)]].c;
+	if (c->pid) {
+		/* near the process id, or 0: what the parser leaves in
+		 * policy_cmp.value for a runtime value */
+		c->pid = false;
+		c->v[0] = chance(G->g, 30) ? 0 : (uint64_t)G->pid + below(G->g, 3) - 1;
+		if (chance(G->g, 30))
+			c->op = c->op == X_EQ ? X_NE : X_EQ;
+	} else {
+		c->op = chance(G->g, 70) ? X_EQ : X_NE;
+		c->nv = 1;
+		c->pid = true;
+		c->v[0] = G->pid;
+	}
+}
+
 static void gen_role(struct gen *G, struct config *cf, unsigned int role, bool with_bad,
 		     bool many_errnos)
 {
@@ -1532,12 +1609,17 @@ static void gen_role(struct gen *G, struct config *cf, unsigned int role, bool w
 	if (with_bad && used < MAX_RULES) {
 		struct xrule *r = &scratch[used];
 		struct group *gr = &grp[n_grp++];
+		const struct xrule *near = chance(G->g, 40) ? pick_conditional(G, b) : NULL;
 
-		rule_init(G, r, pick_sys(G->g), true);
+		if (near) {
+			near_miss(G, r, near);
+		} else {
+			rule_init(G, r, pick_sys(G->g), true);
+			r->act = gen_action(G->g, r->sys, true);
+			if (chance(G->g, 80))
+				gen_cond(G, r);
+		}
 		r->origin = O_BAD;
-		r->act = gen_action(G->g, r->sys, true);
-		if (chance(G->g, 80))
-			gen_cond(G, r);
 		gr->rules = r;
 		gr->n = 1;
 		gr->next = 0;
@@ -1776,6 +1858,7 @@ struct stats {
 	unsigned long long comparisons;
 	unsigned long mismatches, printed, by_cls[C_COUNT];
 	unsigned long wide_checked, dup_regenerated, aarch64, many_errno_configs, too_big;
+	unsigned long pid_configs; /* compiled with a $pid comparison kept */
 	bool quiet;
 };
 
@@ -1789,9 +1872,9 @@ static void print_config(const struct config *cf, unsigned int role)
 {
 	fprintf(stderr,
 		"  configuration %lu of seed %#llx (reproduce: test_differential --seed %#llx "
-		"--config %lu): arch %s, report fd %d, modes:",
+		"--config %lu): arch %s, report fd %d, $pid %u, modes:",
 		cf->idx, (unsigned long long)cf->seed, (unsigned long long)cf->seed, cf->idx,
-		cf->arch == POLICY_ARCH_AARCH64 ? "aarch64" : "x86_64", cf->report_fd);
+		cf->arch == POLICY_ARCH_AARCH64 ? "aarch64" : "x86_64", cf->report_fd, cf->pid);
 	for (unsigned int r = 0; r < ROLES; r++)
 		fprintf(stderr, " %s=%s", role_names[r], mode_names[cf->mode[r]]);
 	fprintf(stderr, " (%s)\n", cf->modes_how);
@@ -2209,6 +2292,7 @@ static void check_wide(struct gen *G, struct vmm_seccomp *ctx, const struct conf
 	wide_node = new_node(r);
 	r->nodes[wide_node].kind = K_CMP;
 	gen_cmp(G, r, &r->nodes[wide_node].c, 4, a);
+	r->nodes[wide_node].c.pid = false; /* the wide constant is written instead */
 	v = gen_wide(G->g);
 	if (r->nodes[wide_node].c.op == X_MASK && chance(G->g, 50)) {
 		r->nodes[wide_node].c.mask = v;
@@ -2342,12 +2426,30 @@ static bool too_big(const struct config *cf, const char *msg)
 	return false;
 }
 
+/* Whether a kept rule of the configuration compares with $pid. */
+static bool uses_pid(const struct config *cf)
+{
+	unsigned int r, i, k;
+
+	for (r = 0; r < ROLES; r++) {
+		for (i = 0; i < cf->pol[r].n; i++) {
+			const struct xrule *x = &cf->pol[r].rules[i];
+
+			for (k = 0; x->kept && k < x->n_nodes; k++) {
+				if (x->nodes[k].kind == K_CMP && x->nodes[k].c.pid)
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
 /* Generates, compiles and compares configuration `idx` of `seed`. */
 static void run_config(uint64_t seed, unsigned long idx, size_t cap, struct stats *st, bool print)
 {
 	static struct config cf;
 	struct rng g = { mix(seed ^ mix(idx)) };
-	struct gen G = { .g = &g };
+	struct gen G = { .g = &g, .pid = (uint32_t)getpid() };
 	bool many = chance(&g, 10), with_bad = chance(&g, 25), dup;
 	unsigned int attempt, r;
 
@@ -2362,6 +2464,7 @@ static void run_config(uint64_t seed, unsigned long idx, size_t cap, struct stat
 		cf.seed = seed;
 		cf.idx = idx;
 		cf.arch = G.target;
+		cf.pid = G.pid;
 		assert_int_equal(ctx_set_arch(ctx, cf.arch), 0);
 		ctx->no_prebuilt = true;
 		ctx->no_runtime_groups = true;
@@ -2427,7 +2530,11 @@ static void run_config(uint64_t seed, unsigned long idx, size_t cap, struct stat
 				finding(st, C_PROGRAM, &cf, r, "role %s in mode %s %s a program",
 					role_names[r], mode_names[cf.mode[r]],
 					pg.p[r] ? "has" : "has no");
+			if (pg.p[r] && ctx->layer[r].pid != cf.pid)
+				finding(st, C_PROGRAM, &cf, r, "role %s: $pid is %u, not %u",
+					role_names[r], ctx->layer[r].pid, cf.pid);
 		}
+		st->pid_configs += uses_pid(&cf);
 		compare(&g, &cf, &pg, cap, st);
 		vmm_seccomp_free(ctx);
 		break;
@@ -2439,10 +2546,18 @@ static void run_config(uint64_t seed, unsigned long idx, size_t cap, struct stat
 
 #define SUITE_SEED 0x5eccd1ffULL
 
-static void print_classes(const struct stats *st)
+static void print_stats(const struct stats *st)
 {
 	unsigned int c;
 
+	printf("differential: %lu configurations, %llu comparisons, %lu mismatches\n", st->configs,
+	       st->comparisons, st->mismatches);
+	printf("differential: %lu aarch64, %lu with many errno values, %lu with $pid, %lu "
+	       "refused (%lu confirmed by a witness, %lu conservative), %lu too-wide constants "
+	       "refused, %lu regenerated (duplicate rule), %lu too big for BPF\n",
+	       st->aarch64, st->many_errno_configs, st->pid_configs, st->refused,
+	       st->refusal_confirmed, st->refusal_conservative, st->wide_checked,
+	       st->dup_regenerated, st->too_big);
 	for (c = 0; c < C_COUNT; c++) {
 		if (st->by_cls[c])
 			printf("differential: %lu mismatches of class: %s\n", st->by_cls[c],
@@ -2477,15 +2592,9 @@ static void test_random_policies(void **state)
 	(void)state;
 	for (i = 0; i < n; i++)
 		run_config(SUITE_SEED, i, cap, &st, false);
-	printf("differential: %lu configurations, %llu comparisons, %lu mismatches\n", st.configs,
-	       st.comparisons, st.mismatches);
-	printf("differential: %lu aarch64, %lu with many errno values, %lu refused (%lu "
-	       "confirmed by a witness, %lu conservative), %lu too-wide constants refused, "
-	       "%lu regenerated (duplicate rule), %lu too big for BPF\n",
-	       st.aarch64, st.many_errno_configs, st.refused, st.refusal_confirmed,
-	       st.refusal_conservative, st.wide_checked, st.dup_regenerated, st.too_big);
-	print_classes(&st);
+	print_stats(&st);
 	assert_true(st.configs > n / 2);
+	assert_true(st.pid_configs > n / 10); /* the runtime value is exercised */
 	assert_true(st.comparisons > (on_valgrind() ? 10000u : 1000000u));
 	assert_int_equal(st.mismatches, 0);
 }
@@ -2852,14 +2961,7 @@ static int long_run(uint64_t seed, double seconds, unsigned long iterations, lon
 		}
 	}
 	printf("differential: seed %#llx\n", (unsigned long long)seed);
-	printf("differential: %lu configurations, %llu comparisons, %lu mismatches\n", st.configs,
-	       st.comparisons, st.mismatches);
-	printf("differential: %lu aarch64, %lu with many errno values, %lu refused (%lu "
-	       "confirmed by a witness, %lu conservative), %lu too-wide constants refused, "
-	       "%lu regenerated (duplicate rule), %lu too big for BPF\n",
-	       st.aarch64, st.many_errno_configs, st.refused, st.refusal_confirmed,
-	       st.refusal_conservative, st.wide_checked, st.dup_regenerated, st.too_big);
-	print_classes(&st);
+	print_stats(&st);
 	printf("differential: %.1f s, %.0f comparisons/s\n", elapsed,
 	       elapsed > 0 ? (double)st.comparisons / elapsed : 0.0);
 	return st.mismatches ? 1 : 0;

@@ -29,6 +29,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ---- the expected verdict, straight from the documented semantics ---- */
 
@@ -138,7 +140,8 @@ static uint32_t as_handled(const struct vmm_seccomp *ctx, uint32_t v, uint32_t a
 	return reviewed(ctx, (enum vmm_seccomp_role)layer, nr) ? v : v | (1u << 12);
 }
 
-/* First rule of the syscall whose condition holds decides; else violation
+/* First rule of the syscall whose condition holds decides ($pid being the
+ * process id the layer's program holds); else violation
  * if the syscall was reviewed, else "unreviewed".  The library adds two
  * rules of its own to every layer: write to the report descriptor, and
  * rt_sigreturn. */
@@ -147,12 +150,14 @@ static uint32_t expected(const struct vmm_seccomp *ctx, enum vmm_seccomp_role ro
 {
 	const struct policy *p = &ctx->layer[role].resolved;
 	enum vmm_seccomp_mode mode = ctx->layer[role].mode;
+	/* $pid: what the layer's program was filled in with */
+	const struct policy_runtime rt = { .pid = ctx->layer[role].pid };
 	size_t i;
 
 	for (i = 0; i < p->n_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 
-		if (r->nr != nr || !policy_rule_matches(r, args))
+		if (r->nr != nr || !policy_rule_matches(r, args, &rt))
 			continue;
 		switch (r->action) {
 		case POLICY_ACT_ALLOW:
@@ -198,10 +203,12 @@ static void add_vector(struct vectors *vs, const uint64_t a[6])
 	memcpy(vs->v[vs->n++], a, sizeof(uint64_t) * 6);
 }
 
-/* Values around one comparison's boundary. */
-static size_t boundary_values(const struct policy_cmp *c, uint64_t out[16])
+/* Values around one comparison's boundary ($pid's: pid, pid±1, the other
+ * high word...). */
+static size_t boundary_values(const struct policy_cmp *c, const struct policy_runtime *rt,
+			      uint64_t out[16])
 {
-	uint64_t v = c->value;
+	uint64_t v = policy_cmp_value(c, rt);
 	size_t n = 0;
 
 	out[n++] = v;
@@ -221,7 +228,8 @@ static size_t boundary_values(const struct policy_cmp *c, uint64_t out[16])
 	return n;
 }
 
-static void collect_vectors(const struct policy *p, int nr, struct vectors *vs, unsigned int seed)
+static void collect_vectors(const struct policy *p, const struct policy_runtime *rt, int nr,
+			    struct vectors *vs, unsigned int seed)
 {
 	uint64_t base[6] = { 0 }, pool[6][256];
 	size_t pooled[6] = { 0 };
@@ -240,12 +248,12 @@ static void collect_vectors(const struct policy *p, int nr, struct vectors *vs, 
 
 			/* a vector meeting every comparison of the clause ... */
 			for (j = 0; j < cl->n; j++)
-				sat[cl->cmp[j].arg] = cl->cmp[j].value;
+				sat[cl->cmp[j].arg] = policy_cmp_value(&cl->cmp[j], rt);
 			add_vector(vs, sat);
 			/* ... and each comparison moved across its boundary */
 			for (j = 0; j < cl->n; j++) {
 				uint64_t vals[16], t[6];
-				size_t nv = boundary_values(&cl->cmp[j], vals);
+				size_t nv = boundary_values(&cl->cmp[j], rt, vals);
 
 				for (k = 0; k < nv; k++) {
 					memcpy(t, sat, sizeof(t));
@@ -302,6 +310,7 @@ static bool same_verdict(uint32_t got, uint32_t want, enum vmm_seccomp_role role
 static int verify_layer(const struct vmm_seccomp *ctx, const struct sock_filter *prog, size_t len,
 			enum vmm_seccomp_role role, bool quiet)
 {
+	const struct policy_runtime rt = { .pid = ctx->layer[role].pid };
 	size_t base_len = 0;
 	const struct sock_filter *base =
 		role == VMM_SECCOMP_ROLE_PROCESS
@@ -325,12 +334,12 @@ static int verify_layer(const struct vmm_seccomp *ctx, const struct sock_filter 
 			bad++;
 		}
 
-		collect_vectors(&ctx->layer[role].resolved, nr, &vs, (unsigned int)nr);
+		collect_vectors(&ctx->layer[role].resolved, &rt, nr, &vs, (unsigned int)nr);
 		/* and the values the baseline names, which a role must refuse
 		 * unless it names them too */
 		if (role != VMM_SECCOMP_ROLE_PROCESS)
-			collect_vectors(&ctx->layer[VMM_SECCOMP_ROLE_PROCESS].resolved, nr, &vs,
-					(unsigned int)nr + 7919);
+			collect_vectors(&ctx->layer[VMM_SECCOMP_ROLE_PROCESS].resolved, &rt, nr,
+					&vs, (unsigned int)nr + 7919);
 		if (nr == resolve_ctx_syscall((void *)ctx, "write")) {
 			uint64_t w[6] = { (uint64_t)ctx->report_fd };
 
@@ -664,9 +673,38 @@ static void test_policy_facts(void **state)
 	assert_int_equal(stacked(ctx, V, SYS_futex, 0x1000, 6 /* LOCK_PI */, 0, 0), TRAP(V));
 	assert_int_equal(stacked(ctx, V, SYS_futex, 0x1000, 12 /* CMP_REQUEUE_PI */, 0, 0),
 			 TRAP(V));
-	/* signals to threads: only the ones we know */
-	assert_int_equal(stacked(ctx, V, SYS_tgkill, 1, 2, SIGABRT, 0), ALLOW);
-	assert_int_equal(stacked(ctx, V, SYS_tgkill, 1, 2, SIGKILL, 0), TRAP(V));
+	/* signals to threads: only the ones we know, only in this process
+	 * ($pid: filled in with getpid()) */
+	assert_int_equal(stacked(ctx, V, SYS_tgkill, (uint64_t)getpid(), 2, SIGABRT, 0), ALLOW);
+	assert_int_equal(
+		stacked(ctx, V, SYS_tgkill, (uint64_t)getpid() | (1ULL << 32), 2, SIGUSR1, 0),
+		ALLOW); /* a pid_t: its low word */
+	assert_int_equal(stacked(ctx, V, SYS_tgkill, (uint64_t)getpid(), 2, SIGKILL, 0), TRAP(V));
+	assert_int_equal(stacked(ctx, V, SYS_tgkill, (uint64_t)getpid() + 1, 2, SIGABRT, 0),
+			 TRAP(V));
+	assert_int_equal(stacked(ctx, V, SYS_tgkill, 1, 2, SIGABRT, 0), TRAP(V));
+	assert_int_equal(stacked(ctx, P, SYS_tgkill, 1, 2, SIGABRT, 0), TRAP(P));
+	assert_int_equal(
+		stacked(ctx, V, SYS_rt_tgsigqueueinfo, (uint64_t)getpid(), 2, SIGUSR1, 0x1000),
+		ALLOW);
+	assert_int_equal(stacked(ctx, V, SYS_rt_tgsigqueueinfo, 1, 2, SIGUSR1, 0x1000), TRAP(V));
+	assert_int_equal(stacked(ctx, P, SYS_tkill, 2, SIGUSR1, 0, 0), TRAP(P));
+	assert_int_equal(stacked(ctx, P, SYS_kill, (uint64_t)getpid(), SIGUSR1, 0, 0), TRAP(P));
+	/* connect where a role connects: not the API server, which accepts */
+	assert_int_equal(stacked(ctx, P, SYS_connect, 5, 0x1000, 110, 0), ALLOW);
+	assert_int_equal(
+		stacked(ctx, VMM_SECCOMP_ROLE_VIRTIO_VSOCK, SYS_connect, 5, 0x1000, 110, 0), ALLOW);
+	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_API, SYS_connect, 5, 0x1000, 110, 0),
+			 TRAP(VMM_SECCOMP_ROLE_API));
+	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_VMM, SYS_connect, 5, 0x1000, 110, 0),
+			 TRAP(VMM_SECCOMP_ROLE_VMM));
+	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_API, SYS_accept4, 5, 0, 0, 0), ALLOW);
+	/* a thread entering its role restricts itself to its Landlock domain */
+	assert_int_equal(stacked(ctx, P, SYS_landlock_restrict_self, 5, 0, 0, 0), ALLOW);
+	assert_int_equal(stacked(ctx, P, SYS_landlock_restrict_self, 5, 1, 0, 0), TRAP(P));
+	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_VMM, SYS_landlock_restrict_self, 5, 0, 0, 0),
+			 ALLOW);
+	assert_int_equal(stacked(ctx, V, SYS_landlock_restrict_self, 5, 0, 0, 0), TRAP(V));
 	/* everyone can write a report, nobody else's descriptor in a device role */
 	assert_int_equal(stacked(ctx, VMM_SECCOMP_ROLE_VIRTIO_RNG, SYS_write, 2, 0, 1, 0), ALLOW);
 	vmm_seccomp_free(ctx);
@@ -1065,15 +1103,16 @@ static void test_generator_operators(void **state)
 		0,	   1, 0xffffffffULL, 0x100000000ULL, 0x123456789abcdefULL, UINT64_MAX - 1,
 		UINT64_MAX
 	};
+	static const struct policy_runtime none = { 0 }; /* (constants only) */
 	size_t o, v, t;
 
 	(void)state;
 	for (o = 0; o < 2 * sizeof(ops) / sizeof(ops[0]); o++) {
 		for (v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
 			/* every operator on all 64 bits, then on the low 32 only */
-			struct policy_clause cl = {
-				1, { { 2, ops[o % 7], 0xff00ff00ff00ff00ULL, 0, o >= 7 } }
-			};
+			struct policy_clause cl = { 1,
+						    { { 2, ops[o % 7], 0xff00ff00ff00ff00ULL, 0,
+							o >= 7, POLICY_VALUE_CONST } } };
 			struct policy_rule pr = { .n_clauses = 1, .clauses = &cl };
 			struct bpf_rule br = { &cl, 1, SECCOMP_RET_ALLOW, BPF_SLOT_NONE, false };
 			const uint32_t slots[BPF_SLOTS] = { [BPF_SLOT_DEFAULT] = SECCOMP_RET_TRAP,
@@ -1107,13 +1146,160 @@ static void test_generator_operators(void **state)
 
 					in.args[2] = probes[q];
 					assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
-					assert_int_equal(got, policy_rule_matches(&pr, in.args)
-								      ? SECCOMP_RET_ALLOW
-								      : SECCOMP_RET_TRAP);
+					assert_int_equal(got,
+							 policy_rule_matches(&pr, in.args, &none)
+								 ? SECCOMP_RET_ALLOW
+								 : SECCOMP_RET_TRAP);
 				}
 			}
 			free(prog);
 		}
+	}
+}
+
+/* Comparisons with a runtime value ($pid): against their slot, never in a
+ * set with the constants around them. */
+static void test_generator_runtime_values(void **state)
+{
+	static const uint32_t pids[] = { 1, 4242, 0x7fffffffu, 0x80000000u, 0xffffffffu, 5 };
+	size_t o, p, q;
+
+	(void)state;
+	for (o = 0; o < 2; o++) {
+		for (p = 0; p < sizeof(pids) / sizeof(pids[0]); p++) {
+			/* arg0 in {4, 5} || arg0 ==/!= $pid || arg0 == 6, all allowed: a
+			 * set run broken by the runtime comparison */
+			struct policy_clause cl[4] = {
+				{ 1, { { 0, POLICY_OP_EQ, 0, 4, true, POLICY_VALUE_CONST } } },
+				{ 1, { { 0, POLICY_OP_EQ, 0, 5, true, POLICY_VALUE_CONST } } },
+				{ 1,
+				  { { 0, o ? POLICY_OP_NE : POLICY_OP_EQ, 0, 0, true,
+				      POLICY_VALUE_PID } } },
+				{ 1, { { 0, POLICY_OP_EQ, 0, 6, true, POLICY_VALUE_CONST } } },
+			};
+			const struct policy_runtime rt = { .pid = pids[p] };
+			struct policy_rule pr = { .n_clauses = 4, .clauses = cl };
+			struct bpf_rule br = { cl, 4, SECCOMP_RET_ALLOW, BPF_SLOT_NONE, false };
+			const uint32_t slots[BPF_SLOTS] = { [BPF_SLOT_DEFAULT] = SECCOMP_RET_TRAP,
+							    [BPF_SLOT_BADARCH] =
+								    SECCOMP_RET_KILL_PROCESS,
+							    [BPF_SLOT_PID] = pids[p] };
+			struct bpf_syscall s = { 234, &br, 1, false };
+			const struct bpf_target tgt = { .audit_arch = AUDIT_ARCH_X86_64,
+							.foreign_nr_floor = 0x40000000u,
+							.hot_nr = -1 };
+			const uint64_t probes[] = { pids[p],
+						    (uint64_t)pids[p] + 1,
+						    (uint64_t)pids[p] - 1,
+						    (uint64_t)pids[p] | (1ULL << 32),
+						    0,
+						    4,
+						    5,
+						    6,
+						    7 };
+			struct sock_filter *prog;
+			struct bpf_reloc *relocs;
+			size_t len, n_relocs, k, pid_slots = 0;
+
+			assert_int_equal(
+				bpf_generate_template(&tgt, &s, 1, &prog, &len, &relocs, &n_relocs),
+				0);
+			for (k = 0; k < n_relocs; k++)
+				pid_slots += relocs[k].slot == BPF_SLOT_PID;
+			assert_int_equal(pid_slots, 1);
+			bpf_resolve(prog, relocs, n_relocs, slots);
+			for (q = 0; q < sizeof(probes) / sizeof(probes[0]); q++) {
+				struct bpf_input in = { .nr = 234, .arch = AUDIT_ARCH_X86_64 };
+				uint32_t got;
+
+				in.args[0] = probes[q];
+				assert_int_equal(bpf_run(prog, len, &in, &got, NULL), 0);
+				assert_int_equal(got, policy_rule_matches(&pr, in.args, &rt)
+							      ? SECCOMP_RET_ALLOW
+							      : SECCOMP_RET_TRAP);
+			}
+			free(prog);
+			free(relocs);
+		}
+	}
+}
+
+/* Whether every program of ctx holds `pid` for $pid, and the baseline's
+ * tgkill rule lets this process's threads be signalled and no other's. */
+static bool filled_with(const struct vmm_seccomp *ctx, uint32_t pid, uint32_t other)
+{
+	struct bpf_input in = { .nr = SYS_tgkill, .arch = AUDIT_ARCH_X86_64 };
+	const struct layer *B = &ctx->layer[VMM_SECCOMP_ROLE_PROCESS];
+	uint32_t ret_own, ret_other;
+	size_t pid_slots = 0, k;
+	unsigned int r;
+
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		const struct layer *L = &ctx->layer[r];
+
+		if (!L->prog)
+			continue;
+		if (L->pid != pid)
+			return false;
+		for (k = 0; k < L->n_relocs; k++) {
+			if (L->relocs[k].slot != BPF_SLOT_PID)
+				continue;
+			pid_slots++;
+			if (L->prog[L->relocs[k].at].k != pid)
+				return false;
+		}
+	}
+	in.args[0] = pid;
+	in.args[1] = 2;
+	in.args[2] = SIGUSR1;
+	if (bpf_run(B->prog, B->prog_len, &in, &ret_own, NULL))
+		return false;
+	in.args[0] = other;
+	if (bpf_run(B->prog, B->prog_len, &in, &ret_other, NULL))
+		return false;
+	return pid_slots > 0 && ret_own == SECCOMP_RET_ALLOW && ret_other != SECCOMP_RET_ALLOW;
+}
+
+/* A context compiled in one process and applied in a forked child holds the
+ * child's pid once compile_fill_runtime_slots() ran there (prebuilt and
+ * compiled programs alike). */
+static void test_runtime_slots_after_fork(void **state)
+{
+	unsigned int prebuilt;
+
+	(void)state;
+	for (prebuilt = 0; prebuilt < 2; prebuilt++) {
+		struct vmm_seccomp *ctx = vmm_seccomp_new();
+		uint32_t parent = (uint32_t)getpid();
+		int status;
+		pid_t child;
+
+		assert_non_null(ctx);
+		ctx->no_prebuilt = !prebuilt;
+		assert_int_equal(compile_fill_runtime_slots(ctx), -EINVAL); /* not compiled */
+		assert_int_equal(vmm_seccomp_compile(ctx), 0);
+		assert_true(!prebuilt || ctx->under_valgrind ||
+			    ctx->layer[VMM_SECCOMP_ROLE_PROCESS].prebuilt);
+		assert_true(filled_with(ctx, parent, parent + 1));
+		child = fork();
+		assert_true(child >= 0);
+		if (child == 0) {
+			uint32_t self = (uint32_t)getpid();
+			/* before: the parent's pid; after: its own */
+			bool ok = self != parent && filled_with(ctx, parent, self) &&
+				  compile_fill_runtime_slots(ctx) == 0 &&
+				  filled_with(ctx, self, parent);
+
+			_exit(ok ? 0 : 1);
+		}
+		assert_int_equal(waitpid(child, &status, 0), child);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+		/* the parent's copy is its own */
+		assert_true(filled_with(ctx, parent, (uint32_t)child));
+		assert_int_equal(compile_fill_runtime_slots(ctx), 0);
+		assert_true(filled_with(ctx, parent, (uint32_t)child));
+		vmm_seccomp_free(ctx);
 	}
 }
 
@@ -1132,6 +1318,8 @@ int main(void)
 		cmocka_unit_test(test_role_without_ioctl_rules),
 		cmocka_unit_test(test_many_errno_values),
 		cmocka_unit_test(test_generator_operators),
+		cmocka_unit_test(test_generator_runtime_values),
+		cmocka_unit_test(test_runtime_slots_after_fork),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,6 +140,9 @@ static void *common_work(void)
 	return NULL;
 }
 
+/* Where the tests' Unix sockets are bound (main() makes it). */
+static char sock_dir[] = "/tmp/vmm-seccomp-live-XXXXXX";
+
 /* Descriptors opened before the filters, as a VMM does. */
 static struct fds {
 	int kvm, vm, vcpu;
@@ -147,6 +150,7 @@ static struct fds {
 	int efd;
 	int pipe[2];
 	int listen_fd;
+	int api_client; /* connected to listen_fd, not accepted yet */
 	struct sockaddr_un addr;
 	socklen_t addrlen;
 } fds;
@@ -165,16 +169,22 @@ static void open_fds(void)
 	fds.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fds.efd < 0 || pipe2(fds.pipe, O_CLOEXEC))
 		_exit(94);
-	/* An abstract Unix socket: nothing left in the file system. */
+	/* A pathname Unix socket, as a VMM's API socket and the host
+	 * services of hybrid vsock are (an abstract one is out of a Landlock
+	 * domain's reach), in the directory main() made and removes. */
 	memset(&fds.addr, 0, sizeof(fds.addr));
 	fds.addr.sun_family = AF_UNIX;
-	snprintf(fds.addr.sun_path + 1, sizeof(fds.addr.sun_path) - 1, "vmm-seccomp-test-%d",
-		 getpid());
-	fds.addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-				  strlen(fds.addr.sun_path + 1));
+	snprintf(fds.addr.sun_path, sizeof(fds.addr.sun_path), "%s/%d.sock", sock_dir, getpid());
+	fds.addrlen = (socklen_t)sizeof(fds.addr);
 	fds.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fds.listen_fd < 0 || bind(fds.listen_fd, (struct sockaddr *)&fds.addr, fds.addrlen) ||
 	    listen(fds.listen_fd, 4))
+		_exit(94);
+	/* The API thread accepts; its clients connect from elsewhere (here,
+	 * before the filters). */
+	fds.api_client = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fds.api_client < 0 ||
+	    connect(fds.api_client, (struct sockaddr *)&fds.addr, fds.addrlen))
 		_exit(94);
 	/* Role threads print; keep the test's own output clean. */
 	if (!freopen("/dev/null", "w", stdout))
@@ -260,8 +270,7 @@ static void *api_work(void *arg)
 
 	(void)arg;
 	FAIL_IF(common_work());
-	FAIL_IF((c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0);
-	FAIL_IF(connect(c, (struct sockaddr *)&fds.addr, fds.addrlen));
+	c = fds.api_client;
 	FAIL_IF((s = accept4(fds.listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0);
 	FAIL_IF((fl = fcntl(s, F_GETFL)) < 0 || fcntl(s, F_SETFL, fl | O_NONBLOCK));
 	FAIL_IF(send(c, "GET /vm", 7, 0) != 7 || recv(s, buf, sizeof(buf), 0) != 7);
@@ -370,7 +379,13 @@ static int child_role_work(void *arg)
 	int rc;
 
 	open_fds();
-	ctx = apply("enforce");
+	ctx = new_ctx("enforce");
+	/* the VMM thread opens /dev/null: its Landlock domain must say so */
+	if (vmm_seccomp_add_path_rule(ctx, VMM_SECCOMP_ROLE_VMM, "/dev/null:read+write") ||
+	    vmm_seccomp_apply_process(ctx)) {
+		fprintf(stderr, "apply: %s\n", vmm_seccomp_last_error(ctx));
+		_exit(92);
+	}
 	rc = run_in_role(ctx, role, role_work[role], NULL);
 	if (rc)
 		return rc;
@@ -2012,5 +2027,12 @@ int main(void)
 		cmocka_unit_test(test_stdio_tty_and_pipe_in_every_role),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	char cmd[64];
+	int rc;
+
+	if (!mkdtemp(sock_dir))
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", sock_dir);
+	return system(cmd) == 0 ? rc : 1;
 }

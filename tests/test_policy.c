@@ -930,12 +930,15 @@ static void test_error_rolls_back(void **state)
 
 /* ---- the model ---- */
 
+/* The runtime values the model evaluates $pid with, here. */
+static const struct policy_runtime rt = { .pid = 4242 };
+
 static bool matches(const struct policy_rule *r, unsigned int arg, uint64_t v)
 {
 	uint64_t args[6] = { 0 };
 
 	args[arg] = v;
-	return policy_rule_matches(r, args);
+	return policy_rule_matches(r, args, &rt);
 }
 
 static void test_matches_unsigned(void **state)
@@ -1090,6 +1093,9 @@ static void test_narrow_args(void **state)
 	assert_false(policy_arg_narrow("mmap", 2));  /* unsigned long prot */
 	assert_false(policy_arg_narrow("clone", 0)); /* unsigned long flags */
 	assert_true(policy_arg_narrow("write", 0));
+	assert_true(policy_arg_narrow("tgkill", 0)); /* pid_t tgid: $pid */
+	assert_true(policy_arg_narrow("rt_tgsigqueueinfo", 0));
+	assert_true(policy_arg_narrow("landlock_restrict_self", 1)); /* u32 flags */
 	assert_false(policy_arg_narrow("write", 6));
 	assert_false(policy_arg_narrow("nosuch", 0));
 	assert_false(policy_arg_narrow(NULL, 0));
@@ -1137,6 +1143,83 @@ static void test_narrow_args(void **state)
 	policy_release(&p);
 }
 
+/* $pid: the process id, a runtime value. */
+static void test_runtime_pid(void **state)
+{
+	struct policy p;
+	const struct policy_rule *r;
+	const struct policy_cmp *c;
+	uint64_t args[6] = { 0 };
+	const struct policy_runtime other = { .pid = 7 };
+
+	(void)state;
+	parse_ok(&p, "tgkill: arg0 == $pid && arg2 in {SIGUSR1, SIGABRT}\n"
+		     "tgkill: arg0 != $pid -> return EPERM\n"
+		     "tgkill: arg0==$pid\n");
+	r = p.rules;
+	assert_int_equal(r[0].n_clauses, 2);
+	c = &r[0].clauses[0].cmp[0];
+	assert_int_equal(c->src, POLICY_VALUE_PID);
+	assert_int_equal(c->op, POLICY_OP_EQ);
+	assert_true(c->low32 && c->value == 0);
+	assert_int_equal(r[0].clauses[0].cmp[1].src, POLICY_VALUE_CONST);
+	assert_int_equal(r[1].clauses[0].cmp[0].src, POLICY_VALUE_PID);
+	assert_int_equal(r[1].clauses[0].cmp[0].op, POLICY_OP_NE);
+	assert_int_equal(r[2].clauses[0].cmp[0].src, POLICY_VALUE_PID);
+	/* evaluated with the runtime value given: a pid_t, its low word */
+	args[0] = rt.pid;
+	args[2] = SIGUSR1;
+	assert_true(policy_rule_matches(&r[0], args, &rt));
+	assert_false(policy_rule_matches(&r[0], args, &other));
+	assert_false(policy_rule_matches(&r[1], args, &rt));
+	assert_true(policy_rule_matches(&r[1], args, &other));
+	args[0] = rt.pid | (1ULL << 32);
+	assert_true(policy_rule_matches(&r[0], args, &rt));
+	args[0] = rt.pid + 1;
+	assert_false(policy_rule_matches(&r[0], args, &rt));
+	assert_true(policy_rule_matches(&r[1], args, &rt));
+	args[0] = rt.pid - 1;
+	assert_false(policy_rule_matches(&r[0], args, &rt));
+	args[0] = rt.pid;
+	args[2] = SIGKILL;
+	assert_false(policy_rule_matches(&r[0], args, &rt));
+	assert_true(policy_cmp_value(c, &rt) == rt.pid);
+	assert_true(policy_cmp_value(&r[0].clauses[0].cmp[1], &rt) == SIGUSR1);
+	policy_release(&p);
+	/* the same comparison with $pid is no duplicate of one with a constant */
+	parse_ok(&p, "tgkill: arg0 == $pid\ntgkill: arg0 == 0\n");
+	assert_int_equal(p.n_rules, 2);
+	policy_release(&p);
+	expect_error("tgkill: arg0 == $pid\ntgkill: arg0 == $pid\n",
+		     "t.policy:2:1: ", "duplicate rule: line 1");
+
+	/* only == and !=, whole, on an argument the kernel reads as 32 bits */
+	expect_error("tgkill: arg0 < $pid",
+		     "t.policy:1:16: ", "$pid is compared only with == or != (no order, no mask)");
+	expect_error("tgkill: arg0 >= $pid", "t.policy:1:17: ", "compared only with == or !=");
+	expect_error("tgkill: arg0 & 0xff == $pid",
+		     "t.policy:1:24: ", "compared only with == or !=");
+	expect_error(
+		"mmap: arg1 == $pid", "t.policy:1:15: ",
+		"$pid is a pid_t: arg1 of mmap is not an argument the kernel reads as 32 bits");
+	expect_error("tgkill: arg0 in {1, $pid}", "t.policy:1:21: ",
+		     "a runtime value cannot be in a set: write 'arg0 == $pid || arg0 in {...}'");
+	expect_error("tgkill: arg0 == $pid | 1",
+		     "t.policy:1:22: ", "$pid stands alone: it cannot be combined with a value");
+	expect_error("tgkill: arg0 == ~$pid",
+		     "t.policy:1:18: ", "a runtime value is a comparison's whole value");
+	expect_error("tgkill: arg0 == ($pid)", "t.policy:1:18: ", "whole value");
+	expect_error("tgkill: arg0 & $pid == 0", "t.policy:1:16: ", "whole value");
+	/* unknown names */
+	expect_error("tgkill: arg0 == $foo",
+		     "t.policy:1:17: ", "unknown runtime value '$foo' (the one known is $pid)");
+	expect_error("tgkill: arg0 == $PID", "t.policy:1:17: ", "unknown runtime value '$PID'");
+	expect_error("tgkill: arg0 == $", "t.policy:1:17: ", "unknown runtime value '$'");
+	expect_error("tgkill: arg0 == $pid2", "t.policy:1:17: ", "unknown runtime value '$pid2'");
+	/* an unknown name comes first, whatever the operator */
+	expect_error("tgkill: arg0 < $foo", "t.policy:1:16: ", "unknown runtime value '$foo'");
+}
+
 static void test_matches_masked_and_compound(void **state)
 {
 	struct policy p;
@@ -1163,28 +1246,28 @@ static void test_matches_masked_and_compound(void **state)
 	assert_true(matches(&r[1], 1, FUTEX_WAIT | 0x100000000ull));
 	/* AND needs both; arg5 is the sixth argument */
 	args[0] = 1;
-	assert_false(policy_rule_matches(&r[2], args));
+	assert_false(policy_rule_matches(&r[2], args, &rt));
 	args[5] = 2;
-	assert_true(policy_rule_matches(&r[2], args));
+	assert_true(policy_rule_matches(&r[2], args, &rt));
 	args[0] = 0;
-	assert_false(policy_rule_matches(&r[2], args));
+	assert_false(policy_rule_matches(&r[2], args, &rt));
 	/* OR needs one */
 	memset(args, 0, sizeof(args));
-	assert_false(policy_rule_matches(&r[3], args));
+	assert_false(policy_rule_matches(&r[3], args, &rt));
 	args[4] = 8;
-	assert_true(policy_rule_matches(&r[3], args));
+	assert_true(policy_rule_matches(&r[3], args, &rt));
 	args[4] = 9;
-	assert_false(policy_rule_matches(&r[3], args));
+	assert_false(policy_rule_matches(&r[3], args, &rt));
 	args[0] = 1;
-	assert_true(policy_rule_matches(&r[3], args));
+	assert_true(policy_rule_matches(&r[3], args, &rt));
 	policy_release(&p);
 }
 
 /*
- * Is the single clause of "read: INNER" implied by "read: OUTER"?  INNER
- * NULL stands for an unconditional rule.
+ * Is the single clause of "SYSCALL: INNER" implied by "SYSCALL: OUTER"?
+ * INNER NULL stands for an unconditional rule.
  */
-static bool implied(const char *inner, const char *outer)
+static bool implied_as(const char *syscall, const char *inner, const char *outer)
 {
 	char text[512];
 	struct policy pi, po;
@@ -1192,14 +1275,14 @@ static bool implied(const char *inner, const char *outer)
 
 	policy_init(&pi);
 	if (inner) {
-		snprintf(text, sizeof(text), "read: %s", inner);
+		snprintf(text, sizeof(text), "%s: %s", syscall, inner);
 		parse_ok(&pi, text);
 		assert_int_equal(pi.rules[0].n_clauses, 1);
 	}
 	if (outer) {
-		snprintf(text, sizeof(text), "read: %s", outer);
+		snprintf(text, sizeof(text), "%s: %s", syscall, outer);
 	} else {
-		snprintf(text, sizeof(text), "read");
+		snprintf(text, sizeof(text), "%s", syscall);
 	}
 	parse_ok(&po, text);
 	res = policy_clause_implied(inner ? &pi.rules[0].clauses[0] : NULL, &po.rules[0]);
@@ -1207,6 +1290,11 @@ static bool implied(const char *inner, const char *outer)
 		policy_release(&pi);
 	policy_release(&po);
 	return res;
+}
+
+static bool implied(const char *inner, const char *outer)
+{
+	return implied_as("read", inner, outer);
 }
 
 static void test_clause_implied(void **state)
@@ -1266,6 +1354,24 @@ static void test_clause_implied(void **state)
 	/* one of the outer alternatives suffices */
 	assert_true(implied("arg0 == 1", "arg0 == 2 || arg0 == 1"));
 	assert_true(implied("arg0 == 2 && arg3 == 0", "arg0 == 1 || arg3 <= 0"));
+	/* $pid implies and is implied by the same comparison only: its value
+	 * is not known when the policy is checked */
+	assert_true(implied_as("tgkill", "arg0 == $pid", "arg0 == $pid"));
+	assert_true(implied_as("tgkill", "arg0 != $pid", "arg0 != $pid"));
+	assert_true(implied_as("tgkill", "arg0 == $pid && arg2 == 10", "arg0 == $pid"));
+	assert_true(implied_as("tgkill", "arg0 == $pid && arg2 == 10",
+			       "arg0 == $pid && arg2 in {10, 12}"));
+	assert_true(implied_as("tgkill", "arg0 == $pid", "arg0 == 5 || arg0 == $pid"));
+	assert_false(implied_as("tgkill", "arg0 == $pid", "arg0 != $pid"));
+	assert_false(implied_as("tgkill", "arg0 != $pid", "arg0 == $pid"));
+	assert_false(implied_as("tgkill", "arg0 == $pid", "arg0 == 0"));
+	assert_false(implied_as("tgkill", "arg0 == 0", "arg0 == $pid"));
+	assert_false(implied_as("tgkill", "arg0 == 5", "arg0 != $pid"));
+	assert_false(implied_as("tgkill", "arg0 == $pid", "arg0 != 5"));
+	assert_false(implied_as("tgkill", "arg0 == $pid", "arg0 < 0xffffffff"));
+	assert_false(implied_as("tgkill", "arg0 == $pid", "arg1 == $pid"));
+	assert_false(implied_as("tgkill", "arg2 == 10", "arg0 == $pid && arg2 == 10"));
+	assert_true(implied_as("tgkill", "arg0 == $pid", NULL));
 	/* unconditional rules */
 	assert_true(implied(NULL, NULL));
 	assert_true(implied("arg0 == 1", NULL));
@@ -1282,6 +1388,7 @@ static void assert_clause_equal(const struct policy_clause *a, const struct poli
 	for (i = 0; i < a->n; i++) {
 		assert_int_equal(a->cmp[i].arg, b->cmp[i].arg);
 		assert_int_equal(a->cmp[i].op, b->cmp[i].op);
+		assert_int_equal(a->cmp[i].src, b->cmp[i].src);
 		assert_true(a->cmp[i].value == b->cmp[i].value);
 		if (a->cmp[i].op == POLICY_OP_MASKED_EQ)
 			assert_true(a->cmp[i].mask == b->cmp[i].mask);
@@ -1337,6 +1444,20 @@ static void test_rule_format(void **state)
 	assert_string_equal(small, "arg1 ==");
 	/* sizing call */
 	assert_int_equal(policy_rule_format(&p.rules[0], NULL, 0), strlen(want));
+	policy_release(&p);
+
+	/* a runtime value is written by its name, and parses back */
+	parse_ok(&p, "tgkill: arg0 == $pid && arg2 == SIGUSR1 || arg0 != $pid && arg1 == 3\n");
+	want = "arg0 == $pid && arg2 == 0xa || arg0 != $pid && arg1 == 0x3";
+	n = policy_rule_format(&p.rules[0], buf, sizeof(buf));
+	assert_string_equal(buf, want);
+	assert_int_equal(n, strlen(want));
+	snprintf(text, sizeof(text), "tgkill: %s", buf);
+	parse_ok(&again, text);
+	assert_int_equal(again.rules[0].n_clauses, 2);
+	for (i = 0; i < 2; i++)
+		assert_clause_equal(&again.rules[0].clauses[i], &p.rules[0].clauses[i]);
+	policy_release(&again);
 	policy_release(&p);
 }
 
@@ -1768,6 +1889,7 @@ int main(void)
 		cmocka_unit_test(test_matches_64bit),
 		cmocka_unit_test(test_narrow_args),
 		cmocka_unit_test(test_newer_syscalls),
+		cmocka_unit_test(test_runtime_pid),
 		cmocka_unit_test(test_matches_masked_and_compound),
 		cmocka_unit_test(test_clause_implied),
 		cmocka_unit_test(test_rule_format),

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static char out[65536];
@@ -132,7 +133,9 @@ static void test_show(void **state)
 	has("bad setting 'sometimes'");
 }
 
-static void test_export(void **state)
+/* The file the tool exported is byte for byte what the library installs
+ * for `role` in this process. */
+static void assert_exported(const char *name, enum vmm_seccomp_role role)
 {
 	struct vmm_seccomp *ctx = vmm_seccomp_new();
 	struct stat st;
@@ -141,22 +144,39 @@ static void test_export(void **state)
 	char *file;
 	FILE *f;
 
-	(void)state;
 	assert_int_equal(vmm_seccomp_compile(ctx), 0);
-	prog = vmm_seccomp_program(ctx, VMM_SECCOMP_ROLE_VCPU, &len);
-	assert_int_equal(tool("export", "vcpu", "--format", "bpf", "-o", path_of("vcpu.bpf"), NULL),
-			 0);
-	assert_int_equal(stat(path_of("vcpu.bpf"), &st), 0);
+	prog = vmm_seccomp_program(ctx, role, &len);
+	assert_int_equal(stat(path_of(name), &st), 0);
 	assert_int_equal((size_t)st.st_size, len * 8);
 	file = malloc((size_t)st.st_size);
-	f = fopen(path_of("vcpu.bpf"), "r");
+	f = fopen(path_of(name), "r");
 	assert_non_null(f);
 	assert_int_equal(fread(file, 1, (size_t)st.st_size, f), (size_t)st.st_size);
 	fclose(f);
-	/* byte for byte what the library installs */
 	assert_memory_equal(file, prog, len * 8);
 	free(file);
 	vmm_seccomp_free(ctx);
+}
+
+static void test_export(void **state)
+{
+	char pid[16];
+
+	(void)state;
+	assert_int_equal(tool("export", "vcpu", "--format", "bpf", "-o", path_of("vcpu.bpf"), NULL),
+			 0);
+	assert_exported("vcpu.bpf", VMM_SECCOMP_ROLE_VCPU);
+	/* $pid: the tool fills its own in, or the one --pid names */
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	assert_int_equal(tool("export", "process", "--format", "bpf", "--pid", pid, "-o",
+			      path_of("process.bpf"), NULL),
+			 0);
+	assert_exported("process.bpf", VMM_SECCOMP_ROLE_PROCESS);
+	assert_int_equal(tool("export", "process", "--format", "pfc", "--pid", "4660", NULL), 0);
+	has("# $pid: process id 4660");
+	has("if ($a0.lo32 == 0x1234)  # $pid");
+	assert_int_equal(tool("export", "process", "--format", "pfc", "--pid", "12x", NULL), 3);
+	has("--pid 12x: not a process id");
 
 	assert_int_equal(tool("export", "vcpu", "--format", "c", NULL), 0);
 	has("static const struct sock_filter vmm_seccomp_vcpu_filter[");
@@ -248,6 +268,8 @@ static void test_explain(void **state)
 	has("constant PROT_EXEC: 0x4");
 	assert_int_equal(tool("explain", "frobnicate", NULL), 3);
 	has("nothing known as 'frobnicate'");
+	assert_int_equal(tool("explain", "$pid", NULL), 0);
+	has("runtime value $pid: the process id, filled in when the filter is installed");
 }
 
 static void test_simulate(void **state)
@@ -294,6 +316,30 @@ static void test_simulate(void **state)
 	assert_int_equal(tool("simulate", "vcpu", "ioctl", "5", "KVM_RUN", "--arch", "sparc", NULL),
 			 3);
 	has("unknown architecture 'sparc'");
+	/* signals only within the process: $pid as an argument is the pid the
+	 * filters hold (the tool's own, or --pid's) */
+	assert_int_equal(tool("simulate", "vcpu", "tgkill", "$pid", "5", "SIGUSR1", NULL), 0);
+	has("$pid     ");
+	has("(this tool's own process id; --pid PID for another)");
+	has("): allow");
+	assert_int_equal(
+		tool("simulate", "vcpu", "tgkill", "4660", "5", "SIGUSR1", "--pid", "4660", NULL),
+		0);
+	has("$pid     4660 (--pid)");
+	has("verdict  tgkill(0x1234, 0x5, 0xa): allow");
+	assert_int_equal(
+		tool("simulate", "vcpu", "tgkill", "4661", "5", "SIGUSR1", "--pid", "4660", NULL),
+		1);
+	has("refused by layer process");
+	assert_int_equal(tool("simulate", "api", "rt_tgsigqueueinfo", "$pid", "5", "SIGUSR2", "0",
+			      "--pid", "99", NULL),
+			 0);
+	has("verdict  rt_tgsigqueueinfo(0x63, 0x5, 0xc, 0): allow");
+	assert_int_equal(tool("simulate", "vcpu", "tkill", "5", "SIGUSR1", NULL), 1);
+	/* connect: where a role connects, not in the API server */
+	assert_int_equal(tool("simulate", "api", "connect", "5", "0", "110", NULL), 1);
+	has("refused by layer api");
+	assert_int_equal(tool("simulate", "virtio_vsock", "connect", "5", "0", "110", NULL), 0);
 	assert_int_equal(tool("simulate", "vcpu", "nosuchcall", NULL), 3);
 	has("unknown syscall 'nosuchcall'");
 	assert_int_equal(tool("simulate", "vcpu", "ioctl", "5", "KVM_NOPE", NULL), 3);
@@ -392,6 +438,34 @@ static void test_profile_sample_vmm(void **state)
 	}
 }
 
+static void test_landlock(void **state)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1u);
+	char want[48];
+
+	(void)state;
+	assert_int_equal(tool("landlock", "/tmp:ro", "vmm=/tmp:read", NULL), 0);
+	snprintf(want, sizeof(want), "landlock: abi %ld, ", abi > 0 ? abi : 0);
+	has(want);
+	has("/proc/self:read (built in: ");
+	has("/dev/null:read+write (built in: discarding output) -> ");
+	if (abi >= 1) {
+		has("process:\n");
+		has("/tmp:read -> read_file+read_dir\nvmm:\n/tmp:read -> read_file+read_dir\n");
+		has("(no path: threads of role vcpu open nothing)");
+	}
+	if (abi >= 6)
+		has("scopes abstract_unix_socket+signal");
+	assert_int_equal(tool("landlock", "vcpu=/etc:ro", NULL), 3);
+	has("landlock rule /etc:read for role vcpu: the baseline gives it no access");
+	assert_int_equal(tool("landlock", "nosuch=/tmp:ro", NULL), 3);
+	has("unknown role \"nosuch\"");
+	assert_int_equal(tool("landlock", "/tmp:rx", NULL), 3);
+	has("unknown access \"rx\"");
+	assert_int_equal(tool("landlock", "/no/such/path:ro", NULL), 3);
+	has("landlock rule /no/such/path: No such file or directory");
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -423,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_simulate),
 		cmocka_unit_test(test_profile),
 		cmocka_unit_test(test_profile_sample_vmm),
+		cmocka_unit_test(test_landlock),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

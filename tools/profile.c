@@ -58,6 +58,7 @@ struct profile {
 	size_t n_threads;
 	struct role_map maps[MAX_MAPS];
 	size_t n_maps;
+	pid_t pid;	  /* the program's process id: what its filters hold for $pid */
 	bool recording;	  /* after the program's exec */
 	bool baseline_in; /* the program installed a process baseline */
 	char thread_names[VMM_SECCOMP_ROLE_COUNT][256];
@@ -178,6 +179,7 @@ static int trace(struct profile *p, char **argv, bool keep_seccomp)
 	}
 	if (waitpid(child, &status, 0) != child || !WIFSTOPPED(status))
 		return -ECHILD;
+	p->pid = child;
 	ptrace(PTRACE_SETOPTIONS, child, NULL,
 	       (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
 			      PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL));
@@ -277,6 +279,8 @@ void print_condition(const struct policy_rule *r, FILE *f)
 				fprintf(f, "arg%u %s ", cmp->arg, ops[cmp->op]);
 			if (name)
 				fputs(name, f);
+			else if (cmp->src == POLICY_VALUE_PID)
+				fputs("$pid", f);
 			else
 				fprintf(f, "%#llx", (unsigned long long)cmp->value);
 		}
@@ -301,13 +305,16 @@ const char *action_text(const struct policy_rule *r, char *buf, size_t len)
 	return "?";
 }
 
-/* The built-in rule of `nr` that decides a vector, or NULL if none does. */
-static const struct policy_rule *deciding(const struct policy *bp, int nr, const uint64_t v[6])
+/* The built-in rule of `nr` that decides a vector the program made, or
+ * NULL if none does. */
+static const struct policy_rule *deciding(const struct profile *p, const struct policy *bp, int nr,
+					  const uint64_t v[6])
 {
+	const struct policy_runtime rt = { .pid = (uint32_t)p->pid };
 	size_t i;
 
 	for (i = 0; i < bp->n_rules; i++) {
-		if (bp->rules[i].nr == nr && policy_rule_matches(&bp->rules[i], v))
+		if (bp->rules[i].nr == nr && policy_rule_matches(&bp->rules[i], v, &rt))
 			return &bp->rules[i];
 	}
 	return NULL;
@@ -374,7 +381,7 @@ static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
 		 * kind of work needs these".
 		 */
 		for (v = 0; v < s->n; v++) {
-			const struct policy_rule *r = deciding(bp, nr, s->v[v]);
+			const struct policy_rule *r = deciding(p, bp, nr, s->v[v]);
 
 			if (r && r->action != POLICY_ACT_TRAP && n_emitted < 64) {
 				for (k = 0; k < n_emitted && emitted[k]->file != r->file; k++)
@@ -426,7 +433,7 @@ static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
 		while (n_lines)
 			free(lines[--n_lines]);
 		for (v = 0; v < s->n; v++) {
-			const struct policy_rule *r = deciding(bp, nr, s->v[v]);
+			const struct policy_rule *r = deciding(p, bp, nr, s->v[v]);
 
 			if (r && r->action != POLICY_ACT_TRAP)
 				continue;

@@ -10,7 +10,7 @@
  *   vmm-seccomp simulate ROLE SYSCALL [ARG...]
  *   vmm-seccomp profile [-o DIR] [--role-map NAME=ROLE]... -- CMD [ARG...]
  * Options for show, export, simulate: --policy-dir DIR, --mode CONFIG,
- * --arch ARCH; and --allow-dangerous (also check).
+ * --arch ARCH, --pid PID; and --allow-dangerous (also check).
  * Exit codes: 0 done (check: no findings; simulate: allowed), 1 check
  * found problems / simulate: refused, 2 usage, 3 bad input (a policy that
  * does not parse or resolve, an unknown role, syscall or constant).
@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define EXIT_FINDINGS 1
 #define EXIT_USAGE 2
@@ -47,6 +48,10 @@ static const char usage_text[] =
 	"  explain NUMBER|NAME                syscall and ioctl numbers <-> names\n"
 	"  simulate ROLE SYSCALL [ARG...]     what the baseline stacked with ROLE does with a "
 	"syscall\n"
+	"  landlock [[ROLE=]PATH:ACCESS...]   what Landlock enforces on this kernel (ABI, rights,\n"
+	"                                     scopes) and each layer's path rules, with those "
+	"given\n"
+	"                                     (ACCESS: ro, rw or read+write+create+socket+device)\n"
 	"\n"
 	"options (show, export, simulate):\n"
 	"  --policy-dir DIR   policies from DIR as vmm_seccomp_load_policy_dir() reads them\n"
@@ -55,6 +60,8 @@ static const char usage_text[] =
 	"                     exported and simulated only; this build installs x86_64 filters)\n"
 	"  --allow-dangerous  (also check) let a baseline policy allow syscalls on the dangerous\n"
 	"                     list, as VMM_SECCOMP_ALLOW_DANGEROUS does; refused without it\n"
+	"  --pid PID          the process id the filters hold for $pid, as in a process of that\n"
+	"                     id (default: this tool's own); simulate takes $pid as an argument\n"
 	"\n"
 	"exit codes: 0 done (check: nothing found; simulate: allowed), 1 check found problems or\n"
 	"simulate: refused, 2 usage, 3 bad input.  `vmm-seccomp COMMAND --help` for one command.\n";
@@ -73,6 +80,7 @@ struct opts {
 	const char *format;
 	const char *output;
 	const char *arch;
+	const char *pid;
 	const char *pos[8];
 	int n_pos;
 	unsigned int flags; /* VMM_SECCOMP_ALLOW_DANGEROUS (--allow-dangerous) */
@@ -96,6 +104,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			slot = &o->output;
 		else if (!strcmp(argv[i], "--arch"))
 			slot = &o->arch;
+		else if (!strcmp(argv[i], "--pid"))
+			slot = &o->pid;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return -2;
 		else if (!strcmp(argv[i], "--allow-dangerous")) {
@@ -122,10 +132,32 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* The filters as a process of that id holds them: every comparison with
+ * $pid (BPF_SLOT_PID) filled in with `pid`. */
+static void fill_pid(struct vmm_seccomp *ctx, uint32_t pid)
+{
+	unsigned int r;
+	size_t i;
+
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		struct layer *L = &ctx->layer[r];
+
+		if (!L->prog)
+			continue;
+		for (i = 0; i < L->n_relocs; i++) {
+			if (L->relocs[i].slot == BPF_SLOT_PID)
+				L->prog[L->relocs[i].at].k = pid;
+		}
+		L->pid = pid;
+	}
+}
+
 /* A compiled context as the options describe it, or NULL (message printed). */
 static struct vmm_seccomp *compiled_ctx(const struct opts *o)
 {
 	struct vmm_seccomp *ctx = vmm_seccomp_new();
+	unsigned long pid = 0;
+	char *end = NULL;
 
 	if (!ctx) {
 		fprintf(stderr, "vmm-seccomp: out of memory\n");
@@ -134,6 +166,15 @@ static struct vmm_seccomp *compiled_ctx(const struct opts *o)
 	if (o->arch && strcmp(o->arch, "x86_64") != 0 && strcmp(o->arch, "aarch64") != 0) {
 		fprintf(stderr, "vmm-seccomp: unknown architecture '%s' (x86_64, aarch64)\n",
 			o->arch);
+		vmm_seccomp_free(ctx);
+		return NULL;
+	}
+	if (o->pid) {
+		errno = 0;
+		pid = strtoul(o->pid, &end, 0);
+	}
+	if (o->pid && (!*o->pid || *end || errno || pid == 0 || pid > INT32_MAX)) {
+		fprintf(stderr, "vmm-seccomp: --pid %s: not a process id\n", o->pid);
 		vmm_seccomp_free(ctx);
 		return NULL;
 	}
@@ -147,7 +188,27 @@ static struct vmm_seccomp *compiled_ctx(const struct opts *o)
 		vmm_seccomp_free(ctx);
 		return NULL;
 	}
+	if (o->pid)
+		fill_pid(ctx, (uint32_t)pid);
 	return ctx;
+}
+
+/* Whether a rule of layer `role` for syscall nr compares with $pid. */
+static bool names_pid(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role, int nr)
+{
+	const struct policy *p = &ctx->layer[role].resolved;
+	size_t i;
+	unsigned int c, k;
+
+	for (i = 0; i < p->n_rules; i++) {
+		for (c = 0; p->rules[i].nr == nr && c < p->rules[i].n_clauses; c++) {
+			for (k = 0; k < p->rules[i].clauses[c].n; k++) {
+				if (p->rules[i].clauses[c].cmp[k].src == POLICY_VALUE_PID)
+					return true;
+			}
+		}
+	}
+	return false;
 }
 
 static int role_arg(const char *name, enum vmm_seccomp_role *role)
@@ -252,8 +313,10 @@ static void export_pfc(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role
 	const struct policy *p = &ctx->layer[role].resolved;
 	size_t i;
 
-	fprintf(f, "#\n# pseudo filter code of role %s (libseccomp's pfc layout)\n#\n",
-		vmm_seccomp_role_name(role));
+	fprintf(f,
+		"#\n# pseudo filter code of role %s (libseccomp's pfc layout)\n"
+		"# $pid: process id %u (filled in again where the filter is installed)\n#\n",
+		vmm_seccomp_role_name(role), ctx->layer[role].pid);
 	if (ctx->arch == POLICY_ARCH_AARCH64) {
 		fprintf(f, "# filter for arch aarch64 (%u)\nif ($arch == %u)\n", AUDIT_ARCH_AARCH64,
 			AUDIT_ARCH_AARCH64);
@@ -288,6 +351,9 @@ static void export_pfc(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role
 					fprintf(f, "%*sif (($a%u%s & %#llx) == %#llx)\n", depth * 2,
 						"", cmp->arg, part, (unsigned long long)cmp->mask,
 						(unsigned long long)cmp->value);
+				else if (cmp->src == POLICY_VALUE_PID)
+					fprintf(f, "%*sif ($a%u%s %s %#x)  # $pid\n", depth * 2, "",
+						cmp->arg, part, ops[cmp->op], ctx->layer[role].pid);
 				else
 					fprintf(f, "%*sif ($a%u%s %s %#llx)\n", depth * 2, "",
 						cmp->arg, part, ops[cmp->op],
@@ -506,6 +572,12 @@ static int cmd_explain(const struct opts *o)
 	if (o->n_pos != 1)
 		return usage(stderr, EXIT_USAGE);
 	what = o->pos[0];
+	if (!strcmp(what, "$pid")) {
+		printf("runtime value $pid: the process id, filled in when the filter is installed "
+		       "(compared with == or != on a pid_t argument); this tool's is %d\n",
+		       (int)getpid());
+		return 0;
+	}
 	errno = 0;
 	v = strtoull(what, &end, 0);
 	if (*what && !*end && !errno) {
@@ -602,6 +674,8 @@ static int cmd_simulate(const struct opts *o)
 	int i, n_layers = 0, nr;
 	char buf[200];
 	char *end;
+	uint32_t pid;
+	bool pid_used = false;
 
 	if (o->n_pos < 2 || o->n_pos > 8)
 		return usage(stderr, EXIT_USAGE);
@@ -620,7 +694,14 @@ static int cmd_simulate(const struct opts *o)
 		return EXIT_BAD_INPUT;
 	}
 	in.nr = nr;
+	/* (--pid was checked by compiled_ctx) */
+	pid = o->pid ? (uint32_t)strtoul(o->pid, NULL, 0) : (uint32_t)getpid();
 	for (i = 2; i < o->n_pos; i++) {
+		if (!strcmp(o->pos[i], "$pid")) {
+			in.args[i - 2] = pid;
+			pid_used = true;
+			continue;
+		}
 		if (!policy_constant_arch(o->pos[i], strlen(o->pos[i]), ctx->arch,
 					  &in.args[i - 2]) &&
 		    value_arg(o->pos[i], &in.args[i - 2])) {
@@ -650,6 +731,10 @@ static int cmd_simulate(const struct opts *o)
 		       vmm_seccomp_role_name(layer), buf, steps[n_layers]);
 		n_layers++;
 	}
+	/* which process the filters were filled in for, where it matters */
+	if (pid_used || names_pid(ctx, VMM_SECCOMP_ROLE_PROCESS, nr) || names_pid(ctx, role, nr))
+		printf("$pid     %u (%s)\n", pid,
+		       o->pid ? "--pid" : "this tool's own process id; --pid PID for another");
 	final = bpf_stack_verdict(rets, (size_t)n_layers);
 	if (!n_layers)
 		final = SECCOMP_RET_ALLOW;
@@ -675,6 +760,49 @@ static int cmd_simulate(const struct opts *o)
 	default:
 		return EXIT_FINDINGS;
 	}
+}
+
+/* ---- landlock ---- */
+
+static int cmd_landlock(const struct opts *o)
+{
+	struct vmm_seccomp *ctx = vmm_seccomp_new();
+	char line[600];
+	unsigned int r;
+	int i, rc = 0;
+
+	if (!ctx)
+		return EXIT_BAD_INPUT;
+	for (i = 0; i < o->n_pos && !rc; i++) {
+		const char *rule = o->pos[i], *eq = strchr(rule, '=');
+		enum vmm_seccomp_role role = VMM_SECCOMP_ROLE_PROCESS;
+		char name[32];
+
+		if (eq && rule[0] != '/') {
+			snprintf(name, sizeof(name), "%.*s", (int)(eq - rule), rule);
+			if (vmm_seccomp_role_from_name(name, &role)) {
+				fprintf(stderr, "vmm-seccomp landlock: %s: unknown role \"%s\"\n",
+					rule, name);
+				rc = EXIT_BAD_INPUT;
+				break;
+			}
+			rule = eq + 1;
+		}
+		if (vmm_seccomp_add_path_rule(ctx, role, rule)) {
+			fprintf(stderr, "vmm-seccomp landlock: %s\n", vmm_seccomp_last_error(ctx));
+			rc = EXIT_BAD_INPUT;
+		}
+	}
+	if (!rc) {
+		vmm_seccomp_landlock_status(ctx, NULL, line, sizeof(line));
+		printf("%s\n", line);
+		for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+			printf("%s:\n", vmm_seccomp_role_name(r));
+			landlock_print_rules(ctx, r, stdout);
+		}
+	}
+	vmm_seccomp_free(ctx);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -707,6 +835,8 @@ int main(int argc, char **argv)
 		return cmd_explain(&o);
 	if (!strcmp(cmd, "simulate"))
 		return cmd_simulate(&o);
+	if (!strcmp(cmd, "landlock"))
+		return cmd_landlock(&o);
 	fprintf(stderr, "vmm-seccomp: unknown command '%s'\n", cmd);
 	return usage(stderr, EXIT_USAGE);
 }

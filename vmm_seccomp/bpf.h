@@ -12,9 +12,11 @@
 
 /*
  * Slots: values a program leaves open, so that one program serves every
- * mode and report descriptor (the built-in policies are compiled at build
- * time).  A return in a slot gets its own instruction, never shared with a
- * return of a fixed value; bpf_resolve() fills the slots in.
+ * mode, report descriptor and process (the built-in policies are compiled
+ * at build time; a context may be compiled in one process and installed in
+ * another).  A return in a slot gets its own instruction, never shared
+ * with a return of a fixed value, and so does a comparison with one;
+ * bpf_resolve() fills the slots in.
  */
 enum bpf_slot {
 	BPF_SLOT_NONE,	     /* a fixed value */
@@ -23,6 +25,7 @@ enum bpf_slot {
 	BPF_SLOT_SIGMASK,    /* ... for a blocking rt_sigprocmask */
 	BPF_SLOT_REPORT_FD,  /* the report descriptor, compared with write's fd */
 	BPF_SLOT_UNREVIEWED, /* ... for a syscall no policy has reviewed */
+	BPF_SLOT_PID,	     /* the process id, compared where a rule says $pid */
 	BPF_SLOTS
 };
 

@@ -156,13 +156,46 @@ static label ret_label(struct emitter *e, uint32_t val, enum bpf_slot slot)
 #define ARG_LO(i) ((uint32_t)(offsetof(struct seccomp_data, args) + 8 * (size_t)(i)))
 #define ARG_HI(i) (ARG_LO(i) + 4)
 
+/* The low word of argument `arg` against a slot's value: `eq` if equal,
+ * else `ne`.  The test is the slot's alone, never shared. */
+static label emit_slot_cmp(struct emitter *e, unsigned int arg, enum bpf_slot slot, label eq,
+			   label ne)
+{
+	add_reloc(e, emit_jmp(e, BPF_JEQ, 0, eq, ne), slot);
+	return emit_ld(e, ARG_LO(arg));
+}
+
+/* The slot holding a runtime value, or BPF_SLOT_NONE for a constant. */
+static enum bpf_slot value_slot(enum policy_value_src src)
+{
+	switch (src) {
+	case POLICY_VALUE_PID:
+		return BPF_SLOT_PID;
+	case POLICY_VALUE_CONST:
+	default:
+		return BPF_SLOT_NONE;
+	}
+}
+
 /* Code for one comparison: continue at `ok` if it holds, else at `fail`. */
 static label emit_cmp(struct emitter *e, const struct policy_cmp *c, label ok, label fail)
 {
 	uint32_t vlo = (uint32_t)c->value, vhi = (uint32_t)(c->value >> 32);
 	uint32_t mlo = (uint32_t)c->mask, mhi = (uint32_t)(c->mask >> 32);
+	enum bpf_slot slot = value_slot(c->src);
 	label at;
 
+	if (c->src != POLICY_VALUE_CONST) {
+		/* a runtime value is 32 bits, compared for equality (the parser
+		 * takes nothing else) */
+		if (slot == BPF_SLOT_NONE || !c->low32 ||
+		    (c->op != POLICY_OP_EQ && c->op != POLICY_OP_NE)) {
+			e->err = -EINVAL;
+			return fail;
+		}
+		return c->op == POLICY_OP_EQ ? emit_slot_cmp(e, c->arg, slot, ok, fail)
+					     : emit_slot_cmp(e, c->arg, slot, fail, ok);
+	}
 	if (c->low32) {
 		/* only the low word: the kernel ignores the rest */
 		switch (c->op) {
@@ -247,8 +280,9 @@ static label emit_cmp(struct emitter *e, const struct policy_cmp *c, label ok, l
 
 /*
  * Value sets: runs of clauses that each test one argument, the same way
- * (equality, or equality under the same mask), against a 32-bit value,
- * with the same verdict, are tested together: the argument is loaded (and
+ * (equality, or equality under the same mask), against a 32-bit constant
+ * (never a runtime value, which is known only when the filter is
+ * installed), with the same verdict, are tested together: the argument is loaded (and
  * masked) once and its value found by binary search (the hot value first,
  * and not searched again).  Two are enough to save a load.  A run keeps its
  * place among the other rules, so the first-match order is unchanged.
@@ -269,6 +303,8 @@ static bool settable(const struct item *it)
 	if (!it->cl || it->cl->n != 1 || it->report)
 		return false;
 	c = &it->cl->cmp[0];
+	if (c->src != POLICY_VALUE_CONST)
+		return false;
 	if (c->op == POLICY_OP_EQ)
 		return c->low32 || !(c->value >> 32);
 	/* a mask without upper bits ignores the upper word */
@@ -418,8 +454,7 @@ static label emit_block(struct emitter *e, const struct bpf_syscall *s, label de
 			/* write's descriptor (an unsigned int) against a slot */
 			label ok = ret_label(e, it->ret, it->slot);
 
-			add_reloc(e, emit_jmp(e, BPF_JEQ, 0, ok, next_fail), BPF_SLOT_REPORT_FD);
-			next_fail = emit_ld(e, ARG_LO(0));
+			next_fail = emit_slot_cmp(e, 0, BPF_SLOT_REPORT_FD, ok, next_fail);
 			continue;
 		}
 		if (!it->cl) {

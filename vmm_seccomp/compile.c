@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define BUILT_WITH_ASAN 1
@@ -237,8 +238,8 @@ static uint32_t violation_ret(const struct layer *L, enum vmm_seccomp_role role)
 	}
 }
 
-/* The values of a layer's slots (bpf.h): what depends on its mode and on
- * the report descriptor. */
+/* The values of a layer's slots (bpf.h): what depends on its mode, on
+ * the report descriptor and on the process. */
 static void layer_slots(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 			uint32_t v[BPF_SLOTS])
 {
@@ -264,6 +265,9 @@ static void layer_slots(const struct vmm_seccomp *ctx, enum vmm_seccomp_role rol
 		L->mode == VMM_SECCOMP_MODE_LOG
 			? SECCOMP_RET_LOG
 			: SECCOMP_RET_TRAP | TRAP_DATA(role, L->mode) | TRAP_UNREVIEWED;
+	/* $pid: this process; compile_fill_runtime_slots() asks again in the
+	 * process that installs the filter */
+	v[BPF_SLOT_PID] = (uint32_t)getpid();
 }
 
 /* A rule as the generator takes it: its return, fixed or a slot. */
@@ -300,7 +304,7 @@ static bool clause_equal(const struct policy_clause *a, const struct policy_clau
 		return false;
 	for (i = 0; i < a->n; i++) {
 		if (a->cmp[i].arg != b->cmp[i].arg || a->cmp[i].op != b->cmp[i].op ||
-		    a->cmp[i].value != b->cmp[i].value ||
+		    a->cmp[i].value != b->cmp[i].value || a->cmp[i].src != b->cmp[i].src ||
 		    (a->cmp[i].op == POLICY_OP_MASKED_EQ && a->cmp[i].mask != b->cmp[i].mask))
 			return false;
 	}
@@ -654,14 +658,29 @@ static const struct prebuilt_program *prebuilt_for(const struct vmm_seccomp *ctx
 	return NULL;
 }
 
-/* Fills a layer's program's slots in for its mode and report descriptor. */
-static void resolve_slots(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
-			  const struct bpf_reloc *relocs, size_t n_relocs)
+/* Fills a layer's program's slots in for its mode, report descriptor and
+ * process. */
+static void resolve_slots(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 {
+	struct layer *L = &ctx->layer[role];
 	uint32_t v[BPF_SLOTS];
 
 	layer_slots(ctx, role, v);
-	bpf_resolve(ctx->layer[role].prog, relocs, n_relocs, v);
+	bpf_resolve(L->prog, L->relocs, L->n_relocs, v);
+	L->pid = v[BPF_SLOT_PID];
+}
+
+int compile_fill_runtime_slots(struct vmm_seccomp *ctx)
+{
+	enum vmm_seccomp_role r;
+
+	if (!ctx->compiled)
+		return ctx_fail(ctx, -EINVAL, "the policies are not compiled");
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		if (ctx->layer[r].prog)
+			resolve_slots(ctx, r);
+	}
+	return 0;
 }
 
 static int build_layers(struct vmm_seccomp *ctx, bool need_base)
@@ -692,7 +711,9 @@ static int build_layers(struct vmm_seccomp *ctx, bool need_base)
 			L->prog_len = pre->len;
 			memcpy(ctx->reviewed[r], vmm_seccomp_prebuilt->reviewed[r],
 			       sizeof(ctx->reviewed[r]));
-			resolve_slots(ctx, r, pre->relocs, pre->n_relocs);
+			L->relocs = pre->relocs;
+			L->n_relocs = pre->n_relocs;
+			resolve_slots(ctx, r);
 			continue;
 		}
 		rc = layer_template(ctx, r, need_base ? &base : NULL,
@@ -701,8 +722,11 @@ static int build_layers(struct vmm_seccomp *ctx, bool need_base)
 				    &L->prog, &L->prog_len, &relocs, &n_relocs);
 		if (rc)
 			break;
-		resolve_slots(ctx, r, relocs, n_relocs);
-		free(relocs);
+		/* kept: the runtime slots are filled in again at apply time */
+		L->relocs_owned = relocs;
+		L->relocs = relocs;
+		L->n_relocs = n_relocs;
+		resolve_slots(ctx, r);
 	}
 	grouped_free(&base);
 	return rc;
@@ -726,11 +750,18 @@ void compile_release(struct vmm_seccomp *ctx)
 	size_t r, i;
 
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
-		policy_release(&ctx->layer[r].resolved);
-		free(ctx->layer[r].prog);
-		ctx->layer[r].prog = NULL;
-		ctx->layer[r].prog_len = 0;
-		ctx->layer[r].prebuilt = NULL;
+		struct layer *L = &ctx->layer[r];
+
+		policy_release(&L->resolved);
+		free(L->prog);
+		L->prog = NULL;
+		L->prog_len = 0;
+		L->prebuilt = NULL;
+		free(L->relocs_owned);
+		L->relocs_owned = NULL;
+		L->relocs = NULL;
+		L->n_relocs = 0;
+		L->pid = 0;
 	}
 	if (ctx->names_owned) {
 		for (i = 0; i < 2 * (size_t)NR_TABLE_SIZE; i++)

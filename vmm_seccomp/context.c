@@ -47,6 +47,7 @@ struct vmm_seccomp *vmm_seccomp_new(void)
 	}
 	ctx->report_fd = 2;
 	ctx->arch = POLICY_ARCH_X86_64;
+	landlock_init(ctx);
 	return ctx;
 }
 
@@ -59,6 +60,7 @@ void vmm_seccomp_free(struct vmm_seccomp *ctx)
 	if (report_active() == ctx)
 		report_set_active(NULL);
 	compile_release(ctx);
+	landlock_release(ctx);
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
 		policy_release(&ctx->layer[r].extra);
 		policy_release(&ctx->layer[r].replacement);
@@ -248,6 +250,11 @@ int vmm_seccomp_compile(struct vmm_seccomp *ctx)
 		return 0;
 	ctx->under_valgrind = running_on_valgrind();
 	rc = compile_all(ctx);
+	if (!rc) {
+		rc = landlock_compile(ctx);
+		if (rc)
+			compile_release(ctx);
+	}
 	if (!rc)
 		ctx->compiled = true;
 	return rc;
@@ -283,12 +290,20 @@ int vmm_seccomp_apply_process(struct vmm_seccomp *ctx)
 		return ctx_fail(
 			ctx, -EOPNOTSUPP,
 			"the policies were compiled for another architecture: nothing installed");
+	/* $pid is this process, which may not be the one that compiled */
+	rc = compile_fill_runtime_slots(ctx);
+	if (rc)
+		return rc;
 	preload_runtime_libraries();
 	thread_registry_prepare();
 	report_set_active(ctx);
 	rc = report_install_handler(ctx);
 	if (!rc)
-		rc = install_process_filter(ctx);
+		rc = landlock_prepare(ctx);
+	/* the baseline goes in while every other thread is parked, then they
+	 * all enter the Landlock domain (landlock.c) */
+	if (!rc)
+		rc = landlock_apply_process(ctx, install_process_filter);
 	if (rc) {
 		report_set_active(NULL);
 		return rc;

@@ -70,7 +70,7 @@ void preload_runtime_libraries(void)
 	}
 }
 
-static void thread_comm(int tid, char *buf, size_t len)
+void thread_comm(int tid, char *buf, size_t len)
 {
 	char path[64];
 	ssize_t n;
@@ -183,11 +183,16 @@ int install_process_filter(struct vmm_seccomp *ctx)
 int install_thread_filter(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 {
 	const struct layer *L = &ctx->layer[role];
+	int rc;
 
 	if (!L->prog)
 		return 0; /* mode off */
 	if (!ctx->baseline_installed && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return map_install_error((struct vmm_seccomp *)ctx, errno, "setting no_new_privs");
+	/* Landlock first: the role's filter need not allow it */
+	rc = landlock_enter_role(ctx, role);
+	if (rc)
+		return rc;
 	if (install_program(ctx, L, 0))
 		return map_install_error((struct vmm_seccomp *)ctx, errno,
 					 "installing a role filter");

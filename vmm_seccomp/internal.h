@@ -9,6 +9,7 @@
 
 #include <linux/filter.h>
 #include <stdatomic.h>
+#include <stdio.h>
 
 /* Syscall numbers we keep names and counters for (x86_64 has < 512). */
 #define NR_TABLE_SIZE 512
@@ -44,10 +45,40 @@ struct layer {
 	size_t prog_len;
 	/* the build's program this layer's came from, or NULL (compile.c) */
 	const struct prebuilt_program *prebuilt;
+	/* Where prog's slots are (bpf.h), kept after compile so that the
+	 * runtime ones are filled in again in the process that installs it
+	 * (compile_fill_runtime_slots): the prebuilt program's, or owned. */
+	const struct bpf_reloc *relocs;
+	size_t n_relocs;
+	struct bpf_reloc *relocs_owned;
+	uint32_t pid; /* the process id prog holds for $pid (BPF_SLOT_PID) */
+};
+
+/* Landlock (landlock.c): a path rule as the embedder declared it. */
+struct ll_rule {
+	char *path;
+	unsigned int access; /* VMM_SECCOMP_PATH_* */
+};
+
+struct ll_layer {
+	struct ll_rule *rules;
+	size_t n, cap;
+	int fd; /* the ruleset, built at apply time; -1 if none */
+};
+
+struct ll_state {
+	enum vmm_seccomp_landlock want;
+	int abi;		  /* probed at compile time; -1 before */
+	int test_abi;		  /* the tests: pretend the kernel has this ABI (-1: no) */
+	uint64_t fs, net, scopes; /* what a domain handles on that ABI */
+	bool enforced;		  /* the process is in its domain */
+	int empty_fd;		  /* the ruleset of every role without rules, or -1 */
+	struct ll_layer layer[VMM_SECCOMP_ROLE_COUNT];
 };
 
 struct vmm_seccomp {
 	struct layer layer[VMM_SECCOMP_ROLE_COUNT];
+	struct ll_state ll;
 	int report_fd;
 	vmm_seccomp_report_fn report_fn;
 	void *report_arg;
@@ -137,6 +168,11 @@ int compile_prebuild(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, bool s
 		     struct sock_filter **prog, size_t *len, struct bpf_reloc **relocs,
 		     size_t *n_relocs);
 void compile_release(struct vmm_seccomp *ctx);
+/* Fills every compiled layer's runtime slots ($pid) in again for the
+ * calling process (getpid()): a context compiled in one process may be
+ * applied in a child.  Memory only; call before installing.  0, or -EINVAL
+ * if ctx is not compiled. */
+int compile_fill_runtime_slots(struct vmm_seccomp *ctx);
 int parse_rules(struct vmm_seccomp *ctx, struct policy *out, const char *origin, const char *text);
 int check_role_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 			       const struct policy *role_policy, const struct policy *baseline);
@@ -162,7 +198,27 @@ int base_policy(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, struct poli
 bool running_on_valgrind(void);
 int install_process_filter(struct vmm_seccomp *ctx);
 int install_thread_filter(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role);
+/* The name of thread `tid` of this process ("?" if unknown), for errors. */
+void thread_comm(int tid, char *buf, size_t len);
 void preload_runtime_libraries(void);
+
+/* landlock.c */
+void landlock_init(struct vmm_seccomp *ctx);
+void landlock_release(struct vmm_seccomp *ctx);
+/* Probes the kernel's ABI and checks every role's rules against the
+ * baseline's. */
+int landlock_compile(struct vmm_seccomp *ctx);
+/* Builds the rulesets (every path opened again); all or nothing.  A kernel
+ * without Landlock is an error unless the embedder allowed it. */
+int landlock_prepare(struct vmm_seccomp *ctx);
+/* Puts every thread into the process domain, calling commit() (the seccomp
+ * baseline) while all other threads are parked; commit() alone if there is
+ * no process domain. */
+int landlock_apply_process(struct vmm_seccomp *ctx, int (*commit)(struct vmm_seccomp *ctx));
+/* The calling thread enters `role`'s domain, if it has one.  No allocation. */
+int landlock_enter_role(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role);
+/* A layer's path rules and their rights on this kernel, a line each. */
+void landlock_print_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, FILE *f);
 
 /* report.c */
 /* Whether a TRAP with SECCOMP_RET_DATA `data` for syscall `nr` of audit

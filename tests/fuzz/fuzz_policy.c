@@ -44,8 +44,10 @@ static const char *const fuzz_modes[4] = { "enforce", "kill", "errno", "log" };
 /* The runs: a syscall no layer allows, one of x32, one of i386 and
  * ioctl(KVM_RUN), the hot path; then each syscall the input's rules name,
  * with no arguments and, for each clause, with every compared argument at
- * the clause's value and at one above (both outcomes of most comparisons). */
-static size_t probes(const struct policy *p, struct bpf_input *in, size_t max)
+ * the clause's value ($pid: the one the programs hold) and at one above
+ * (both outcomes of most comparisons). */
+static size_t probes(const struct policy *p, const struct policy_runtime *rt, struct bpf_input *in,
+		     size_t max)
 {
 	static const struct bpf_input fixed[] = {
 		{ .nr = NR_NEVER_ALLOWED, .arch = AUDIT_ARCH_X86_64 },
@@ -68,7 +70,7 @@ static size_t probes(const struct policy *p, struct bpf_input *in, size_t max)
 
 			in[n] = none;
 			for (k = 0; k < cl->n; k++)
-				in[n].args[cl->cmp[k].arg] = cl->cmp[k].value;
+				in[n].args[cl->cmp[k].arg] = policy_cmp_value(&cl->cmp[k], rt);
 			in[n + 1] = in[n];
 			for (k = 0; k < cl->n; k++)
 				in[n + 1].args[cl->cmp[k].arg]++;
@@ -144,8 +146,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 				   VMM_SECCOMP_ALLOW_DANGEROUS)) {
 		lend_builtin(ctx, VMM_SECCOMP_ROLE_PROCESS);
 		lend_builtin(ctx, role);
-		if (!vmm_seccomp_add_rules(ctx, role, text, "fuzz", 0) && !vmm_seccomp_compile(ctx))
-			n_in = probes(&ctx->layer[role].extra, in, MAX_PROBES);
+		if (!vmm_seccomp_add_rules(ctx, role, text, "fuzz", 0) &&
+		    !vmm_seccomp_compile(ctx)) {
+			const struct policy_runtime rt = { .pid = ctx->layer[role].pid };
+
+			n_in = probes(&ctx->layer[role].extra, &rt, in, MAX_PROBES);
+		}
 	}
 	for (i = 0; i < VMM_SECCOMP_ROLE_COUNT && n_in; i++) {
 		size_t len, j;

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -123,15 +125,23 @@ struct server {
 
 static const char *sock_path; /* set by the parent before forking */
 
-/* The baseline on the whole (single-threaded) child, then the server in
- * a thread of role api: the sample VMM's order. */
+/* The baseline on the whole (single-threaded) child, Landlock reaching
+ * only the socket's directory (api_socket_dir()), then the server in a
+ * thread of role api, which reaches no path: the sample VMM's order. */
 static int server_start(struct server *srv)
 {
-	char err[256];
+	char err[PATH_MAX + 256], dir[PATH_MAX];
 	int rc;
 
+	if (api_socket_dir(sock_path, dir, sizeof(dir), err, sizeof(err))) {
+		fprintf(stderr, "api_socket_dir: %s\n", err);
+		return -1;
+	}
 	srv->ctx = vmm_seccomp_new();
-	if (!srv->ctx || vmm_seccomp_apply_process(srv->ctx)) {
+	if (!srv->ctx ||
+	    vmm_seccomp_allow_path(srv->ctx, VMM_SECCOMP_ROLE_PROCESS, dir,
+				   VMM_SECCOMP_PATH_CREATE | VMM_SECCOMP_PATH_SOCKET) ||
+	    vmm_seccomp_apply_process(srv->ctx)) {
 		fprintf(stderr, "apply: %s\n", vmm_seccomp_last_error(srv->ctx));
 		return -1;
 	}
@@ -916,6 +926,85 @@ static void test_stop_with_clients(void **state)
 	run_live(child_stop, false);
 }
 
+/* The rule server_start() declares is what lets the server bind: next to
+ * the socket's directory, in its parent, binding is refused (EACCES), and
+ * the server goes on.  Needs a kernel with Landlock. */
+static int child_landlock(void *arg)
+{
+	struct api_server *outside = NULL;
+	struct vmm_seccomp_landlock_info info;
+	struct server srv;
+	struct client *c;
+	struct response r;
+	char path[PATH_MAX + 32], err[PATH_MAX + 256];
+
+	(void)arg;
+	if (server_start(&srv))
+		return 2;
+	vmm_seccomp_landlock_status(srv.ctx, &info, NULL, 0);
+	CHECK(info.enforced);
+	/* sock_path is /tmp/sample-api-XXXXXX/api.sock: /tmp is outside */
+	snprintf(path, sizeof(path), "%.*s-outside.sock",
+		 (int)(strrchr(sock_path, '/') - sock_path), sock_path);
+	CHECK(api_server_new(&outside, path, &fake_ops, err, sizeof(err)) == -EACCES);
+	CHECK(outside == NULL && strstr(err, "bind") != NULL);
+	CHECK(access(path, F_OK) != 0);
+	c = client_open();
+	CHECK(c && client_send_str(c, GET_VM) && client_response(c, 5000, &r) == 200);
+	if (c)
+		client_close(c);
+	server_finish(&srv, true);
+	return failures ? 1 : 0;
+}
+
+static void test_landlock_confines(void **state)
+{
+	(void)state;
+	if (on_valgrind()) {
+		printf("SKIP landlock: valgrind does not implement it\n");
+		return;
+	}
+	if (syscall(SYS_landlock_create_ruleset, NULL, 0, 1) <= 0) {
+		printf("SKIP landlock: the kernel has none\n");
+		return;
+	}
+	run_live(child_landlock, false);
+}
+
+/* The directory api_server_new() binds in, for its Landlock rule. */
+static void test_socket_dir(void **state)
+{
+	char dir[PATH_MAX], err[PATH_MAX + 256], cwd[PATH_MAX], link[96], path[128];
+	struct tmp t = { "", "" };
+
+	(void)state;
+	tmp_make(&t);
+	assert_int_equal(api_socket_dir(t.path, dir, sizeof(dir), err, sizeof(err)), 0);
+	assert_string_equal(dir, t.dir);
+	assert_int_equal(api_socket_dir("/api.sock", dir, sizeof(dir), err, sizeof(err)), 0);
+	assert_string_equal(dir, "/");
+	/* relative: the working directory, made absolute */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(api_socket_dir("api.sock", dir, sizeof(dir), err, sizeof(err)), 0);
+	assert_string_equal(dir, cwd);
+	/* a symlink to the directory: its target, where the socket lands */
+	snprintf(link, sizeof(link), "%s-link", t.dir);
+	assert_int_equal(symlink(t.dir, link), 0);
+	snprintf(path, sizeof(path), "%s/api.sock", link);
+	assert_int_equal(api_socket_dir(path, dir, sizeof(dir), err, sizeof(err)), 0);
+	assert_string_equal(dir, t.dir);
+	unlink(link);
+	/* a directory that does not exist: named */
+	snprintf(cwd, sizeof(cwd), "%s/no/such/api.sock", t.dir);
+	assert_int_equal(api_socket_dir(cwd, dir, sizeof(dir), err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, cwd));
+	assert_non_null(strstr(err, "No such file"));
+	assert_int_equal(api_socket_dir("", dir, sizeof(dir), err, sizeof(err)), -EINVAL);
+	/* too small a buffer */
+	assert_int_equal(api_socket_dir(t.path, dir, 2, err, sizeof(err)), -ENAMETOOLONG);
+	tmp_remove(&t);
+}
+
 /* ---- api_server_new's errors (no filters needed: in the test process) ---- */
 
 static void test_new_errors(void **state)
@@ -983,6 +1072,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_errors),
+		cmocka_unit_test(test_socket_dir),
+		cmocka_unit_test(test_landlock_confines),
 		cmocka_unit_test(test_valid_requests),
 		cmocka_unit_test(test_shutdown_action),
 		cmocka_unit_test(test_stop_with_clients),

@@ -3,7 +3,8 @@
  * End-to-end tests of sample-vmm: the built binary runs as a child process
  * with its built-in guest, and the parent checks how it ended, what the
  * guest printed on the serial port, what landed on the disk image, and the
- * seccomp state of every thread in /proc.
+ * seccomp state of every thread in /proc, the Landlock state the VMM
+ * reports, and the kernel's audit log for its Landlock denials.
  *
  * With SAMPLE_VMM_VALGRIND set (the path of valgrind), only the boot and
  * hostile-guest tests run, with sample-vmm under valgrind memcheck.
@@ -11,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,9 +31,13 @@
 #include <cmocka.h>
 
 #include "guest/abi.h"
+#include "kernel_audit.h"
 
 #ifndef SAMPLE_VMM
 #error "SAMPLE_VMM must name the sample-vmm binary"
+#endif
+#ifndef SAMPLE_GUEST
+#error "SAMPLE_GUEST must name the built-in guest's flat image"
 #endif
 
 #define MAX_ARGS 32
@@ -202,6 +209,29 @@ static int kvm_present(void)
 	return 0;
 }
 
+/* The kernel's Landlock ABI (0: none) as sample-vmm sees it: none under
+ * valgrind, which does not implement Landlock. */
+static int landlock_abi(void)
+{
+	long abi;
+
+	if (valgrind)
+		return 0;
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1 /* VERSION */);
+	return abi > 0 ? (int)abi : 0;
+}
+
+/* The line sample-vmm prints after the baseline went in: every thread is
+ * in a Landlock domain (or, under valgrind, says why not). */
+static void assert_landlock_line(const struct run *r, const char *state)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "sample-vmm: landlock: abi %d, %s, fs ", landlock_abi(),
+		 valgrind ? "not enforced: valgrind does not implement Landlock" : state);
+	assert_has(r->err, want);
+}
+
 static void assert_pattern_on_disk(const char *disk)
 {
 	unsigned char buf[GUEST_PATTERN_SECTORS * 512];
@@ -219,29 +249,50 @@ static void assert_pattern_on_disk(const char *disk)
 
 /* ---- 1: the default guest boots under enforcement ------------------------ */
 
+/* Boots the built-in guest on a fresh disk `img` (in tmpdir) with `args`
+ * after --disk: it must pass its tests and power off with no report,
+ * leaving its pattern on the disk.  The run stays in *r (release it). */
+static void boot_passes(struct run *r, const char *img, const char *const *args)
+{
+	const char *argv[MAX_ARGS + 1];
+	char disk[96];
+	int n = 0;
+
+	path_in_tmp(disk, sizeof(disk), img);
+	make_disk(disk, 1 << 20);
+	argv[n++] = "--disk";
+	argv[n++] = disk;
+	for (; *args && n < MAX_ARGS; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	start(r, argv);
+	finish(r);
+	assert_exit(r, 0);
+	assert_has(r->out, "virtio-blk: pattern ok\n");
+	assert_has(r->out, "virtio-rng: 32 bytes\n");
+	assert_has(r->out, "sample-guest: all tests passed\n");
+	assert_lacks(r->err, "vmm_seccomp: "); /* no report: no violation, nothing unreviewed */
+	assert_pattern_on_disk(disk);
+}
+
+#define boot_ok(r, img, ...) boot_passes(r, img, ARGS(__VA_ARGS__))
+
 static void boot(unsigned vcpus)
 {
-	char disk[96], n[8], line[32];
+	char n[8], line[32];
 	struct run r;
 
 	if (!kvm_present()) {
 		skip();
 		return;
 	}
-	path_in_tmp(disk, sizeof(disk), "boot.img");
-	make_disk(disk, 1 << 20);
 	snprintf(n, sizeof(n), "%u", vcpus);
-	run_vmm(&r, "--disk", disk, "--vcpus", n);
-	assert_exit(&r, 0);
+	boot_ok(&r, "boot.img", "--vcpus", n);
 	for (unsigned i = 0; i < vcpus; i++) {
 		snprintf(line, sizeof(line), "cpu %u online\n", i);
 		assert_has(r.out, line);
 	}
-	assert_has(r.out, "virtio-blk: pattern ok\n");
-	assert_has(r.out, "virtio-rng: 32 bytes\n");
-	assert_has(r.out, "sample-guest: all tests passed\n");
-	assert_lacks(r.err, "vmm_seccomp: "); /* no report: no violation, nothing unreviewed */
-	assert_pattern_on_disk(disk);
+	assert_landlock_line(&r, "enforced");
 	release(&r);
 }
 
@@ -464,6 +515,35 @@ static char *api_request(const char *sock, const char *req)
 	return resp;
 }
 
+/* GET /seccomp's "landlock": this kernel's ABI and what it handles, and
+ * the rules the VMM derived from its options, per layer. */
+static void assert_landlock_json(const char *resp, const char *disk, const char *sock)
+{
+	int abi = landlock_abi();
+	char want[3 * PATH_MAX + 256], d[PATH_MAX], dir[PATH_MAX];
+
+	snprintf(want, sizeof(want), "\"landlock\":{\"abi\":%d,\"enforced\":%s,\"fs\":[", abi,
+		 abi ? "true" : "false");
+	assert_has(resp, want);
+	assert_has(resp, abi ? "\"fs\":[\"execute\",\"write_file\",\"read_file\",\"read_dir\","
+			     : "\"fs\":[]");
+	if (abi >= 5)
+		assert_has(resp, ",\"truncate\",\"ioctl_dev\"],");
+	assert_has(resp, abi >= 4 ? "\"net\":[\"bind_tcp\",\"connect_tcp\"]" : "\"net\":[]");
+	assert_has(resp,
+		   abi >= 6 ? "\"scopes\":[\"abstract_unix_socket\",\"signal\"]" : "\"scopes\":[]");
+	assert_has(resp, abi >= 7 ? "\"audit\":true" : "\"audit\":false");
+	assert_non_null(realpath(disk, d));
+	assert_non_null(realpath(tmpdir, dir));
+	assert_true(strncmp(sock, tmpdir, strlen(tmpdir)) == 0);
+	snprintf(want, sizeof(want),
+		 "\"rules\":{\"process\":[\"%s:read+write\",\"/dev/kvm:read+write+device\","
+		 "\"%s:create+socket\"],\"vmm\":[\"%s:create\"],\"vcpu\":[],\"api\":[],"
+		 "\"virtio_block\":[],",
+		 d, dir, dir);
+	assert_has(resp, want);
+}
+
 static void test_api_while_running(void **state)
 {
 	char disk[96], sock[96], req[256];
@@ -495,6 +575,7 @@ static void test_api_while_running(void **state)
 	assert_has(resp, "\"vcpu\":\"enforce\"");
 	assert_has(resp, "\"name\":\"api\",\"role\":\"api\",\"filtered\":true");
 	assert_has(resp, "\"name\":\"vcpu1\",\"role\":\"vcpu\",\"filtered\":true");
+	assert_landlock_json(resp, disk, sock);
 	snprintf(req, sizeof(req),
 		 "PUT /actions HTTP/1.1\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
 		 strlen(body), body);
@@ -561,6 +642,143 @@ static void test_no_violation_in_errno_mode(void **state)
 	assert_lacks(r.err, "vmm_seccomp: ");
 	assert_pattern_on_disk(disk);
 	release(&r);
+}
+
+/* Log mode: every syscall runs, and one outside a policy would be logged,
+ * but the Landlock domains are those of enforce mode (Landlock has no
+ * permissive mode): a path the rules lack fails with EACCES here too.  It
+ * boots, with the API socket made and removed, and no report. */
+static void test_log_mode_with_landlock(void **state)
+{
+	char sock[96];
+	struct run r;
+
+	(void)state;
+	if (!kvm_present()) {
+		skip();
+		return;
+	}
+	path_in_tmp(sock, sizeof(sock), "log.sock");
+	boot_ok(&r, "log.img", "--vcpus", "2", "--seccomp", "log", "--api-sock", sock);
+	assert_landlock_line(&r, "enforced");
+	assert_int_equal(access(sock, F_OK), -1); /* removed at shut-down, from role vmm */
+	release(&r);
+}
+
+/* --landlock false: no domain; the VMM runs as before Landlock. */
+static void test_landlock_off(void **state)
+{
+	struct run r;
+
+	(void)state;
+	if (!kvm_present()) {
+		skip();
+		return;
+	}
+	boot_ok(&r, "nolandlock.img", "--landlock", "false");
+	assert_landlock_line(&r, "off (the embedder turned it off)");
+	release(&r);
+}
+
+/* ---- Landlock denials in the kernel's audit log -------------------------- */
+
+static struct kaudit audit = { -1, -1 };
+
+static int audit_teardown(void **state)
+{
+	(void)state;
+	kaudit_stop(&audit); /* the rate limit back, whatever failed */
+	return 0;
+}
+
+/*
+ * A path the VMM's rules lack fails with EACCES and nothing more: the VMM
+ * may survive it (a socket left behind, a file it did without), and no
+ * filter reports it.  The kernel's audit log is the judge.  With audit on,
+ * the VMM boots and shuts down in enforce and in log mode, with the API
+ * socket (and in log mode the guest image read from a file); then a helper
+ * is refused /etc/passwd.  Its denial must reach the
+ * log, which shows the check can see one and that what was logged before
+ * has been printed; none may be the VMM's.
+ */
+static void test_no_landlock_denial_audited(void **state)
+{
+	static const char *const modes[] = { "enforce", "log" };
+	char sock[96], why[256], first[2048];
+	/* the built-in guest in enforce mode; in log mode, read from a file */
+	const char *const *runs[] = {
+		ARGS("--vcpus", "2", "--api-sock", sock),
+		ARGS("--vcpus", "2", "--seccomp", "log", "--api-sock", sock, "--guest",
+		     SAMPLE_GUEST),
+	};
+	pid_t vmm[2], helper;
+	size_t used = 0;
+	char *log = NULL;
+	int lost = 0, seen = 0, abi = landlock_abi();
+
+	(void)state;
+	if (!kvm_present()) {
+		skip();
+		return;
+	}
+	if (abi < 7) {
+		printf("SKIP audit: Landlock ABI %d audits no denials (ABI 7 and later do)\n", abi);
+		return;
+	}
+	if (kaudit_start(&audit, why, sizeof(why))) {
+		printf("SKIP audit: %s\n", why);
+		return;
+	}
+	path_in_tmp(sock, sizeof(sock), "audit.sock");
+	for (unsigned i = 0; i < 2; i++) {
+		struct run r;
+
+		boot_passes(&r, "audit.img", runs[i]);
+		vmm[i] = r.pid;
+		assert_landlock_line(&r, "enforced");
+		assert_int_equal(access(sock, F_OK), -1);
+		release(&r);
+	}
+	helper = kaudit_denied_open("/etc/passwd");
+	assert_true(helper > 0);
+	/* kauditd prints the records after the fact */
+	for (int t = 0; t < 5000 && !seen; t += 50) {
+		int l = 0;
+		char *more = kaudit_read(&audit, &l);
+		char *all;
+
+		assert_non_null(more);
+		lost += l;
+		all = realloc(log, used + strlen(more) + 1);
+		assert_non_null(all);
+		memcpy(all + used, more, strlen(more) + 1);
+		used += strlen(more);
+		log = all;
+		free(more);
+		seen = kaudit_landlock_denials(log, helper, first, sizeof(first));
+		if (!seen)
+			usleep(50000);
+	}
+	kaudit_stop(&audit);
+	if (!seen)
+		fail_msg("the helper's denial (pid %d, /etc/passwd) never reached the kernel log: "
+			 "no denial of the VMM's could have either; the log:\n%s",
+			 (int)helper, log);
+	assert_has(first, "blockers=fs.read_file ");
+	assert_has(first, "path=\"/etc/passwd\"");
+	if (lost || kaudit_records_lost(log, first, sizeof(first)))
+		fail_msg("the kernel dropped records while the VMM ran (%s): the log proves "
+			 "nothing",
+			 lost ? "kernel log overwritten before it was read" : first);
+	for (unsigned i = 0; i < 2; i++) {
+		int n = kaudit_landlock_denials(log, vmm[i], first, sizeof(first));
+
+		if (n)
+			fail_msg("sample-vmm --seccomp %s (pid %d): %d Landlock denial(s) in the "
+				 "audit log, the first:\n%s",
+				 modes[i], (int)vmm[i], n, first);
+	}
+	free(log);
 }
 
 /* The benchmark that installs the filters half-way: the vCPU thread puts
@@ -657,6 +875,8 @@ static void refused(const char *culprit, const char *const *args)
 	}
 	assert_exit(&r, 1);
 	assert_has(r.err, culprit);
+	/* refused before any vCPU ran: the guest printed nothing */
+	assert_string_equal(r.out, "");
 	release(&r);
 }
 
@@ -711,6 +931,7 @@ static void test_help(void **state)
 		"--bench",	"--bench-split",   "--kernel",
 		"--initrd",	"--cmdline",	   "--api-sock",
 		"--seccomp ",	"--seccomp-role",  "--seccomp-allow-dangerous",
+		"--landlock ",	"--landlock-rule", "PATH:ACCESS",
 		"0xd0000000",	"0xd0001000",	   "GSI 5",
 		"GSI 6",	"port 0x501",	   "0x3f8",
 		"Exit status",	"SIGSYS",
@@ -782,6 +1003,15 @@ static void test_bad_input(void **state)
 	expect_refused("--seccomp-role nobody=enforce", "--seccomp-role", "nobody=enforce");
 	expect_refused("unknown option '--frobnicate'", "--frobnicate");
 	expect_refused("--disk-ro needs --disk", "--disk-ro");
+	/* Landlock: the option, then what is wrong with its value */
+	expect_refused("--landlock 'maybe': expected true or false", "--landlock", "maybe");
+	expect_refused("--landlock-rule: landlock rule /no/such: No such file or directory",
+		       "--landlock-rule", "/no/such:ro");
+	expect_refused("--landlock-rule: landlock rule \"/tmp:rx\": unknown access \"rx\"",
+		       "--landlock-rule", "/tmp:rx");
+	expect_refused("--landlock-rule: landlock rule \"relative\": the path must be absolute",
+		       "--landlock-rule", "relative:ro");
+	expect_refused("--api-sock /no/such/dir/api.sock: ", "--api-sock", "/no/such/dir/api.sock");
 	/* a policy directory's baseline allowing execve: refused unless the
 	 * command line says --seccomp-allow-dangerous */
 	{
@@ -849,6 +1079,9 @@ int main(void)
 		cmocka_unit_test(test_threads_filtered),
 		cmocka_unit_test(test_api_while_running),
 		cmocka_unit_test(test_no_violation_in_errno_mode),
+		cmocka_unit_test(test_log_mode_with_landlock),
+		cmocka_unit_test(test_landlock_off),
+		cmocka_unit_test_teardown(test_no_landlock_denial_audited, audit_teardown),
 		cmocka_unit_test(test_bench_split),
 		cmocka_unit_test(test_demo_contained),
 		cmocka_unit_test(test_demo_uncontained),

@@ -1,10 +1,13 @@
 # End-to-end tests of sample-vmm (tests/sample/test_sample_vmm.c): the built
-# binary runs its built-in guest as a child process of the test.
+# binary runs its built-in guest as a child process of the test, which also
+# reads the kernel's audit log for its Landlock denials (kernel_audit.c).
 
-add_executable(test_sample_vmm ${CMAKE_CURRENT_SOURCE_DIR}/test_sample_vmm.c)
+add_executable(test_sample_vmm ${CMAKE_CURRENT_SOURCE_DIR}/test_sample_vmm.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/kernel_audit.c)
 target_compile_options(test_sample_vmm PRIVATE ${VMM_SECCOMP_WARNINGS})
 target_include_directories(test_sample_vmm PRIVATE ${PROJECT_SOURCE_DIR}/sample_vmm)
-target_compile_definitions(test_sample_vmm PRIVATE SAMPLE_VMM="$<TARGET_FILE:sample-vmm>")
+target_compile_definitions(test_sample_vmm PRIVATE SAMPLE_VMM="$<TARGET_FILE:sample-vmm>"
+  SAMPLE_GUEST="$<TARGET_FILE_DIR:sample-vmm>/sample-guest.bin")
 target_link_libraries(test_sample_vmm PRIVATE PkgConfig::CMOCKA)
 add_dependencies(test_sample_vmm sample-vmm)
 

@@ -233,6 +233,94 @@ VMM_SECCOMP_API int vmm_seccomp_set_report_fd(struct vmm_seccomp *ctx, int fd);
 VMM_SECCOMP_API int vmm_seccomp_set_report_callback(struct vmm_seccomp *ctx,
 						    vmm_seccomp_report_fn fn, void *arg);
 
+/* ---- Landlock: what the process may reach (docs/LANDLOCK.md) ----------- */
+
+/*
+ * seccomp judges syscall numbers and arguments, never what a pointer or an
+ * id names: which file is opened, which socket is connected to.  Landlock
+ * confines those.  vmm_seccomp_apply_process() puts every thread of the
+ * process into one Landlock domain that reaches only the paths declared
+ * for the baseline (VMM_SECCOMP_ROLE_PROCESS), no TCP port, no abstract
+ * Unix socket and no process outside the domain (scopes); entering a role
+ * narrows the thread further to the paths declared for that role (none by
+ * default: a role that opens nothing can open nothing).  A layer in mode
+ * OFF gets no domain; in LOG mode the domain still refuses (Landlock has no
+ * permissive mode) and the kernel audits each denial (ABI 7 and later);
+ * in the other modes a refused access fails with EACCES (EPERM for a
+ * scoped socket or signal).  File descriptors opened before keep working.
+ */
+
+/* Access of a path rule (vmm_seccomp_allow_path()).  A rule on a
+ * directory covers everything beneath it. */
+#define VMM_SECCOMP_PATH_READ 0x01u   /* open files to read, list directories */
+#define VMM_SECCOMP_PATH_WRITE 0x02u  /* open files to write, truncate them */
+#define VMM_SECCOMP_PATH_CREATE 0x04u /* create, remove, rename, link entries (directories) */
+#define VMM_SECCOMP_PATH_SOCKET 0x08u /* bind Unix sockets (directories) */
+#define VMM_SECCOMP_PATH_DEVICE 0x10u /* ioctl on device files opened there (ABI 5) */
+/* "ro" and "rw" in rule strings */
+#define VMM_SECCOMP_PATH_RO VMM_SECCOMP_PATH_READ
+#define VMM_SECCOMP_PATH_RW                                                         \
+	(VMM_SECCOMP_PATH_READ | VMM_SECCOMP_PATH_WRITE | VMM_SECCOMP_PATH_CREATE | \
+	 VMM_SECCOMP_PATH_SOCKET | VMM_SECCOMP_PATH_DEVICE)
+
+/* Whether the process needs Landlock (vmm_seccomp_set_landlock()). */
+enum vmm_seccomp_landlock {
+	/* Default: a kernel without Landlock makes apply fail (-EOPNOTSUPP);
+	 * a kernel with an older ABI enforces what it has, as reported. */
+	VMM_SECCOMP_LANDLOCK_REQUIRE = 0,
+	/* Run without it where the kernel has none (reported). */
+	VMM_SECCOMP_LANDLOCK_IF_AVAILABLE,
+	/* No Landlock domain at all. */
+	VMM_SECCOMP_LANDLOCK_OFF,
+};
+
+/* Errors: -EINVAL (out of range), -EBUSY (already compiled). */
+VMM_SECCOMP_API int vmm_seccomp_set_landlock(struct vmm_seccomp *ctx,
+					     enum vmm_seccomp_landlock landlock);
+
+/*
+ * Lets `role`'s threads reach `path` with `access` (VMM_SECCOMP_PATH_*).
+ * For the baseline (PROCESS) the rule is added to the built-in ones (what
+ * glibc and Rust's std read at run time: docs/LANDLOCK.md); for a role it
+ * must lie within a baseline rule: at or beneath its path, with no access
+ * it lacks (-EPERM otherwise, checked here and at compile time).  The path
+ * must exist (it is opened again at apply time); CREATE and SOCKET need a
+ * directory (VMM_SECCOMP_PATH_RW on a file means read, write and device).
+ * Copies path.
+ * Errors: -EINVAL (role, empty or relative path, unknown access bits, a
+ * directory-only access on a file), -ENOENT etc. (the path), -EPERM (as
+ * above), -EBUSY (compiled), -ENOMEM.  On error nothing is added.
+ */
+VMM_SECCOMP_API int vmm_seccomp_allow_path(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+					   const char *path, unsigned int access);
+
+/*
+ * vmm_seccomp_allow_path() from a string "PATH:ACCESS" (split at the last
+ * ':'), ACCESS being "ro", "rw", or names joined by '+': read, write,
+ * create, socket, device ("/run/vmm:read+socket").  Borrows rule.
+ * Errors: as vmm_seccomp_allow_path(); -EINVAL names the bad part.
+ */
+VMM_SECCOMP_API int vmm_seccomp_add_path_rule(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+					      const char *rule);
+
+/* What Landlock enforces, or would on this kernel before apply. */
+struct vmm_seccomp_landlock_info {
+	int abi;	     /* the kernel's Landlock ABI; 0: none */
+	bool enforced;	     /* apply put the process into a domain */
+	uint64_t fs_rights;  /* LANDLOCK_ACCESS_FS_* the domain handles */
+	uint64_t net_rights; /* LANDLOCK_ACCESS_NET_* (TCP bind/connect, ABI 4) */
+	uint64_t scopes;     /* LANDLOCK_SCOPE_* (abstract sockets, signals, ABI 6) */
+	bool audit;	     /* denials reach the kernel's audit log (ABI 7) */
+};
+
+/* Fills *out (probing the kernel once if not compiled yet).  With buf,
+ * also writes one line saying the same in words ("landlock: abi 7,
+ * enforced, fs read_file+..., net bind_tcp+connect_tcp, scopes
+ * abstract_unix_socket+signal, audit"); returns the length it needed. */
+VMM_SECCOMP_API size_t vmm_seccomp_landlock_status(struct vmm_seccomp *ctx,
+						   struct vmm_seccomp_landlock_info *out, char *buf,
+						   size_t len);
+
 /* ---- staging: memory only ---------------------------------------------- */
 
 /*
