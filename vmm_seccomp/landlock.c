@@ -554,13 +554,16 @@ enum { PHASE_WAIT, PHASE_GO, PHASE_ABORT };
 static struct broadcast {
 	_Atomic int phase;
 	_Atomic int arrived;
+	_Atomic int signalled;	 /* the caller is woken when all have arrived */
+	_Atomic int expect_done; /* ... and when that many are done */
 	_Atomic int done;
 	int ruleset_fd;
 	bool set_nnp;
 	size_t n;
 	int *tids;
-	_Atomic int *seen;
-	int *result; /* 0 or -errno of the thread's landlock_restrict_self */
+	_Atomic int *seen;	/* 0 signalled, 1 arrived, 2 ended, 3 a kernel worker */
+	int *result;		/* 0 or -errno of the thread's landlock_restrict_self */
+	unsigned char *checked; /* the caller looked whether it is a kernel worker */
 } * bcast;
 
 static long futex(_Atomic int *addr, int op, int val, const struct timespec *timeout)
@@ -582,8 +585,10 @@ static void park_and_restrict(int sig, siginfo_t *info, void *uc)
 		;
 	if (i == b->n || atomic_exchange(&b->seen[i], 1))
 		goto out;
-	atomic_fetch_add(&b->arrived, 1);
-	futex(&b->arrived, FUTEX_WAKE_PRIVATE, 1, NULL);
+	/* one wake-up for the caller, by the last to arrive (a poll in the
+	 * caller covers threads that end instead) */
+	if (atomic_fetch_add(&b->arrived, 1) + 1 >= atomic_load(&b->signalled))
+		futex(&b->arrived, FUTEX_WAKE_PRIVATE, 1, NULL);
 	while (atomic_load(&b->phase) == PHASE_WAIT)
 		futex(&b->phase, FUTEX_WAIT_PRIVATE, PHASE_WAIT, NULL);
 	if (atomic_load(&b->phase) == PHASE_GO) {
@@ -593,8 +598,8 @@ static void park_and_restrict(int sig, siginfo_t *info, void *uc)
 		if (failed)
 			b->result[i] = -errno;
 	}
-	atomic_fetch_add(&b->done, 1);
-	futex(&b->done, FUTEX_WAKE_PRIVATE, 1, NULL);
+	if (atomic_fetch_add(&b->done, 1) + 1 >= atomic_load(&b->expect_done))
+		futex(&b->done, FUTEX_WAKE_PRIVATE, 1, NULL);
 out:
 	errno = saved;
 }
@@ -665,7 +670,7 @@ static int list_and_signal(struct broadcast *b, size_t *cap, int sig)
 		int tid = atoi(e->d_name);
 		size_t i;
 
-		if (tid <= 0 || tid == self || kernel_worker(tid))
+		if (tid <= 0 || tid == self)
 			continue;
 		for (i = 0; i < b->n && b->tids[i] != tid; i++)
 			;
@@ -679,12 +684,16 @@ static int list_and_signal(struct broadcast *b, size_t *cap, int sig)
 		}
 		b->tids[b->n] = tid;
 		b->result[b->n] = 0;
+		b->checked[b->n] = 0;
 		atomic_store(&b->seen[b->n], 0);
 		b->n++;
-		if (syscall(SYS_tgkill, getpid(), tid, sig) == 0)
+		atomic_fetch_add(&b->signalled, 1);
+		if (syscall(SYS_tgkill, getpid(), tid, sig) == 0) {
 			added++;
-		else
+		} else {
+			atomic_fetch_sub(&b->signalled, 1);
 			atomic_store(&b->seen[b->n - 1], 2); /* gone already */
+		}
 	}
 	closedir(d);
 	return added;
@@ -699,26 +708,39 @@ static bool thread_alive(int tid)
  * one that did not arrive within the deadline. */
 static int wait_arrivals(struct broadcast *b, const struct timespec *deadline)
 {
-	for (;;) {
-		struct timespec now, slice = { 0, 10000000L }; /* 10 ms */
-		int missing = 0;
+	int round;
+
+	for (round = 0;; round++) {
+		/* read before looking: an arrival after this ends the wait */
+		int arrived = atomic_load(&b->arrived), missing = 0;
+		/* a first short wait, then the late ones are looked at */
+		struct timespec now, slice = { 0, round ? 10000000L : 1000000L };
 		size_t i;
 
-		for (i = 0; i < b->n && !missing; i++) {
+		for (i = 0; i < b->n; i++) {
 			if (atomic_load(&b->seen[i]) != 0)
 				continue;
-			if (thread_alive(b->tids[i]))
-				missing = b->tids[i];
-			else
+			if (!thread_alive(b->tids[i])) {
 				atomic_store(&b->seen[i], 2); /* it ended */
+				continue;
+			}
+			if (round && !b->checked[i]) {
+				b->checked[i] = 1;
+				if (kernel_worker(b->tids[i])) {
+					atomic_store(&b->seen[i], 3); /* passed over */
+					continue;
+				}
+			}
+			if (!missing)
+				missing = b->tids[i];
 		}
 		if (!missing)
 			return 0;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > deadline->tv_sec ||
-		    (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
+		if (round && (now.tv_sec > deadline->tv_sec ||
+			      (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec)))
 			return missing;
-		futex(&b->arrived, FUTEX_WAIT_PRIVATE, atomic_load(&b->arrived), &slice);
+		futex(&b->arrived, FUTEX_WAIT_PRIVATE, arrived, &slice);
 	}
 }
 
@@ -736,6 +758,7 @@ static void release_and_wait(struct broadcast *b, int phase)
 {
 	int arrived = count_arrived(b);
 
+	atomic_store(&b->expect_done, arrived);
 	atomic_store(&b->phase, phase);
 	futex(&b->phase, FUTEX_WAKE_PRIVATE, 1 << 30, NULL);
 	while (atomic_load(&b->done) < arrived)
@@ -749,6 +772,7 @@ static void broadcast_free(struct broadcast *b)
 	free(b->tids);
 	free((void *)b->seen);
 	free(b->result);
+	free(b->checked);
 	free(b);
 }
 
@@ -761,7 +785,8 @@ static struct broadcast *broadcast_new(size_t cap)
 	b->tids = calloc(cap, sizeof(*b->tids));
 	b->seen = calloc(cap, sizeof(*b->seen));
 	b->result = calloc(cap, sizeof(*b->result));
-	if (!b->tids || !b->seen || !b->result) {
+	b->checked = calloc(cap, sizeof(*b->checked));
+	if (!b->tids || !b->seen || !b->result || !b->checked) {
 		broadcast_free(b);
 		return NULL;
 	}
