@@ -537,6 +537,76 @@ out:
 	free(c);
 }
 
+/* A role whose filter lets no path or socket syscall run keeps the
+ * process's domain (vcpu, virtio_block, ...: nothing to judge); once it can
+ * open (a rule added, or log mode) it gets its own, which opens nothing. */
+static void *open_status(void *tag)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s.proc_status", (const char *)tag);
+	errno = 0;
+	outcome(what, open_close("/proc/self/status", O_RDONLY));
+	return NULL;
+}
+
+static int vcpu_that_opens(void *config)
+{
+	struct vmm_seccomp *ctx = vmm_seccomp_new();
+	pthread_t t;
+
+	if (!ctx || vmm_seccomp_configure(ctx, config))
+		return 90;
+	if (!strcmp(config, "errno") &&
+	    vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_VCPU, "openat\nclose\n", "test", 0))
+		return 91;
+	apply_or_exit(ctx);
+	fprintf(stderr, "governed vcpu=%d block=%d vmm=%d api=%d vsock=%d\n",
+		ctx->governed[VMM_SECCOMP_ROLE_VCPU], ctx->governed[VMM_SECCOMP_ROLE_VIRTIO_BLOCK],
+		ctx->governed[VMM_SECCOMP_ROLE_VMM], ctx->governed[VMM_SECCOMP_ROLE_API],
+		ctx->governed[VMM_SECCOMP_ROLE_VIRTIO_VSOCK]);
+	open_status("process");
+	if (vmm_seccomp_thread_create(ctx, &t, NULL, VMM_SECCOMP_ROLE_VCPU, "vcpu", open_status,
+				      (void *)"vcpu"))
+		return 93;
+	pthread_join(t, NULL);
+	return 0;
+}
+
+static void test_role_domain_when_it_can_reach(void **state)
+{
+	struct child *c = calloc(1, sizeof(*c));
+	struct vmm_seccomp *ctx = vmm_seccomp_new();
+
+	(void)state;
+	/* the built-in roles, as compiled (prebuilt or not) */
+	assert_non_null(ctx);
+	assert_int_equal(vmm_seccomp_compile(ctx), 0);
+	assert_false(ctx->governed[VMM_SECCOMP_ROLE_VCPU]);
+	assert_false(ctx->governed[VMM_SECCOMP_ROLE_VIRTIO_BLOCK]);
+	assert_false(ctx->governed[VMM_SECCOMP_ROLE_VIRTIO_RNG]);
+	assert_true(ctx->governed[VMM_SECCOMP_ROLE_PROCESS]);
+	assert_true(ctx->governed[VMM_SECCOMP_ROLE_VMM]);
+	assert_true(ctx->governed[VMM_SECCOMP_ROLE_API]); /* sendto, sendmsg */
+	assert_true(ctx->governed[VMM_SECCOMP_ROLE_VIRTIO_VSOCK]);
+	vmm_seccomp_free(ctx);
+	if (skip_without_abi(1, "a role's own domain once it can open"))
+		goto out;
+	/* vcpu allowed to open: its own domain refuses what the process's
+	 * allows */
+	run_ok(vcpu_that_opens, (void *)"errno", c);
+	assert_int_equal(count_lines_with(c->out, "governed vcpu=1 block=0 vmm=1", NULL), 1);
+	EXPECT(c, "process", "proc_status", "ok");
+	EXPECT(c, "vcpu", "proc_status", "EACCES");
+	/* vcpu in log mode: its filter lets openat run, logged; the domain
+	 * refuses it */
+	run_ok(vcpu_that_opens, (void *)"enforce,vcpu=log", c);
+	assert_int_equal(count_lines_with(c->out, "governed vcpu=0", NULL), 1);
+	EXPECT(c, "vcpu", "proc_status", "EACCES");
+out:
+	free(c);
+}
+
 /* A process whose VM has run a vCPU has KVM's NX huge page recovery
  * worker among its threads: a kernel worker that takes no signals and runs
  * no user code.  Apply passes it over, as TSYNC does, and succeeds. */
@@ -897,6 +967,7 @@ int main(void)
 		cmocka_unit_test(test_landlock_alone),
 		cmocka_unit_test(test_every_role_reach),
 		cmocka_unit_test(test_role_without_rules_opens_nothing),
+		cmocka_unit_test(test_role_domain_when_it_can_reach),
 		cmocka_unit_test(test_threads_before_apply),
 		cmocka_unit_test(test_unreachable_thread_installs_nothing),
 		cmocka_unit_test(test_kernel_worker_threads),

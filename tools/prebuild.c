@@ -138,6 +138,10 @@ int main(int argc, char **argv)
 		fprintf(f, " },\n");
 	}
 	fprintf(f, "\t},\n");
+	fprintf(f, "\t.governed = {");
+	for (role = 0; role < VMM_SECCOMP_ROLE_COUNT; role++)
+		fprintf(f, " %s,", ctx->governed[role] ? "true" : "false");
+	fprintf(f, " },\n");
 	fprintf(f, "\t.names_native = names_native,\n\t.names_i386 = names_i386,\n};\n\n"
 		   "const struct prebuilt *const vmm_seccomp_prebuilt = &built;\n");
 	if (fclose(f) || rc) {

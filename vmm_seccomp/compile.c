@@ -620,6 +620,22 @@ static int layer_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 		/* (a template serves the modes of its prebuilt_for() case) */
 		t.default_traps_unreviewed = ctx->layer[role].mode != VMM_SECCOMP_MODE_KILL;
 	}
+	/* whether the layer lets run what a Landlock domain of its own would
+	 * judge (landlock.c: without, a role keeps the process's domain) */
+	ctx->governed[role] = false;
+	for (i = 0; i < g.n_sys && !ctx->governed[role]; i++) {
+		unsigned int k;
+
+		for (k = 0; k < g.sys[i].n_rules; k++) {
+			const struct bpf_rule *br = &g.sys[i].rules[k];
+			uint32_t act = br->ret & SECCOMP_RET_ACTION_FULL;
+
+			if (br->slot == BPF_SLOT_NONE &&
+			    (act == SECCOMP_RET_ALLOW || act == SECCOMP_RET_LOG) &&
+			    landlock_governed(ctx, g.sys[i].nr))
+				ctx->governed[role] = true;
+		}
+	}
 	/* what the SIGSYS handler takes as reviewed for this layer */
 	memset(ctx->reviewed[role], 0, sizeof(ctx->reviewed[role]));
 	for (i = 0; i < g.n_sys; i++)
@@ -711,6 +727,7 @@ static int build_layers(struct vmm_seccomp *ctx, bool need_base)
 			L->prog_len = pre->len;
 			memcpy(ctx->reviewed[r], vmm_seccomp_prebuilt->reviewed[r],
 			       sizeof(ctx->reviewed[r]));
+			ctx->governed[r] = vmm_seccomp_prebuilt->governed[r];
 			L->relocs = pre->relocs;
 			L->n_relocs = pre->n_relocs;
 			resolve_slots(ctx, r);

@@ -106,6 +106,9 @@ struct vmm_seccomp {
 	 * from the prebuilt table), read by the SIGSYS handler
 	 * (trap_is_unreviewed()). */
 	uint64_t reviewed[VMM_SECCOMP_ROLE_COUNT][NR_TABLE_SIZE / 64];
+	/* Per layer: its rules let run a syscall Landlock judges by path or
+	 * socket (landlock_governed()); set by compile (or prebuilt). */
+	bool governed[VMM_SECCOMP_ROLE_COUNT];
 	_Atomic uint64_t counts[VMM_SECCOMP_ROLE_COUNT][COUNT_SLOTS];
 };
 
@@ -156,6 +159,7 @@ struct prebuilt {
 	const char *const *names_native;			     /* NR_TABLE_SIZE each */
 	const char *const *names_i386;
 	uint64_t reviewed[VMM_SECCOMP_ROLE_COUNT][NR_TABLE_SIZE / 64]; /* as in the context */
+	bool governed[VMM_SECCOMP_ROLE_COUNT];			       /* as in the context */
 };
 
 extern const struct prebuilt *const vmm_seccomp_prebuilt;
@@ -217,6 +221,9 @@ int landlock_prepare(struct vmm_seccomp *ctx);
 int landlock_apply_process(struct vmm_seccomp *ctx, int (*commit)(struct vmm_seccomp *ctx));
 /* The calling thread enters `role`'s domain, if it has one.  No allocation. */
 int landlock_enter_role(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role);
+/* Whether syscall `nr` (ctx's arch) is one whose target Landlock judges
+ * (a path, a socket address). */
+bool landlock_governed(struct vmm_seccomp *ctx, int nr);
 /* A layer's path rules and their rights on this kernel, a line each. */
 void landlock_print_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, FILE *f);
 

@@ -410,11 +410,43 @@ void landlock_release(struct vmm_seccomp *ctx)
 	close_rulesets(ctx);
 }
 
+/*
+ * The syscalls whose target Landlock judges by path or by socket: opening
+ * and creating, removing, renaming and linking entries, executing,
+ * binding, connecting and sending to an address.  A role whose filter lets
+ * none of them run reaches nothing more than the process's domain it
+ * inherits lets it, so it gets no domain of its own (one syscall less on
+ * entry).  Signals need none either: the process's domain scopes them.
+ */
+static const char *const governed_syscalls[] = {
+	"open",	     "openat",	"openat2", "creat",    "truncate",  "mkdir",	"mkdirat",
+	"mknod",     "mknodat", "unlink",  "unlinkat", "rmdir",	    "rename",	"renameat",
+	"renameat2", "link",	"linkat",  "symlink",  "symlinkat", "execve",	"execveat",
+	"uselib",    "bind",	"connect", "sendto",   "sendmsg",   "sendmmsg", NULL,
+};
+
+bool landlock_governed(struct vmm_seccomp *ctx, int nr)
+{
+	size_t i;
+
+	for (i = 0; governed_syscalls[i]; i++) {
+		if (resolve_ctx_syscall(ctx, governed_syscalls[i]) == nr)
+			return true;
+	}
+	return false;
+}
+
 /* Whether a layer gets a domain of its own at apply time. */
 static bool layer_wants_domain(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 {
-	return ctx->ll.want != VMM_SECCOMP_LANDLOCK_OFF &&
-	       ctx->layer[role].mode != VMM_SECCOMP_MODE_OFF;
+	const struct layer *L = &ctx->layer[role];
+
+	if (ctx->ll.want == VMM_SECCOMP_LANDLOCK_OFF || L->mode == VMM_SECCOMP_MODE_OFF)
+		return false;
+	/* a role that can reach nothing its inherited domain does not judge
+	 * (in log mode its filter lets everything run) */
+	return role == VMM_SECCOMP_ROLE_PROCESS || ctx->ll.layer[role].n || ctx->governed[role] ||
+	       L->mode == VMM_SECCOMP_MODE_LOG;
 }
 
 int landlock_compile(struct vmm_seccomp *ctx)

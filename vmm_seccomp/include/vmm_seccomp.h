@@ -243,7 +243,9 @@ VMM_SECCOMP_API int vmm_seccomp_set_report_callback(struct vmm_seccomp *ctx,
  * for the baseline (VMM_SECCOMP_ROLE_PROCESS), no TCP port, no abstract
  * Unix socket and no process outside the domain (scopes); entering a role
  * narrows the thread further to the paths declared for that role (none by
- * default: a role that opens nothing can open nothing).  A layer in mode
+ * default: a role that opens nothing can open nothing; a role whose filter
+ * lets no path or socket syscall run keeps the process's domain, which is
+ * then the same).  A layer in mode
  * OFF gets no domain; in LOG mode the domain still refuses (Landlock has no
  * permissive mode) and the kernel audits each denial (ABI 7 and later);
  * in the other modes a refused access fails with EACCES (EPERM for a
