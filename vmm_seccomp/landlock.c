@@ -332,9 +332,12 @@ static int parse_access(struct vmm_seccomp *ctx, const char *rule, const char *s
 					rule, (int)n, s);
 		*out |= access_names[i].access;
 		s += n;
-		if (*s == '+' && !*++s)
-			return ctx_fail(ctx, -EINVAL, "landlock rule \"%s\": access ends in '+'",
-					rule);
+		if (*s == '+') {
+			s++;
+			if (!*s)
+				return ctx_fail(ctx, -EINVAL,
+						"landlock rule \"%s\": access ends in '+'", rule);
+		}
 	}
 	return 0;
 }
@@ -582,8 +585,7 @@ int landlock_prepare(struct vmm_seccomp *ctx)
 
 enum { PHASE_WAIT, PHASE_GO, PHASE_ABORT };
 
-/* The broadcast in progress (apply runs once per process). */
-static struct broadcast {
+struct broadcast {
 	_Atomic int phase;
 	_Atomic int arrived;
 	_Atomic int signalled;	 /* the caller is woken when all have arrived */
@@ -596,7 +598,10 @@ static struct broadcast {
 	_Atomic int *seen;	/* 0 signalled, 1 arrived, 2 ended, 3 a kernel worker */
 	int *result;		/* 0 or -errno of the thread's landlock_restrict_self */
 	unsigned char *checked; /* the caller looked whether it is a kernel worker */
-} * bcast;
+};
+
+/* The broadcast in progress (apply runs once per process). */
+static struct broadcast *bcast;
 
 static long futex(_Atomic int *addr, int op, int val, const struct timespec *timeout)
 {

@@ -338,7 +338,9 @@ VMM_SECCOMP_API int vmm_seccomp_compile(struct vmm_seccomp *ctx);
 
 /* The compiled BPF program of a layer (NULL if not compiled or OFF).
  * Borrowed, valid until vmm_seccomp_free(); *len gets the instruction
- * count.  Each instruction is a struct sock_filter. */
+ * count.  Each instruction is a struct sock_filter.  Comparisons with $pid
+ * hold the id of the process that compiled, and of the one that applies
+ * once vmm_seccomp_apply_process() has run (docs/POLICY.md). */
 VMM_SECCOMP_API const void *vmm_seccomp_program(const struct vmm_seccomp *ctx,
 						enum vmm_seccomp_role role, size_t *len);
 
@@ -359,9 +361,20 @@ VMM_SECCOMP_API const void *vmm_seccomp_program(const struct vmm_seccomp *ctx,
  * every filter also allows the syscalls valgrind itself makes on client
  * threads (docs/VALGRIND.md).
  *
+ * Landlock (see above) in the same call: the rulesets are built first
+ * (every declared path opened again), every other thread is parked by a
+ * real-time signal no handler uses, the baseline goes in while they are
+ * parked, then every thread enters the process's Landlock domain
+ * (docs/LANDLOCK.md).  A thread that blocks that signal cannot be reached:
+ * -EBUSY naming it, nothing installed.  The one failure that leaves some
+ * threads in and some out is the kernel refusing a thread's entry after
+ * the baseline is in (out of memory): the error says so; treat it as fatal.
+ *
  * Errors: those of vmm_seccomp_compile(); -EALREADY (a context is already
- * applied in this process); -EBUSY (a thread cannot be synchronised);
- * -ENOSYS / -EOPNOTSUPP (the kernel lacks seccomp filters); -EACCES.
+ * applied in this process); -EBUSY (a thread cannot be synchronised or
+ * reached); -ENOSYS / -EOPNOTSUPP (the kernel lacks seccomp filters, or
+ * Landlock while it is required); -ENOENT etc. (a declared path is gone);
+ * -EACCES; -ENOMEM.
  */
 VMM_SECCOMP_API int vmm_seccomp_apply_process(struct vmm_seccomp *ctx);
 
@@ -386,8 +399,9 @@ VMM_SECCOMP_API int vmm_seccomp_thread_create(struct vmm_seccomp *ctx, pthread_t
 /*
  * Puts the calling thread into a role, for threads created by code that
  * does not use vmm_seccomp_thread_create().  Names the thread `name` if
- * not NULL (copied).  One seccomp(2) call, no allocation, no libseccomp
- * call.  A thread enters at most one role.
+ * not NULL (copied).  The role's Landlock domain first, if it has one (one
+ * landlock_restrict_self(2)), then one seccomp(2) call; no allocation, no
+ * libseccomp call.  A thread enters at most one role.
  * Errors: -EINVAL (role out of range or PROCESS), -EPERM
  * (vmm_seccomp_apply_process() not called yet), -EALREADY (this thread
  * already has a role), the install's errors.
