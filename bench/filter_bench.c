@@ -417,8 +417,12 @@ static void *idle_thread(void *unused)
 {
 	char c;
 
+	ssize_t n;
+
 	(void)unused;
-	return read(apply_pipe[0], &c, 1) == 1 ? NULL : (void *)1;
+	n = read(apply_pipe[0], &c, 1);
+	(void)n; /* woken either way */
+	return NULL;
 }
 
 /* One fresh process with APPLY_THREADS threads running: the time of

@@ -47,13 +47,14 @@ static int kernel_abi(void)
 /* Skips (and says why) where the kernel lacks what a case needs. */
 static bool skip_without_abi(int need, const char *what)
 {
-	int abi = kernel_abi();
+	int abi;
 
 	if (on_valgrind()) {
 		fprintf(stderr,
 			"SKIP %s: valgrind does not implement Landlock (docs/VALGRIND.md)\n", what);
 		return true;
 	}
+	abi = kernel_abi();
 	if (abi < need) {
 		fprintf(stderr, "SKIP %s: needs Landlock ABI %d, the kernel has %d\n", what, need,
 			abi);
@@ -579,9 +580,16 @@ static void test_role_domain_when_it_can_reach(void **state)
 	struct vmm_seccomp *ctx = vmm_seccomp_new();
 
 	(void)state;
-	/* the built-in roles, as compiled (prebuilt or not) */
+	/* the built-in roles, as compiled (prebuilt or not); under valgrind
+	 * every layer also holds valgrind's own syscalls, open among them */
 	assert_non_null(ctx);
 	assert_int_equal(vmm_seccomp_compile(ctx), 0);
+	if (ctx->under_valgrind) {
+		vmm_seccomp_free(ctx);
+		fprintf(stderr, "SKIP which roles get a domain: under valgrind every layer "
+				"allows valgrind's own file syscalls\n");
+		goto out;
+	}
 	assert_false(ctx->governed[VMM_SECCOMP_ROLE_VCPU]);
 	assert_false(ctx->governed[VMM_SECCOMP_ROLE_VIRTIO_BLOCK]);
 	assert_false(ctx->governed[VMM_SECCOMP_ROLE_VIRTIO_RNG]);
@@ -943,9 +951,14 @@ static int apply_compiled(void *unused)
 static void test_pid_filled_at_apply(void **state)
 {
 	struct child *c = calloc(1, sizeof(*c));
-	void (*old)(int) = signal(SIGUSR2, SIG_IGN);
+	void (*old)(int);
 
 	(void)state;
+	if (skip_reported_violation_on_valgrind()) {
+		free(c);
+		return;
+	}
+	old = signal(SIGUSR2, SIG_IGN);
 	compiled_by_parent = vmm_seccomp_new();
 	assert_non_null(compiled_by_parent);
 	assert_int_equal(vmm_seccomp_configure(compiled_by_parent, "errno"), 0);

@@ -440,7 +440,9 @@ static void test_profile_sample_vmm(void **state)
 
 static void test_landlock(void **state)
 {
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1u);
+	/* (the library installs no Landlock under valgrind, and says abi 0,
+	 * whether or not valgrind knows the syscall) */
+	long abi = RUNNING_ON_VALGRIND ? 0 : syscall(SYS_landlock_create_ruleset, NULL, 0, 1u);
 	char want[48];
 
 	(void)state;

@@ -189,13 +189,6 @@ static const char *access_text(unsigned int access, char *buf, size_t len)
 	return buf;
 }
 
-static int check_role(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
-{
-	if ((unsigned int)role >= VMM_SECCOMP_ROLE_COUNT)
-		return ctx_fail(ctx, -EINVAL, "role %d out of range", (int)role);
-	return 0;
-}
-
 int vmm_seccomp_set_landlock(struct vmm_seccomp *ctx, enum vmm_seccomp_landlock landlock)
 {
 	int rc = ctx_check_configurable(ctx);
@@ -270,10 +263,10 @@ int vmm_seccomp_allow_path(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, 
 	char *copy;
 	int rc = ctx_check_configurable(ctx);
 
-	if (!rc)
-		rc = check_role(ctx, role);
 	if (rc)
 		return rc;
+	if ((unsigned int)role >= VMM_SECCOMP_ROLE_COUNT)
+		return ctx_fail(ctx, -EINVAL, "role %d out of range", (int)role);
 	if (!path || path[0] != '/')
 		return ctx_fail(ctx, -EINVAL, "landlock rule \"%s\": the path must be absolute",
 				path ? path : "(null)");
