@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * vmm_seccomp_enter_role() allocates nothing.  This program's own malloc,
- * calloc and realloc count every call and hand it to glibc's; a thread
- * enters a role with the count at zero, and the count must stay there.
+ * vmm_seccomp_enter_role() allocates nothing, in any role (with a Landlock
+ * domain or without).  This program's own malloc, calloc and realloc count
+ * every call and hand it to glibc's; a thread enters a role with the count
+ * at zero, and the count must stay there.
  */
 #include "live_util.h"
 #include "vmm_seccomp.h"
@@ -52,6 +53,7 @@ void *realloc(void *p, size_t n)
 
 struct job {
 	struct vmm_seccomp *ctx;
+	enum vmm_seccomp_role role;
 	int rc;
 	unsigned long during;
 };
@@ -63,7 +65,7 @@ static void *enter(void *arg)
 #if COUNTING
 	atomic_store(&allocations, 0);
 #endif
-	j->rc = vmm_seccomp_enter_role(j->ctx, VMM_SECCOMP_ROLE_VCPU, "vcpu0");
+	j->rc = vmm_seccomp_enter_role(j->ctx, j->role, "worker");
 #if COUNTING
 	j->during = atomic_load(&allocations);
 #endif
@@ -73,7 +75,8 @@ static void *enter(void *arg)
 static int child_enter(void *arg)
 {
 	struct vmm_seccomp *ctx = vmm_seccomp_new();
-	struct job j = { ctx, -1, 0 };
+	unsigned long total = 0;
+	unsigned int r;
 	pthread_t t;
 	void *p;
 
@@ -90,12 +93,18 @@ static int child_enter(void *arg)
 #else
 	(void)p;
 #endif
-	if (pthread_create(&t, NULL, enter, &j) || pthread_join(t, NULL))
-		return 12;
-	if (j.rc)
-		return 13;
-	fprintf(stderr, "allocations while entering a role: %lu\n", j.during);
-	return j.during == 0 ? 0 : 14;
+	for (r = VMM_SECCOMP_ROLE_VMM; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+		struct job j = { ctx, (enum vmm_seccomp_role)r, -1, 0 };
+
+		if (pthread_create(&t, NULL, enter, &j) || pthread_join(t, NULL))
+			return 12;
+		if (j.rc)
+			return 13;
+		fprintf(stderr, "allocations while entering role %s: %lu\n",
+			vmm_seccomp_role_name(j.role), j.during);
+		total += j.during;
+	}
+	return total == 0 ? 0 : 14;
 }
 
 static void test_enter_role_allocates_nothing(void **state)
@@ -116,6 +125,8 @@ static void test_enter_role_allocates_nothing(void **state)
 		fprintf(stderr, "%s", c.out);
 	assert_true(c.exited);
 	assert_int_equal(c.code, 0);
+	assert_int_equal(count_lines_with(c.out, "allocations while entering role ", ": 0", NULL),
+			 VMM_SECCOMP_ROLE_COUNT - 1);
 }
 
 int main(void)
