@@ -670,7 +670,7 @@ static int landlock_setup(struct vmm *vmm, const struct options *o, char *err, s
 			return rc;
 		}
 		/* api_server_new(): bind, and unlink of a stale socket */
-		snprintf(rule, sizeof(rule), "%s:create+socket", dir);
+		snprintf(rule, sizeof(rule), "%s:create+socket+connect", dir);
 		rc = sc_add_path_rule(vmm->sc, &vmm->landlock, VMM_SECCOMP_ROLE_PROCESS,
 				      "--api-sock", rule, err, errlen);
 		/* api_server_free() at shut-down, on the vmm thread: its unlink is

@@ -55,18 +55,20 @@
 #define LL_FS_MAKE_FIFO (1ull << 10)
 #define LL_FS_MAKE_BLOCK (1ull << 11)
 #define LL_FS_MAKE_SYM (1ull << 12)
-#define LL_FS_REFER (1ull << 13)     /* ABI 2 */
-#define LL_FS_TRUNCATE (1ull << 14)  /* ABI 3 */
-#define LL_FS_IOCTL_DEV (1ull << 15) /* ABI 5 */
-#define LL_NET_BIND_TCP (1ull << 0)  /* ABI 4 */
+#define LL_FS_REFER (1ull << 13)	/* ABI 2 */
+#define LL_FS_TRUNCATE (1ull << 14)	/* ABI 3 */
+#define LL_FS_IOCTL_DEV (1ull << 15)	/* ABI 5 */
+#define LL_FS_RESOLVE_UNIX (1ull << 16) /* ABI 9 (Linux 7.1): connect to pathname sockets */
+#define LL_NET_BIND_TCP (1ull << 0)	/* ABI 4 */
 #define LL_NET_CONNECT_TCP (1ull << 1)
 #define LL_SCOPE_ABSTRACT_UNIX (1ull << 0) /* ABI 6 */
 #define LL_SCOPE_SIGNAL (1ull << 1)
 #define LL_AUDIT_ABI 7 /* denials are audited (logging flags of restrict_self) */
 
 /* Rights that apply to a file that is not a directory. */
-#define LL_FS_FILE_RIGHTS \
-	(LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
+#define LL_FS_FILE_RIGHTS                                                                        \
+	(LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV | \
+	 LL_FS_RESOLVE_UNIX)
 
 struct ll_ruleset_attr {
 	uint64_t handled_access_fs;
@@ -80,9 +82,9 @@ struct ll_path_beneath_attr {
 } __attribute__((packed));
 
 static const char *const fs_right_names[] = {
-	"execute",   "write_file", "read_file", "read_dir",  "remove_dir", "remove_file",
-	"make_char", "make_dir",   "make_reg",	"make_sock", "make_fifo",  "make_block",
-	"make_sym",  "refer",	   "truncate",	"ioctl_dev",
+	"execute",   "write_file", "read_file", "read_dir",  "remove_dir",   "remove_file",
+	"make_char", "make_dir",   "make_reg",	"make_sock", "make_fifo",    "make_block",
+	"make_sym",  "refer",	   "truncate",	"ioctl_dev", "resolve_unix",
 };
 static const char *const net_right_names[] = { "bind_tcp", "connect_tcp" };
 static const char *const scope_names[] = { "abstract_unix_socket", "signal" };
@@ -139,6 +141,8 @@ static void handled_for(int abi, uint64_t *fs, uint64_t *net, uint64_t *scopes)
 		*fs |= LL_FS_IOCTL_DEV;
 	if (abi >= 6)
 		*scopes = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
+	if (abi >= 9)
+		*fs |= LL_FS_RESOLVE_UNIX;
 }
 
 /* The Landlock rights of an access (VMM_SECCOMP_PATH_*).  Never execute
@@ -158,6 +162,8 @@ static uint64_t fs_rights_of(unsigned int access)
 		r |= LL_FS_MAKE_SOCK;
 	if (access & VMM_SECCOMP_PATH_DEVICE)
 		r |= LL_FS_IOCTL_DEV;
+	if (access & VMM_SECCOMP_PATH_CONNECT)
+		r |= LL_FS_RESOLVE_UNIX;
 	return r;
 }
 
@@ -170,7 +176,7 @@ static const struct {
 	{ "ro", VMM_SECCOMP_PATH_RO },	       { "rw", VMM_SECCOMP_PATH_RW },
 	{ "read", VMM_SECCOMP_PATH_READ },     { "write", VMM_SECCOMP_PATH_WRITE },
 	{ "create", VMM_SECCOMP_PATH_CREATE }, { "socket", VMM_SECCOMP_PATH_SOCKET },
-	{ "device", VMM_SECCOMP_PATH_DEVICE },
+	{ "device", VMM_SECCOMP_PATH_DEVICE }, { "connect", VMM_SECCOMP_PATH_CONNECT },
 };
 
 /* Writes access bits as rule text ("read+write"); returns buf. */
@@ -319,10 +325,11 @@ static int parse_access(struct vmm_seccomp *ctx, const char *rule, const char *s
 				break;
 		}
 		if (i == sizeof(access_names) / sizeof(access_names[0]))
-			return ctx_fail(ctx, -EINVAL,
-					"landlock rule \"%s\": unknown access \"%.*s\" (ro, rw, "
-					"or read, write, create, socket, device joined by '+')",
-					rule, (int)n, s);
+			return ctx_fail(
+				ctx, -EINVAL,
+				"landlock rule \"%s\": unknown access \"%.*s\" (ro, rw, "
+				"or read, write, create, socket, device, connect joined by '+')",
+				rule, (int)n, s);
 		*out |= access_names[i].access;
 		s += n;
 		if (*s == '+') {

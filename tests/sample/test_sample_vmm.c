@@ -527,7 +527,9 @@ static void assert_landlock_json(const char *resp, const char *disk, const char 
 	assert_has(resp, want);
 	assert_has(resp, abi ? "\"fs\":[\"execute\",\"write_file\",\"read_file\",\"read_dir\","
 			     : "\"fs\":[]");
-	if (abi >= 5)
+	if (abi >= 9)
+		assert_has(resp, ",\"truncate\",\"ioctl_dev\",\"resolve_unix\"],");
+	else if (abi >= 5)
 		assert_has(resp, ",\"truncate\",\"ioctl_dev\"],");
 	assert_has(resp, abi >= 4 ? "\"net\":[\"bind_tcp\",\"connect_tcp\"]" : "\"net\":[]");
 	assert_has(resp,
@@ -538,7 +540,7 @@ static void assert_landlock_json(const char *resp, const char *disk, const char 
 	assert_true(strncmp(sock, tmpdir, strlen(tmpdir)) == 0);
 	snprintf(want, sizeof(want),
 		 "\"rules\":{\"process\":[\"%s:read+write\",\"/dev/kvm:read+write+device\","
-		 "\"%s:create+socket\"],\"vmm\":[\"%s:create\"],\"vcpu\":[],\"api\":[],"
+		 "\"%s:create+socket+connect\"],\"vmm\":[\"%s:create\"],\"vcpu\":[],\"api\":[],"
 		 "\"virtio_block\":[],",
 		 d, dir, dir);
 	assert_has(resp, want);

@@ -254,16 +254,17 @@ VMM_SECCOMP_API int vmm_seccomp_set_report_callback(struct vmm_seccomp *ctx,
 
 /* Access of a path rule (vmm_seccomp_allow_path()).  A rule on a
  * directory covers everything beneath it. */
-#define VMM_SECCOMP_PATH_READ 0x01u   /* open files to read, list directories */
-#define VMM_SECCOMP_PATH_WRITE 0x02u  /* open files to write, truncate them */
-#define VMM_SECCOMP_PATH_CREATE 0x04u /* create, remove, rename, link entries (directories) */
-#define VMM_SECCOMP_PATH_SOCKET 0x08u /* bind Unix sockets (directories) */
-#define VMM_SECCOMP_PATH_DEVICE 0x10u /* ioctl on device files opened there (ABI 5) */
+#define VMM_SECCOMP_PATH_READ 0x01u    /* open files to read, list directories */
+#define VMM_SECCOMP_PATH_WRITE 0x02u   /* open files to write, truncate them */
+#define VMM_SECCOMP_PATH_CREATE 0x04u  /* create, remove, rename, link entries (directories) */
+#define VMM_SECCOMP_PATH_SOCKET 0x08u  /* bind Unix sockets (directories) */
+#define VMM_SECCOMP_PATH_DEVICE 0x10u  /* ioctl on device files opened there (ABI 5) */
+#define VMM_SECCOMP_PATH_CONNECT 0x20u /* connect to Unix sockets there (ABI 9) */
 /* "ro" and "rw" in rule strings */
 #define VMM_SECCOMP_PATH_RO VMM_SECCOMP_PATH_READ
 #define VMM_SECCOMP_PATH_RW                                                         \
 	(VMM_SECCOMP_PATH_READ | VMM_SECCOMP_PATH_WRITE | VMM_SECCOMP_PATH_CREATE | \
-	 VMM_SECCOMP_PATH_SOCKET | VMM_SECCOMP_PATH_DEVICE)
+	 VMM_SECCOMP_PATH_SOCKET | VMM_SECCOMP_PATH_DEVICE | VMM_SECCOMP_PATH_CONNECT)
 
 /* Whether the process needs Landlock (vmm_seccomp_set_landlock()). */
 enum vmm_seccomp_landlock {
@@ -287,7 +288,8 @@ VMM_SECCOMP_API int vmm_seccomp_set_landlock(struct vmm_seccomp *ctx,
  * must lie within a baseline rule: at or beneath its path, with no access
  * it lacks (-EPERM otherwise, checked here and at compile time).  The path
  * must exist (it is opened again at apply time); CREATE and SOCKET need a
- * directory (VMM_SECCOMP_PATH_RW on a file means read, write and device).
+ * directory (VMM_SECCOMP_PATH_RW on a file means read, write, device and
+ * connect).
  * Copies path.
  * Errors: -EINVAL (role, empty or relative path, unknown access bits, a
  * directory-only access on a file), -ENOENT etc. (the path), -EPERM (as
@@ -299,7 +301,7 @@ VMM_SECCOMP_API int vmm_seccomp_allow_path(struct vmm_seccomp *ctx, enum vmm_sec
 /*
  * vmm_seccomp_allow_path() from a string "PATH:ACCESS" (split at the last
  * ':'), ACCESS being "ro", "rw", or names joined by '+': read, write,
- * create, socket, device ("/run/vmm:read+socket").  Borrows rule.
+ * create, socket, device, connect ("/run/vmm:read+socket").  Borrows rule.
  * Errors: as vmm_seccomp_allow_path(); -EINVAL names the bad part.
  */
 VMM_SECCOMP_API int vmm_seccomp_add_path_rule(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
