@@ -574,6 +574,7 @@ static int layer_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 {
 	static const struct bpf_rule allow = { NULL, 0, SECCOMP_RET_ALLOW, BPF_SLOT_NONE, false };
 	struct bpf_target t = *target_of(ctx);
+	uint64_t governed[NR_TABLE_SIZE / 64];
 	struct grouped g;
 	bool exact = false;
 	size_t i;
@@ -622,17 +623,20 @@ static int layer_template(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 	}
 	/* whether the layer lets run what a Landlock domain of its own would
 	 * judge (landlock.c: without, a role keeps the process's domain) */
+	landlock_governed_set(ctx, governed);
 	ctx->governed[role] = false;
 	for (i = 0; i < g.n_sys && !ctx->governed[role]; i++) {
+		int nr = g.sys[i].nr;
 		unsigned int k;
 
+		if (nr < 0 || nr >= NR_TABLE_SIZE || !(governed[nr / 64] & (1ULL << (nr % 64))))
+			continue;
 		for (k = 0; k < g.sys[i].n_rules; k++) {
 			const struct bpf_rule *br = &g.sys[i].rules[k];
 			uint32_t act = br->ret & SECCOMP_RET_ACTION_FULL;
 
 			if (br->slot == BPF_SLOT_NONE &&
-			    (act == SECCOMP_RET_ALLOW || act == SECCOMP_RET_LOG) &&
-			    landlock_governed(ctx, g.sys[i].nr))
+			    (act == SECCOMP_RET_ALLOW || act == SECCOMP_RET_LOG))
 				ctx->governed[role] = true;
 		}
 	}

@@ -107,7 +107,7 @@ struct vmm_seccomp {
 	 * (trap_is_unreviewed()). */
 	uint64_t reviewed[VMM_SECCOMP_ROLE_COUNT][NR_TABLE_SIZE / 64];
 	/* Per layer: its rules let run a syscall Landlock judges by path or
-	 * socket (landlock_governed()); set by compile (or prebuilt). */
+	 * socket (landlock_governed_set()); set by compile (or prebuilt). */
 	bool governed[VMM_SECCOMP_ROLE_COUNT];
 	_Atomic uint64_t counts[VMM_SECCOMP_ROLE_COUNT][COUNT_SLOTS];
 };
@@ -221,9 +221,9 @@ int landlock_prepare(struct vmm_seccomp *ctx);
 int landlock_apply_process(struct vmm_seccomp *ctx, int (*commit)(struct vmm_seccomp *ctx));
 /* The calling thread enters `role`'s domain, if it has one.  No allocation. */
 int landlock_enter_role(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role);
-/* Whether syscall `nr` (ctx's arch) is one whose target Landlock judges
- * (a path, a socket address). */
-bool landlock_governed(struct vmm_seccomp *ctx, int nr);
+/* The syscall numbers (ctx's arch) whose target Landlock judges (a path,
+ * a socket address), as a set. */
+void landlock_governed_set(struct vmm_seccomp *ctx, uint64_t set[NR_TABLE_SIZE / 64]);
 /* A layer's path rules and their rights on this kernel, a line each. */
 void landlock_print_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, FILE *f);
 

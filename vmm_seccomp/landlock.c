@@ -145,6 +145,13 @@ static void handled_for(int abi, uint64_t *fs, uint64_t *net, uint64_t *scopes)
 		*fs |= LL_FS_RESOLVE_UNIX;
 }
 
+/* The kernel's ABI, and what a domain handles on it, into the context. */
+static void probe(struct vmm_seccomp *ctx)
+{
+	ctx->ll.abi = probe_abi(ctx);
+	handled_for(ctx->ll.abi, &ctx->ll.fs, &ctx->ll.net, &ctx->ll.scopes);
+}
+
 /* The Landlock rights of an access (VMM_SECCOMP_PATH_*).  Never execute
  * (seccomp refuses execve anyway), never device nodes. */
 static uint64_t fs_rights_of(unsigned int access)
@@ -428,15 +435,17 @@ static const char *const governed_syscalls[] = {
 	"uselib",    "bind",	"connect", "sendto",   "sendmsg",   "sendmmsg", NULL,
 };
 
-bool landlock_governed(struct vmm_seccomp *ctx, int nr)
+void landlock_governed_set(struct vmm_seccomp *ctx, uint64_t set[NR_TABLE_SIZE / 64])
 {
 	size_t i;
 
+	memset(set, 0, NR_TABLE_SIZE / 8);
 	for (i = 0; governed_syscalls[i]; i++) {
-		if (resolve_ctx_syscall(ctx, governed_syscalls[i]) == nr)
-			return true;
+		int nr = resolve_ctx_syscall(ctx, governed_syscalls[i]);
+
+		if (nr >= 0 && nr < NR_TABLE_SIZE)
+			set[nr / 64] |= 1ULL << (nr % 64);
 	}
-	return false;
 }
 
 /* Whether a layer gets a domain of its own at apply time. */
@@ -458,8 +467,7 @@ int landlock_compile(struct vmm_seccomp *ctx)
 	size_t i;
 	int rc;
 
-	ctx->ll.abi = probe_abi(ctx);
-	handled_for(ctx->ll.abi, &ctx->ll.fs, &ctx->ll.net, &ctx->ll.scopes);
+	probe(ctx);
 	/* roles were checked as they were added; the baseline may have
 	 * grown since, never shrunk, but say it again for any order */
 	for (r = 1; r < VMM_SECCOMP_ROLE_COUNT; r++) {
@@ -990,10 +998,8 @@ size_t vmm_seccomp_landlock_status(struct vmm_seccomp *ctx, struct vmm_seccomp_l
 
 	memset(&info, 0, sizeof(info));
 	if (ctx) {
-		if (ctx->ll.abi < 0) {
-			ctx->ll.abi = probe_abi(ctx);
-			handled_for(ctx->ll.abi, &ctx->ll.fs, &ctx->ll.net, &ctx->ll.scopes);
-		}
+		if (ctx->ll.abi < 0)
+			probe(ctx);
 		info.abi = ctx->ll.abi;
 		info.enforced = ctx->ll.enforced;
 		info.fs_rights = ctx->ll.fs;
