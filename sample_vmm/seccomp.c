@@ -21,6 +21,17 @@ int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *role
 		snprintf(err, errlen, "vmm_seccomp_new: out of memory");
 		return -ENOMEM;
 	}
+	/* The policies first: the roles a directory defines can then be
+	 * given modes. */
+	if (policy_dir) {
+		rc = vmm_seccomp_load_policy_dir(sc, policy_dir,
+						 allow_dangerous ? VMM_SECCOMP_ALLOW_DANGEROUS : 0);
+		if (rc < 0) {
+			snprintf(err, errlen, "--seccomp-policy %s: %s", policy_dir,
+				 vmm_seccomp_last_error(sc));
+			goto err_free;
+		}
+	}
 	/* One call per option, so the library's message can be tied to the
 	 * option it came from; later tokens override earlier ones, as in one
 	 * configuration string. */
@@ -43,15 +54,6 @@ int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *role
 		rc = vmm_seccomp_configure(sc, roles[i]);
 		if (rc < 0) {
 			snprintf(err, errlen, "--seccomp-role %s: %s", roles[i],
-				 vmm_seccomp_last_error(sc));
-			goto err_free;
-		}
-	}
-	if (policy_dir) {
-		rc = vmm_seccomp_load_policy_dir(sc, policy_dir,
-						 allow_dangerous ? VMM_SECCOMP_ALLOW_DANGEROUS : 0);
-		if (rc < 0) {
-			snprintf(err, errlen, "--seccomp-policy %s: %s", policy_dir,
 				 vmm_seccomp_last_error(sc));
 			goto err_free;
 		}
@@ -178,10 +180,10 @@ static void put_landlock(struct jbuf *b, struct vmm_seccomp *sc, const struct sc
 	put(b, ",\"scopes\":");
 	put_names(b, line, ", scopes ");
 	put(b, ",\"audit\":%s,\"rules\":{", info.audit ? "true" : "false");
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+	for (r = 0; r < (int)vmm_seccomp_role_count(sc); r++) {
 		bool first = true;
 
-		put(b, "%s\"%s\":[", r ? "," : "", vmm_seccomp_role_name(r));
+		put(b, "%s\"%s\":[", r ? "," : "", vmm_seccomp_get_role_name(sc, r));
 		for (unsigned i = 0; ll && i < ll->n; i++) {
 			if (ll->rules[i].role != (enum vmm_seccomp_role)r)
 				continue;
@@ -205,18 +207,21 @@ int sc_info_json(struct vmm_seccomp *sc, const struct sc_landlock *ll, char *buf
 	if (len == 0)
 		return -1;
 	put(&b, "{\"modes\":{");
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
-		put(&b, "%s\"%s\":\"%s\"", r ? "," : "", vmm_seccomp_role_name(r),
+	/* every role, built-in or defined (--seccomp-policy); role names
+	 * are [a-z0-9_]: no escaping needed */
+	for (r = 0; r < (int)vmm_seccomp_role_count(sc); r++)
+		put(&b, "%s\"%s\":\"%s\"", r ? "," : "", vmm_seccomp_get_role_name(sc, r),
 		    vmm_seccomp_mode_name(vmm_seccomp_get_role_mode(sc, r)));
 	put(&b, "},\"threads\":[");
 	for (size_t i = 0; i < n && i < 32; i++)
 		/* Thread names are ours (vcpu0, virtio-blk, ...): no escaping needed. */
 		put(&b, "%s{\"tid\":%d,\"name\":\"%s\",\"role\":\"%s\",\"filtered\":%s}",
 		    i ? "," : "", threads[i].tid, threads[i].name,
-		    vmm_seccomp_role_name(threads[i].role), threads[i].filtered ? "true" : "false");
+		    vmm_seccomp_get_role_name(sc, threads[i].role),
+		    threads[i].filtered ? "true" : "false");
 	put(&b, "],\"violations\":{");
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
-		put(&b, "%s\"%s\":%llu", r ? "," : "", vmm_seccomp_role_name(r),
+	for (r = 0; r < (int)vmm_seccomp_role_count(sc); r++)
+		put(&b, "%s\"%s\":%llu", r ? "," : "", vmm_seccomp_get_role_name(sc, r),
 		    (unsigned long long)vmm_seccomp_violation_total(sc, r));
 	put(&b, "},");
 	put_landlock(&b, sc, ll);

@@ -27,39 +27,52 @@
 #define TEST_ENV "VMM_SECCOMP_UNIT_TEST_CONFIG"
 
 #define N_ROLES VMM_SECCOMP_ROLE_COUNT
+/* config_parse(names_ctx(), ) works on every layer a context can hold */
+#define N_LAYERS VMM_SECCOMP_ROLE_MAX
 #define ENFORCE VMM_SECCOMP_MODE_ENFORCE
 #define KILL VMM_SECCOMP_MODE_KILL
 #define ERRNO VMM_SECCOMP_MODE_ERRNO
 #define LOG VMM_SECCOMP_MODE_LOG
 #define OFF VMM_SECCOMP_MODE_OFF
 
-static void fill(enum vmm_seccomp_mode modes[N_ROLES], enum vmm_seccomp_mode m)
+/* The context whose role names config_parse() reads: the built-in ones. */
+static struct vmm_seccomp *names;
+
+static const struct vmm_seccomp *names_ctx(void)
+{
+	if (!names)
+		names = vmm_seccomp_new();
+	assert_non_null(names);
+	return names;
+}
+
+static void fill(enum vmm_seccomp_mode modes[N_LAYERS], enum vmm_seccomp_mode m)
 {
 	unsigned int i;
 
-	for (i = 0; i < N_ROLES; i++)
+	for (i = 0; i < N_LAYERS; i++)
 		modes[i] = m;
 }
 
 /* A mix of modes, so "unchanged" cannot pass by luck. */
-static void fill_mixed(enum vmm_seccomp_mode modes[N_ROLES])
+static void fill_mixed(enum vmm_seccomp_mode modes[N_LAYERS])
 {
 	unsigned int i;
 
-	for (i = 0; i < N_ROLES; i++)
+	for (i = 0; i < N_LAYERS; i++)
 		modes[i] = (enum vmm_seccomp_mode)(i % VMM_SECCOMP_MODE_COUNT);
 }
 
-static void parse_ok(const char *str, enum vmm_seccomp_mode modes[N_ROLES])
+static void parse_ok(const char *str, enum vmm_seccomp_mode modes[N_LAYERS])
 {
 	char err[512] = "";
-	int rc = config_parse(str, modes, err, sizeof(err));
+	int rc = config_parse(names_ctx(), str, modes, err, sizeof(err));
 
 	if (rc)
 		fail_msg("\"%s\": rc %d: %s", str, rc, err);
 }
 
-static void assert_all(const enum vmm_seccomp_mode modes[N_ROLES], enum vmm_seccomp_mode m)
+static void assert_all(const enum vmm_seccomp_mode modes[N_LAYERS], enum vmm_seccomp_mode m)
 {
 	unsigned int i;
 
@@ -76,13 +89,13 @@ static void assert_all(const enum vmm_seccomp_mode modes[N_ROLES], enum vmm_secc
  */
 static void expect_config_error(const char *str, const char *what1, const char *what2)
 {
-	enum vmm_seccomp_mode modes[N_ROLES], before[N_ROLES];
+	enum vmm_seccomp_mode modes[N_LAYERS], before[N_LAYERS];
 	char err[512] = "";
 	int rc;
 
 	fill_mixed(modes);
 	memcpy(before, modes, sizeof(before));
-	rc = config_parse(str, modes, err, sizeof(err));
+	rc = config_parse(names_ctx(), str, modes, err, sizeof(err));
 	if (rc != -EINVAL || memcmp(modes, before, sizeof(modes)) != 0 || !strstr(err, what1) ||
 	    (what2 && !strstr(err, what2)))
 		fail_msg("\"%s\": rc %d, modes %s, \"%s\"; want -EINVAL, unchanged, \"%s\" and "
@@ -111,7 +124,7 @@ static void test_mode_for_every_layer(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		enum vmm_seccomp_mode modes[N_ROLES];
+		enum vmm_seccomp_mode modes[N_LAYERS];
 
 		fill_mixed(modes);
 		parse_ok(cases[i].str, modes);
@@ -127,7 +140,7 @@ static void test_role_equals_mode(void **state)
 	/* every role with every mode, by the names the API gives out */
 	for (r = 0; r < N_ROLES; r++) {
 		for (m = 0; m < VMM_SECCOMP_MODE_COUNT; m++) {
-			enum vmm_seccomp_mode modes[N_ROLES], want[N_ROLES];
+			enum vmm_seccomp_mode modes[N_LAYERS], want[N_LAYERS];
 			char str[64];
 
 			snprintf(str, sizeof(str), "%s=%s", vmm_seccomp_role_name(r),
@@ -144,7 +157,7 @@ static void test_role_equals_mode(void **state)
 
 static void test_role_equals_mode_forms(void **state)
 {
-	enum vmm_seccomp_mode modes[N_ROLES];
+	enum vmm_seccomp_mode modes[N_LAYERS];
 
 	(void)state;
 	fill(modes, LOG);
@@ -163,7 +176,7 @@ static void test_role_equals_mode_forms(void **state)
 
 static void test_later_tokens_override(void **state)
 {
-	enum vmm_seccomp_mode modes[N_ROLES], want[N_ROLES];
+	enum vmm_seccomp_mode modes[N_LAYERS], want[N_LAYERS];
 
 	(void)state;
 	fill_mixed(modes);
@@ -194,7 +207,7 @@ static void test_later_tokens_override(void **state)
 
 static void test_disable_seccomp(void **state)
 {
-	enum vmm_seccomp_mode modes[N_ROLES], want[N_ROLES];
+	enum vmm_seccomp_mode modes[N_LAYERS], want[N_LAYERS];
 
 	(void)state;
 	fill_mixed(modes);
@@ -263,32 +276,35 @@ static void test_config_errors(void **state)
 /* All or nothing: good tokens before a bad one are not applied either. */
 static void test_config_error_changes_nothing(void **state)
 {
-	enum vmm_seccomp_mode modes[N_ROLES];
+	enum vmm_seccomp_mode modes[N_LAYERS];
 	char err[256];
 
 	(void)state;
 	fill(modes, ENFORCE);
-	assert_int_equal(config_parse("log,vcpu=off,api=bogus", modes, err, sizeof(err)), -EINVAL);
+	assert_int_equal(
+		config_parse(names_ctx(), "log,vcpu=off,api=bogus", modes, err, sizeof(err)),
+		-EINVAL);
 	assert_all(modes, ENFORCE);
-	assert_int_equal(config_parse("disable_seccomp,nope", modes, err, sizeof(err)), -EINVAL);
+	assert_int_equal(config_parse(names_ctx(), "disable_seccomp,nope", modes, err, sizeof(err)),
+			 -EINVAL);
 	assert_all(modes, ENFORCE);
 }
 
 static void test_config_error_buffer(void **state)
 {
-	enum vmm_seccomp_mode modes[N_ROLES];
+	enum vmm_seccomp_mode modes[N_LAYERS];
 	char err[24];
 
 	(void)state;
 	fill(modes, LOG);
 	/* a short buffer gets a terminated prefix and nothing past it */
 	memset(err, 'x', sizeof(err));
-	assert_int_equal(config_parse("bogus", modes, err, 16), -EINVAL);
+	assert_int_equal(config_parse(names_ctx(), "bogus", modes, err, 16), -EINVAL);
 	assert_int_equal(strlen(err), 15);
 	assert_memory_equal(err, "bad setting 'bo", 15);
 	assert_int_equal(err[16], 'x');
 	/* no buffer at all */
-	assert_int_equal(config_parse("bogus", modes, NULL, 0), -EINVAL);
+	assert_int_equal(config_parse(names_ctx(), "bogus", modes, NULL, 0), -EINVAL);
 	assert_all(modes, LOG);
 }
 
@@ -375,7 +391,7 @@ static int ctx_teardown(void **state)
 }
 
 static void assert_ctx_modes(const struct vmm_seccomp *ctx,
-			     const enum vmm_seccomp_mode want[N_ROLES])
+			     const enum vmm_seccomp_mode want[N_LAYERS])
 {
 	unsigned int r;
 
@@ -390,7 +406,7 @@ static void assert_ctx_modes(const struct vmm_seccomp *ctx,
 static void test_new_defaults(void **state)
 {
 	struct vmm_seccomp *ctx = *state;
-	enum vmm_seccomp_mode want[N_ROLES];
+	enum vmm_seccomp_mode want[N_LAYERS];
 	size_t len = 99;
 
 	fill(want, ENFORCE);
@@ -408,7 +424,7 @@ static void test_new_defaults(void **state)
 static void test_set_modes(void **state)
 {
 	struct vmm_seccomp *ctx = *state;
-	enum vmm_seccomp_mode want[N_ROLES];
+	enum vmm_seccomp_mode want[N_LAYERS];
 
 	assert_int_equal(vmm_seccomp_set_mode(ctx, LOG), 0);
 	fill(want, LOG);
@@ -425,7 +441,8 @@ static void test_set_modes(void **state)
 	assert_non_null(strstr(vmm_seccomp_last_error(ctx), "out of range"));
 	assert_int_equal(vmm_seccomp_set_mode(ctx, (enum vmm_seccomp_mode) - 1), -EINVAL);
 	assert_int_equal(vmm_seccomp_set_role_mode(ctx, VMM_SECCOMP_ROLE_COUNT, OFF), -EINVAL);
-	assert_non_null(strstr(vmm_seccomp_last_error(ctx), "role 9 out of range"));
+	assert_non_null(
+		strstr(vmm_seccomp_last_error(ctx), "role 9 is not a role of this context"));
 	assert_int_equal(vmm_seccomp_set_role_mode(ctx, (enum vmm_seccomp_role) - 1, OFF), -EINVAL);
 	assert_int_equal(
 		vmm_seccomp_set_role_mode(ctx, VMM_SECCOMP_ROLE_API, VMM_SECCOMP_MODE_COUNT),
@@ -449,7 +466,7 @@ static void test_set_modes(void **state)
 static void test_configure(void **state)
 {
 	struct vmm_seccomp *ctx = *state;
-	enum vmm_seccomp_mode want[N_ROLES];
+	enum vmm_seccomp_mode want[N_LAYERS];
 
 	assert_int_equal(vmm_seccomp_configure(ctx, "enforce,vcpu=log"), 0);
 	fill(want, ENFORCE);
@@ -474,7 +491,7 @@ static void test_configure(void **state)
 static void test_configure_from_env(void **state)
 {
 	struct vmm_seccomp *ctx = *state;
-	enum vmm_seccomp_mode want[N_ROLES];
+	enum vmm_seccomp_mode want[N_LAYERS];
 
 	fill(want, ENFORCE);
 	/* unset, then empty: no change, no error */
@@ -587,7 +604,7 @@ static void test_add_rules_syntax(void **state)
 	expect_add_error(ctx, VMM_SECCOMP_ROLE_VCPU, NULL, 0, -EINVAL, "no policy text", NULL);
 	assert_int_equal(vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_COUNT, "read", "x", 0),
 			 -EINVAL);
-	assert_non_null(strstr(vmm_seccomp_last_error(ctx), "out of range"));
+	assert_non_null(strstr(vmm_seccomp_last_error(ctx), "is not a role of this context"));
 	assert_int_equal(vmm_seccomp_add_rules(ctx, (enum vmm_seccomp_role) - 1, "read", "x", 0),
 			 -EINVAL);
 	assert_int_equal(vmm_seccomp_add_rules(NULL, VMM_SECCOMP_ROLE_VCPU, "read", "x", 0),
@@ -726,7 +743,7 @@ static void test_compile_off_and_extra(void **state)
 static void test_frozen_after_compile(void **state)
 {
 	struct vmm_seccomp *ctx = *state;
-	enum vmm_seccomp_mode want[N_ROLES];
+	enum vmm_seccomp_mode want[N_LAYERS];
 
 	assert_int_equal(vmm_seccomp_set_role_mode(ctx, VMM_SECCOMP_ROLE_VCPU, LOG), 0);
 	assert_int_equal(vmm_seccomp_compile(ctx), 0);
@@ -786,5 +803,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_frozen_after_compile, ctx_setup, ctx_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	vmm_seccomp_free(names);
+	return rc;
 }

@@ -56,7 +56,11 @@
 #include <valgrind/valgrind.h>
 #endif
 
-#define ROLES VMM_SECCOMP_ROLE_COUNT
+/* Every configuration has the built-in roles and N_CUSTOM roles of its
+ * own, defined as an embedder defines them (role_add, the path of
+ * vmm_seccomp_define_role and of a policy directory's new roles). */
+#define N_CUSTOM 2
+#define ROLES (VMM_SECCOMP_ROLE_COUNT + N_CUSTOM)
 #define MAX_SET 6     /* values in one `in {...}` */
 #define MAX_NODES 112 /* expression nodes of one rule */
 #define MAX_RULES 64  /* rules of one policy */
@@ -335,11 +339,39 @@ static const struct errname errnames[] = {
 };
 #define N_ERRNAMES (sizeof(errnames) / sizeof(errnames[0]))
 
-/* Written out: the file names and configuration strings use them. */
-static const char *const role_names[ROLES] = {
-	"process",	  "vmm",	"vcpu",		"api", "virtio_block", "virtio_net",
-	"virtio_console", "virtio_rng", "virtio_vsock",
+/* The file names and configuration strings use them: the built-in ones,
+ * then the configuration's own (set_role_names()). */
+static const char *role_names[ROLES];
+
+/* Names a configuration may give its own roles: any the rules allow. */
+static const char *const custom_pool[] = {
+	"gpu", "virtio_pmem", "io_pool0", "w", "a_long_role_name_0123456789_abc", "runtime2",
 };
+
+/* Built-in names, and N_CUSTOM distinct ones from the pool (the first
+ * ones when g is NULL). */
+static void set_role_names(struct rng *g)
+{
+	const size_t n_pool = sizeof(custom_pool) / sizeof(custom_pool[0]);
+	unsigned int r, k;
+
+	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+		role_names[r] = vmm_seccomp_role_name((enum vmm_seccomp_role)r);
+	for (k = 0; k < N_CUSTOM; k++) {
+		size_t at = g ? (size_t)rnd(g) % n_pool : k, j;
+		bool taken = true;
+
+		while (taken) {
+			taken = false;
+			for (j = 0; j < k; j++)
+				taken = taken || !strcmp(role_names[VMM_SECCOMP_ROLE_COUNT + j],
+							 custom_pool[at]);
+			if (taken)
+				at = (at + 1) % n_pool;
+		}
+		role_names[VMM_SECCOMP_ROLE_COUNT + k] = custom_pool[at];
+	}
+}
 static const char *const mode_names[VMM_SECCOMP_MODE_COUNT] = { "enforce", "kill", "errno", "log",
 								"off" };
 
@@ -2394,8 +2426,21 @@ static bool load_policies(struct vmm_seccomp *ctx, const struct config *cf, stru
 		int rc;
 
 		snprintf(origin, sizeof(origin), "fuzz/%s.policy", role_names[r]);
-		policy_init(&ctx->layer[r].replacement);
-		rc = parse_rules(ctx, &ctx->layer[r].replacement, origin, cf->pol[r].text.s);
+		if (r < VMM_SECCOMP_ROLE_COUNT) {
+			policy_init(&ctx->layer[r].replacement);
+			rc = parse_rules(ctx, &ctx->layer[r].replacement, origin,
+					 cf->pol[r].text.s);
+		} else {
+			/* defined, as the embedder's are; checked against the
+			 * baseline when compiled, as the built-in ones */
+			struct policy own;
+
+			policy_init(&own);
+			rc = parse_rules(ctx, &own, origin, cf->pol[r].text.s);
+			if (!rc)
+				assert_int_equal(role_add(ctx, role_names[r], &own), (int)r);
+			policy_release(&own);
+		}
 		if (rc) {
 			const char *msg = vmm_seccomp_last_error(ctx);
 
@@ -2454,6 +2499,7 @@ static void run_config(uint64_t seed, unsigned long idx, size_t cap, struct stat
 	unsigned int attempt, r;
 
 	G.target = chance(&g, 20) ? POLICY_ARCH_AARCH64 : POLICY_ARCH_X86_64;
+	set_role_names(&g);
 	for (attempt = 0; attempt < 8; attempt++) {
 		struct vmm_seccomp *ctx = vmm_seccomp_new();
 		struct progs pg;
@@ -2995,6 +3041,8 @@ int main(int argc, char **argv)
 	long only = -1;
 	bool long_mode = seed || seconds > 0 || iterations;
 	int i;
+
+	set_role_names(NULL);
 
 	for (i = 1; i < argc; i++) {
 		if (i + 1 < argc && strcmp(argv[i], "--seed") == 0)

@@ -131,6 +131,7 @@ static void expect_load_error(const char *needle, int want)
 	/* nothing changed: the built-in policies compile as before */
 	assert_false(ctx->layer[VMM_SECCOMP_ROLE_VCPU].replaced);
 	assert_false(ctx->layer[VMM_SECCOMP_ROLE_PROCESS].replaced);
+	assert_int_equal(vmm_seccomp_role_count(ctx), VMM_SECCOMP_ROLE_COUNT);
 	assert_int_equal(vmm_seccomp_compile(ctx), 0);
 	assert_int_equal(verdict(ctx, VMM_SECCOMP_ROLE_VCPU, SYS_read, 0), SECCOMP_RET_ALLOW);
 	vmm_seccomp_free(ctx);
@@ -146,9 +147,28 @@ static void test_errors(void **state)
 	snprintf(want, sizeof(want), "%s/vcpu.policy:3:16: unknown constant 'NOSUCH'", dir);
 	expect_load_error(want, -EINVAL);
 
+	/* a file named after no role defines one: its name must be one */
 	clear_dir();
-	put("gpu.policy", "read  # no such role\n");
-	expect_load_error("'gpu' is not a role", -EINVAL);
+	put("GPU.policy", "read  # upper case\n");
+	expect_load_error("GPU.policy: role name 'GPU' must start with a letter a-z", -EINVAL);
+	clear_dir();
+	put("virtio-gpu.policy", "read  # a dash\n");
+	expect_load_error("character 7 ('-') is not one of a-z, 0-9, _", -EINVAL);
+	clear_dir();
+	put("log.policy", "read  # a mode's name\n");
+	expect_load_error("role name 'log' is a word of the configuration strings", -EINVAL);
+	clear_dir();
+	put("a_role_name_of_thirty_two_chars_.policy", "read\n");
+	expect_load_error("is 32 characters long (at most 31)", -EINVAL);
+	/* ... and stay within the baseline, as a built-in one */
+	clear_dir();
+	put("virtio_gpu.policy", "read  # fine\ngetcwd  # not in the baseline\n");
+	expect_load_error("virtio_gpu.policy:2:1: role virtio_gpu allows getcwd", -EPERM);
+	/* one bad file, and the good one beside it is not defined either */
+	clear_dir();
+	put("virtio_gpu.policy", "read  # fine\n");
+	put("virtio_pmem.policy", "read\nwrite: arg0 == NOSUCH\n");
+	expect_load_error("virtio_pmem.policy:2:16: unknown constant 'NOSUCH'", -EINVAL);
 
 	clear_dir();
 	put("vcpu.policy", "@include builtin/roles/vcpu.policy\ngetcwd  # not in the baseline\n");

@@ -438,6 +438,78 @@ static void test_profile_sample_vmm(void **state)
 	}
 }
 
+/* A role of the embedder's, from a policy directory, through every command
+ * that takes a role. */
+static void test_defined_role(void **state)
+{
+	char pdir[128], learned[128], *text;
+
+	(void)state;
+	snprintf(pdir, sizeof(pdir), "%s/gpu-dir", dir);
+	assert_int_equal(mkdir(pdir, 0755), 0);
+	put("gpu-dir/virtio_gpu.policy", "# virtio-gpu worker of the test\n"
+					 "@include builtin/groups/thread.policy\n"
+					 "read  # its queue\n"
+					 "getrandom  # its own entropy\n");
+	assert_int_equal(tool("roles", "--policy-dir", pdir, NULL), 0);
+	has("virtio_gpu      virtio-gpu worker of the test [defined by ");
+	has("vcpu            A vCPU thread");
+	assert_int_equal(tool("show", "virtio_gpu", "--policy-dir", pdir, NULL), 0);
+	has("# role virtio_gpu, mode enforce");
+	has("getrandom    # ");
+	/* without the directory there is no such role */
+	assert_int_equal(tool("show", "virtio_gpu", NULL), 3);
+	has("unknown role 'virtio_gpu' (roles: process, vmm, vcpu");
+	/* --mode names it: the directory is read first */
+	assert_int_equal(tool("show", "virtio_gpu", "--policy-dir", pdir, "--mode",
+			      "enforce,virtio_gpu=log", NULL),
+			 0);
+	has("# role virtio_gpu, mode log");
+	assert_int_equal(tool("simulate", "virtio_gpu", "getrandom", "0", "8", "0", "--policy-dir",
+			      pdir, NULL),
+			 0);
+	has("role     virtio_gpu      allow");
+	assert_int_equal(tool("simulate", "virtio_gpu", "openat", "--policy-dir", pdir, NULL), 1);
+	has("trap: violation, refused by layer virtio_gpu in mode enforce");
+	assert_int_equal(tool("export", "virtio_gpu", "--format", "c", "--policy-dir", pdir, NULL),
+			 0);
+	has("vmm_seccomp_virtio_gpu_filter[");
+	assert_int_equal(tool("check", pdir, NULL), 0);
+	has("0 findings");
+	/* a file adding to the directory's role */
+	put("virtio_gpu.policy", "pread64  # the shader cache\n");
+	assert_int_equal(tool("check", "--policy-dir", pdir, path_of("virtio_gpu.policy"), NULL),
+			 0);
+	put("virtio_gpu.policy", "getcwd  # not in the baseline\n");
+	assert_int_equal(tool("check", "--policy-dir", pdir, path_of("virtio_gpu.policy"), NULL),
+			 3);
+	has("role virtio_gpu allows getcwd");
+	unlink(path_of("virtio_gpu.policy"));
+	assert_int_equal(tool("landlock", "--policy-dir", pdir, "virtio_gpu=/etc:ro", NULL), 3);
+	has("landlock rule /etc:read for role virtio_gpu: the baseline gives it no access");
+	assert_int_equal(tool("landlock", "--policy-dir", pdir, "/dev/zero:ro",
+			      "virtio_gpu=/dev/zero:ro", NULL),
+			 0);
+	has("virtio_gpu:\n/dev/zero:read -> "); /* (no rights under valgrind: no Landlock) */
+	/* profile: the thread named after it counts for it, or mapped */
+	snprintf(learned, sizeof(learned), "%s/learned-gpu", dir);
+	assert_int_equal(tool("profile", "-o", learned, "--policy-dir", pdir, "--role-map",
+			      "virtio-rng=virtio_gpu", "--", PROFILE_TARGET, NULL),
+			 0);
+	text = slurp("learned-gpu/virtio_gpu.policy");
+	assert_non_null(strstr(text, "# threads: virtio-rng"));
+	assert_non_null(strstr(text, "getrandom    # built in: "));
+	assert_int_equal(tool("profile", "-o", learned, "--role-map", "virtio-rng=virtio_gpu", "--",
+			      PROFILE_TARGET, NULL),
+			 2);
+	has("bad --role-map 'virtio-rng=virtio_gpu'");
+	/* bad names are refused, naming the file */
+	put("gpu-dir/Virtio-GPU.policy", "read\n");
+	assert_int_equal(tool("roles", "--policy-dir", pdir, NULL), 3);
+	has("Virtio-GPU.policy: role name 'Virtio-GPU' must start with a letter a-z");
+	unlink(path_of("gpu-dir/Virtio-GPU.policy"));
+}
+
 static void test_landlock(void **state)
 {
 	/* (the library installs no Landlock under valgrind, and says abi 0,
@@ -500,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_profile),
 		cmocka_unit_test(test_profile_sample_vmm),
 		cmocka_unit_test(test_landlock),
+		cmocka_unit_test(test_defined_role),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

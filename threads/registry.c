@@ -13,9 +13,7 @@
 
 struct slot {
 	_Atomic int tid; /* 0: free; -1: being written */
-	enum vmm_seccomp_role role;
-	char name[16];
-	bool filtered;
+	struct thread_record rec;
 };
 
 static struct slot slots[THREAD_REGISTRY_SLOTS];
@@ -48,7 +46,7 @@ void thread_registry_prepare(void)
 	pthread_once(&exit_key_once, make_exit_key);
 }
 
-void thread_registry_add(int tid, enum vmm_seccomp_role role, const char *name, bool filtered)
+void thread_registry_add(int tid, int role, const char *name, bool filtered)
 {
 	size_t i;
 
@@ -60,11 +58,12 @@ void thread_registry_add(int tid, enum vmm_seccomp_role role, const char *name, 
 		int expected = 0;
 
 		if (atomic_compare_exchange_strong(&slots[i].tid, &expected, -1)) {
-			slots[i].role = role;
-			slots[i].filtered = filtered;
-			memset(slots[i].name, 0, sizeof(slots[i].name));
+			memset(&slots[i].rec, 0, sizeof(slots[i].rec));
+			slots[i].rec.tid = tid;
+			slots[i].rec.role = role;
+			slots[i].rec.filtered = filtered;
 			if (name)
-				strncpy(slots[i].name, name, sizeof(slots[i].name) - 1);
+				strncpy(slots[i].rec.name, name, sizeof(slots[i].rec.name) - 1);
 			atomic_store(&slots[i].tid, tid);
 			return;
 		}
@@ -83,27 +82,21 @@ void thread_registry_remove(int tid)
 	}
 }
 
-size_t thread_registry_snapshot(struct vmm_seccomp_thread_info *out, size_t max)
+size_t thread_registry_each(void (*fn)(const struct thread_record *t, size_t i, void *arg),
+			    void *arg, size_t max)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < THREAD_REGISTRY_SLOTS; i++) {
+		struct thread_record rec;
 		int tid = atomic_load(&slots[i].tid);
 
 		if (tid <= 0)
 			continue;
-		if (n < max) {
-			out[n].tid = tid;
-			out[n].role = slots[i].role;
-			out[n].filtered = slots[i].filtered;
-			memcpy(out[n].name, slots[i].name, sizeof(out[n].name));
-		}
+		rec = slots[i].rec;
+		if (n < max)
+			fn(&rec, n, arg);
 		n++;
 	}
 	return n;
-}
-
-size_t vmm_seccomp_threads(struct vmm_seccomp_thread_info *out, size_t max)
-{
-	return thread_registry_snapshot(out, max);
 }

@@ -52,8 +52,8 @@ struct role_map {
 };
 
 struct profile {
-	struct seen seen[VMM_SECCOMP_ROLE_COUNT][NR_TABLE_SIZE];
-	uint8_t checked[NR_TABLE_SIZE]; /* bit i: some built-in rule tests arg i */
+	struct seen (*seen)[NR_TABLE_SIZE]; /* per role of ctx */
+	uint8_t checked[NR_TABLE_SIZE];	    /* bit i: some built-in rule tests arg i */
 	struct thread threads[MAX_THREADS];
 	size_t n_threads;
 	struct role_map maps[MAX_MAPS];
@@ -61,7 +61,8 @@ struct profile {
 	pid_t pid;	  /* the program's process id: what its filters hold for $pid */
 	bool recording;	  /* after the program's exec */
 	bool baseline_in; /* the program installed a process baseline */
-	char thread_names[VMM_SECCOMP_ROLE_COUNT][256];
+	char thread_names[VMM_SECCOMP_ROLE_MAX][256];
+	const struct vmm_seccomp *ctx; /* the roles: built-in, and --policy-dir's */
 };
 
 /* Thread names as the sample VMM and the demo give them. */
@@ -87,6 +88,19 @@ static enum vmm_seccomp_role role_of(const struct profile *p, const char *name)
 	for (i = 0; i < sizeof(default_maps) / sizeof(default_maps[0]); i++) {
 		if (!fnmatch(default_maps[i].pattern, name, 0))
 			return default_maps[i].role;
+	}
+	/* a role a policy directory defines: threads named after it, with
+	 * '_' or '-' ("virtio_gpu" takes virtio_gpu0 and virtio-gpu0) */
+	for (i = VMM_SECCOMP_ROLE_COUNT; i < vmm_seccomp_role_count(p->ctx); i++) {
+		const char *role = vmm_seccomp_get_role_name(p->ctx, (enum vmm_seccomp_role)i);
+		size_t k, n = strlen(role);
+
+		for (k = 0; k < n && name[k]; k++) {
+			if (name[k] != role[k] && !(role[k] == '_' && name[k] == '-'))
+				break;
+		}
+		if (k == n)
+			return (enum vmm_seccomp_role)i;
 	}
 	return VMM_SECCOMP_ROLE_PROCESS;
 }
@@ -214,7 +228,9 @@ static int trace(struct profile *p, char **argv, bool keep_seccomp)
 					    (info.entry.args[1] & SECCOMP_FILTER_FLAG_TSYNC) &&
 					    !p->baseline_in) {
 						p->baseline_in = true;
-						memset(p->seen, 0, sizeof(p->seen));
+						memset(p->seen, 0,
+						       vmm_seccomp_role_count(p->ctx) *
+							       sizeof(*p->seen));
 					}
 					/* installing a filter belongs to the layer below it:
 					 * the baseline's own install to none, a role's to the
@@ -331,14 +347,14 @@ static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
 	size_t i;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s.policy", dir, vmm_seccomp_role_name(role));
+	snprintf(path, sizeof(path), "%s/%s.policy", dir, vmm_seccomp_get_role_name(ctx, role));
 	f = fopen(path, "we");
 	if (!f) {
 		fprintf(stderr, "vmm-seccomp profile: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	fprintf(f,
-		"# Role %s, learned by `vmm-seccomp profile` from:", vmm_seccomp_role_name(role));
+	fprintf(f, "# Role %s, learned by `vmm-seccomp profile` from:",
+		vmm_seccomp_get_role_name(ctx, role));
 	for (i = 0; argv[i]; i++)
 		fprintf(f, " %s", argv[i]);
 	fprintf(f, "\n# threads: %s\n",
@@ -347,7 +363,7 @@ static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
 						 : "none: this role allows nothing");
 	fprintf(f, "# Rules the built-in policy had are kept as they were; the rest are\n"
 		   "# the exact argument values seen.  Review before use.\n\n");
-	fprintf(diff, "== %s\n", vmm_seccomp_role_name(role));
+	fprintf(diff, "== %s\n", vmm_seccomp_get_role_name(ctx, role));
 	for (nr = 0; nr < NR_TABLE_SIZE && !role_used; nr++)
 		role_used = p->seen[role][nr].used;
 	for (nr = 0; nr < NR_TABLE_SIZE; nr++) {
@@ -505,7 +521,9 @@ static int write_role(const struct profile *p, const struct vmm_seccomp *ctx,
 int profile_main(int argc, char **argv)
 {
 	static struct profile p; /* large: keep it off the stack */
-	const char *dir = "learned-policies";
+	const char *dir = "learned-policies", *policy_dir = NULL;
+	const char *map_specs[MAX_MAPS];
+	size_t n_specs = 0;
 	bool keep_seccomp = false;
 	struct vmm_seccomp *ctx;
 	char diff_path[4096];
@@ -519,23 +537,19 @@ int profile_main(int argc, char **argv)
 			dir = argv[++i];
 		} else if (!strcmp(argv[i], "--keep-seccomp")) {
 			keep_seccomp = true;
+		} else if (!strcmp(argv[i], "--policy-dir") && i + 1 < argc) {
+			policy_dir = argv[++i];
 		} else if (!strcmp(argv[i], "--role-map") && i + 1 < argc) {
-			const char *spec = argv[++i], *eq = strchr(spec, '=');
-			enum vmm_seccomp_role role;
-
-			if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof(p.maps[0].pattern) ||
-			    vmm_seccomp_role_from_name(eq + 1, &role) || p.n_maps == MAX_MAPS) {
-				fprintf(stderr,
-					"vmm-seccomp profile: bad --role-map '%s' (NAME=ROLE, NAME "
-					"may use * and ?)\n",
-					spec);
+			/* resolved once the roles are known (--policy-dir) */
+			if (n_specs == MAX_MAPS) {
+				fprintf(stderr, "vmm-seccomp profile: more than %d --role-map\n",
+					MAX_MAPS);
 				return 2;
 			}
-			snprintf(p.maps[p.n_maps].pattern, sizeof(p.maps[0].pattern), "%.*s",
-				 (int)(eq - spec), spec);
-			p.maps[p.n_maps++].role = role;
+			map_specs[n_specs++] = argv[++i];
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: vmm-seccomp profile [-o DIR] [--role-map NAME=ROLE]... "
+			printf("usage: vmm-seccomp profile [-o DIR] [--policy-dir DIR] "
+			       "[--role-map NAME=ROLE]... "
 			       "[--keep-seccomp] -- CMD [ARG...]\n"
 			       "Runs CMD under ptrace with VMM_SECCOMP=log (unless "
 			       "--keep-seccomp),\n"
@@ -547,9 +561,13 @@ int profile_main(int argc, char **argv)
 			       "learned-policies) and DIR/DIFF.txt against the built-in policies.  "
 			       "Threads\n"
 			       "map to roles by name: vmm, vcpu*, api, virtio-blk*, virtio-net*,\n"
-			       "virtio-console*, virtio-rng*, virtio-vsock*, and --role-map "
-			       "patterns\n"
-			       "(tried first); other threads count for the baseline only.\n");
+			       "virtio-console*, virtio-rng*, virtio-vsock*, virtio-fs*,\n"
+			       "virtio-balloon*, vhost-user*, io-worker*, signal-handler*,\n"
+			       "runtime*, the roles --policy-dir defines by their name ('_' or "
+			       "'-'),\n"
+			       "and --role-map patterns (tried first; ROLE may be one "
+			       "--policy-dir\n"
+			       "defines); other threads count for the baseline only.\n");
 			return 0;
 		} else {
 			fprintf(stderr, "vmm-seccomp profile: unknown argument '%s'\n", argv[i]);
@@ -563,13 +581,42 @@ int profile_main(int argc, char **argv)
 	ctx = vmm_seccomp_new();
 	if (ctx)
 		ctx->no_prebuilt = true; /* the resolved policies are read below */
-	if (!ctx || vmm_seccomp_compile(ctx)) {
+	if (!ctx || (policy_dir && vmm_seccomp_load_policy_dir(ctx, policy_dir, 0)) ||
+	    vmm_seccomp_compile(ctx)) {
 		fprintf(stderr, "vmm-seccomp profile: %s\n", vmm_seccomp_last_error(ctx));
+		free(p.seen);
+		vmm_seccomp_free(ctx);
+		return 3;
+	}
+	p.ctx = ctx;
+	for (k = 0; k < n_specs; k++) {
+		const char *spec = map_specs[k], *eq = strchr(spec, '=');
+		enum vmm_seccomp_role role;
+
+		if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof(p.maps[0].pattern) ||
+		    vmm_seccomp_find_role(ctx, eq + 1, &role)) {
+			fprintf(stderr,
+				"vmm-seccomp profile: bad --role-map '%s' (NAME=ROLE, NAME "
+				"may use * and ?, ROLE a built-in role or one --policy-dir "
+				"defines)\n",
+				spec);
+			free(p.seen);
+			vmm_seccomp_free(ctx);
+			return 2;
+		}
+		snprintf(p.maps[p.n_maps].pattern, sizeof(p.maps[0].pattern), "%.*s",
+			 (int)(eq - spec), spec);
+		p.maps[p.n_maps++].role = role;
+	}
+	p.seen = calloc(vmm_seccomp_role_count(ctx), sizeof(*p.seen));
+	if (!p.seen) {
+		fprintf(stderr, "vmm-seccomp profile: out of memory\n");
+		free(p.seen);
 		vmm_seccomp_free(ctx);
 		return 3;
 	}
 	/* the arguments worth recording are those some built-in rule tests */
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+	for (r = 0; r < (int)vmm_seccomp_role_count(ctx); r++) {
 		const struct policy *bp = &ctx->layer[r].resolved;
 
 		for (k = 0; k < bp->n_rules; k++) {
@@ -587,12 +634,14 @@ int profile_main(int argc, char **argv)
 	}
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		fprintf(stderr, "vmm-seccomp profile: %s: %s\n", dir, strerror(errno));
+		free(p.seen);
 		vmm_seccomp_free(ctx);
 		return 3;
 	}
 	rc = trace(&p, argv + i + 1, keep_seccomp);
 	if (rc < 0) {
 		fprintf(stderr, "vmm-seccomp profile: tracing failed: %s\n", strerror(-rc));
+		free(p.seen);
 		vmm_seccomp_free(ctx);
 		return 3;
 	}
@@ -600,19 +649,22 @@ int profile_main(int argc, char **argv)
 	diff = fopen(diff_path, "we");
 	if (!diff) {
 		fprintf(stderr, "vmm-seccomp profile: %s: %s\n", diff_path, strerror(errno));
+		free(p.seen);
 		vmm_seccomp_free(ctx);
 		return 3;
 	}
 	/* Every role gets a file: one no thread played allows nothing (a
 	 * built-in one left in place could exceed the learned baseline). */
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+	for (r = 0; r < (int)vmm_seccomp_role_count(ctx); r++) {
 		if (write_role(&p, ctx, r, dir, argv + i + 1, diff)) {
 			fclose(diff);
+			free(p.seen);
 			vmm_seccomp_free(ctx);
 			return 3;
 		}
 	}
 	fclose(diff);
+	free(p.seen);
 	vmm_seccomp_free(ctx);
 	printf("vmm-seccomp profile: the program exited with status %d; policies in %s/, diff in "
 	       "%s\n",

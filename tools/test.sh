@@ -52,6 +52,15 @@ else
   failed=$((failed + 1)); echo "sanitizer build failed"
 fi
 
+echo "== layering: policy/ and threads/ include nothing of vmm_seccomp/ (README, Layout)"
+if grep -nE '#include *"[^"]*(vmm_seccomp|internal\.h|bpf\.h)' policy/*.c policy/*.h threads/*.c threads/*.h; then
+  failed=$((failed + 1)); echo "a lower module includes the boundary's headers"
+elif grep -nE '#include *"[^"]*threads' policy/*.c policy/*.h; then
+  failed=$((failed + 1)); echo "policy/ includes threads/"
+else
+  passed=$((passed + 1))
+fi
+
 echo "== cppcheck"
 if cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
     --std=c11 -D_GNU_SOURCE -D__x86_64__ --inline-suppr \

@@ -2,14 +2,15 @@
 /*
  * vmm-seccomp: look at, check and try the policies without a VMM.
  *
- *   vmm-seccomp roles
+ *   vmm-seccomp roles [--policy-dir DIR]
  *   vmm-seccomp show ROLE
  *   vmm-seccomp export ROLE --format bpf|c|pfc [-o FILE]
- *   vmm-seccomp check FILE|DIR
+ *   vmm-seccomp check [--policy-dir DIR] [FILE|DIR]
  *   vmm-seccomp explain NUMBER|NAME
  *   vmm-seccomp simulate ROLE SYSCALL [ARG...]
  *   vmm-seccomp profile [-o DIR] [--role-map NAME=ROLE]... -- CMD [ARG...]
- * Options for show, export, simulate: --policy-dir DIR, --mode CONFIG,
+ * Options for show, export, simulate (and --policy-dir for roles, check,
+ * landlock, profile): --policy-dir DIR, --mode CONFIG,
  * --arch ARCH, --pid PID; and --allow-dangerous (also check).
  * Exit codes: 0 done (check: no findings; simulate: allowed), 1 check
  * found problems / simulate: refused, 2 usage, 3 bad input (a policy that
@@ -36,7 +37,8 @@
 static const char usage_text[] =
 	"usage: vmm-seccomp COMMAND [ARGS]\n"
 	"\n"
-	"  roles                              list the roles and what each is for\n"
+	"  roles                              list the roles and what each is for (with\n"
+	"                                     --policy-dir, those it defines or replaces too)\n"
 	"  show ROLE                          the resolved rules of a role, with where each comes "
 	"from\n"
 	"  export ROLE --format bpf|c|pfc [-o FILE]\n"
@@ -44,7 +46,8 @@ static const char usage_text[] =
 	"code\n"
 	"  check FILE|DIR                     parse, resolve and lint policies (a ROLE.policy file "
 	"or a\n"
-	"                                     policy directory)\n"
+	"                                     policy directory; FILE adds to the roles of\n"
+	"                                     --policy-dir DIR)\n"
 	"  explain NUMBER|NAME                syscall and ioctl numbers <-> names\n"
 	"  simulate ROLE SYSCALL [ARG...]     what the baseline stacked with ROLE does with a "
 	"syscall\n"
@@ -55,8 +58,9 @@ static const char usage_text[] =
 	"write,\n"
 	"                                     create, socket, device, connect)\n"
 	"\n"
-	"options (show, export, simulate):\n"
-	"  --policy-dir DIR   policies from DIR as vmm_seccomp_load_policy_dir() reads them\n"
+	"options (show, export, simulate; --policy-dir also roles, check, landlock, profile):\n"
+	"  --policy-dir DIR   policies from DIR as vmm_seccomp_load_policy_dir() reads them:\n"
+	"                     ROLE.policy replaces a built-in role or defines a new one\n"
 	"  --mode CONFIG      a configuration string, e.g. \"errno\" or \"enforce,vcpu=log\"\n"
 	"  --arch ARCH        x86_64 (default) or aarch64: policies built for that arch (shown,\n"
 	"                     exported and simulated only; this build installs x86_64 filters)\n"
@@ -141,7 +145,7 @@ static void fill_pid(struct vmm_seccomp *ctx, uint32_t pid)
 	unsigned int r;
 	size_t i;
 
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+	for (r = 0; r < ctx->n_roles; r++) {
 		struct layer *L = &ctx->layer[r];
 
 		if (!L->prog)
@@ -181,11 +185,12 @@ static struct vmm_seccomp *compiled_ctx(const struct opts *o)
 		return NULL;
 	}
 	ctx->no_prebuilt = true; /* show and lint read the resolved policies */
+	/* the policies before the modes: --mode can name the roles a policy
+	 * directory defines */
 	if ((o->arch && ctx_set_arch(ctx, strcmp(o->arch, "aarch64") ? POLICY_ARCH_X86_64
 								     : POLICY_ARCH_AARCH64)) ||
-	    (o->mode && vmm_seccomp_configure(ctx, o->mode)) ||
 	    (o->policy_dir && vmm_seccomp_load_policy_dir(ctx, o->policy_dir, o->flags)) ||
-	    vmm_seccomp_compile(ctx)) {
+	    (o->mode && vmm_seccomp_configure(ctx, o->mode)) || vmm_seccomp_compile(ctx)) {
 		fprintf(stderr, "vmm-seccomp: %s\n", vmm_seccomp_last_error(ctx));
 		vmm_seccomp_free(ctx);
 		return NULL;
@@ -213,10 +218,14 @@ static bool names_pid(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 	return false;
 }
 
-static int role_arg(const char *name, enum vmm_seccomp_role *role)
+/* A role of ctx (built-in, or defined by --policy-dir), by name. */
+static int role_arg(const struct vmm_seccomp *ctx, const char *name, enum vmm_seccomp_role *role)
 {
-	if (vmm_seccomp_role_from_name(name, role)) {
-		fprintf(stderr, "vmm-seccomp: unknown role '%s' (see `vmm-seccomp roles`)\n", name);
+	char roles[VMM_SECCOMP_ROLE_MAX * (VMM_SECCOMP_ROLE_NAME_MAX + 2)];
+
+	if (vmm_seccomp_find_role(ctx, name, role)) {
+		role_list(ctx, roles, sizeof(roles));
+		fprintf(stderr, "vmm-seccomp: unknown role '%s' (roles: %s)\n", name, roles);
 		return -1;
 	}
 	return 0;
@@ -247,24 +256,51 @@ static int value_arg(const char *s, uint64_t *v)
 
 /* ---- roles ---- */
 
-static int cmd_roles(void)
+/* The first comment line of a policy text: what the role is for. */
+static void print_purpose(const char *text)
 {
+	const char *line = text && text[0] == '#' ? text + 1 : "";
+	size_t n;
+
+	while (*line == ' ')
+		line++;
+	n = strcspn(line, "\n");
+	printf("%.*s", (int)n, line);
+}
+
+static int cmd_roles(const struct opts *o)
+{
+	struct vmm_seccomp *ctx = compiled_ctx(o);
 	unsigned int r;
 
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
-		char file[64];
-		const char *text, *line;
-		size_t n;
+	if (!ctx)
+		return EXIT_BAD_INPUT;
+	for (r = 0; r < vmm_seccomp_role_count(ctx); r++) {
+		const char *name = vmm_seccomp_get_role_name(ctx, r);
+		char file[64 + 2 * VMM_SECCOMP_ROLE_NAME_MAX];
+		char *text = NULL;
+		size_t cap = 0;
+		FILE *f = NULL;
 
-		snprintf(file, sizeof(file), "roles/%s.policy", vmm_seccomp_role_name(r));
-		text = builtin_policy_text(file);
-		/* the first comment line of the role's file says what it is for */
-		line = text && text[0] == '#' ? text + 1 : "";
-		while (*line == ' ')
-			line++;
-		n = strcspn(line, "\n");
-		printf("%-15s %.*s\n", vmm_seccomp_role_name(r), (int)n, line);
+		printf("%-15s ", name);
+		if (ctx->layer[r].replaced && o->policy_dir) {
+			/* from the directory: defined there, or replacing a built-in */
+			snprintf(file, sizeof(file), "%s/%s.policy", o->policy_dir, name);
+			f = fopen(file, "re");
+			if (f && getdelim(&text, &cap, '\0', f) >= 0)
+				print_purpose(text);
+			if (f)
+				fclose(f);
+			free(text);
+			printf(" [%s %s]\n",
+			       r < VMM_SECCOMP_ROLE_COUNT ? "replaced by" : "defined by", file);
+			continue;
+		}
+		snprintf(file, sizeof(file), "roles/%s.policy", name);
+		print_purpose(builtin_policy_text(file));
+		printf("\n");
 	}
+	vmm_seccomp_free(ctx);
 	return 0;
 }
 
@@ -278,14 +314,16 @@ static int cmd_show(const struct opts *o)
 
 	if (o->n_pos != 1)
 		return usage(stderr, EXIT_USAGE);
-	if (role_arg(o->pos[0], &role))
-		return EXIT_BAD_INPUT;
 	ctx = compiled_ctx(o);
 	if (!ctx)
 		return EXIT_BAD_INPUT;
+	if (role_arg(ctx, o->pos[0], &role)) {
+		vmm_seccomp_free(ctx);
+		return EXIT_BAD_INPUT;
+	}
 	printf("# role %s, mode %s; a syscall runs only if the baseline (role process) allows it "
 	       "too\n",
-	       vmm_seccomp_role_name(role),
+	       vmm_seccomp_get_role_name(ctx, role),
 	       vmm_seccomp_mode_name(vmm_seccomp_get_role_mode(ctx, role)));
 	for (i = 0; i < ctx->layer[role].resolved.n_rules; i++) {
 		const struct policy *p = &ctx->layer[role].resolved;
@@ -318,7 +356,7 @@ static void export_pfc(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role
 	fprintf(f,
 		"#\n# pseudo filter code of role %s (libseccomp's pfc layout)\n"
 		"# $pid: process id %u (filled in again where the filter is installed)\n#\n",
-		vmm_seccomp_role_name(role), ctx->layer[role].pid);
+		vmm_seccomp_get_role_name(ctx, role), ctx->layer[role].pid);
 	if (ctx->arch == POLICY_ARCH_AARCH64) {
 		fprintf(f, "# filter for arch aarch64 (%u)\nif ($arch == %u)\n", AUDIT_ARCH_AARCH64,
 			AUDIT_ARCH_AARCH64);
@@ -391,11 +429,13 @@ static int cmd_export(const struct opts *o)
 		fprintf(stderr, "vmm-seccomp: unknown format '%s' (bpf, c, pfc)\n", o->format);
 		return EXIT_USAGE;
 	}
-	if (role_arg(o->pos[0], &role))
-		return EXIT_BAD_INPUT;
 	ctx = compiled_ctx(o);
 	if (!ctx)
 		return EXIT_BAD_INPUT;
+	if (role_arg(ctx, o->pos[0], &role)) {
+		vmm_seccomp_free(ctx);
+		return EXIT_BAD_INPUT;
+	}
 	prog = vmm_seccomp_program(ctx, role, &len);
 	if (!prog) {
 		fprintf(stderr, "vmm-seccomp: role %s is off: no filter\n", o->pos[0]);
@@ -414,12 +454,12 @@ static int cmd_export(const struct opts *o)
 			rc = EXIT_BAD_INPUT;
 	} else if (!strcmp(o->format, "c")) {
 		fprintf(f, "/* role %s, mode %s: %zu instructions, generated by vmm-seccomp */\n",
-			vmm_seccomp_role_name(role),
+			vmm_seccomp_get_role_name(ctx, role),
 			vmm_seccomp_mode_name(vmm_seccomp_get_role_mode(ctx, role)), len);
 		fprintf(f,
 			"#include <linux/filter.h>\n\nstatic const struct sock_filter "
 			"vmm_seccomp_%s_filter[%zu] = {\n",
-			vmm_seccomp_role_name(role), len);
+			vmm_seccomp_get_role_name(ctx, role), len);
 		for (i = 0; i < len; i++)
 			fprintf(f, "\t{ 0x%04x, %3u, %3u, 0x%08x },\n", prog[i].code, prog[i].jt,
 				prog[i].jf, prog[i].k);
@@ -501,20 +541,25 @@ static int cmd_check(const struct opts *o)
 	int findings = 0, rc;
 	unsigned int r;
 
-	if (o->n_pos != 1)
+	if (o->n_pos > 1 || (!o->n_pos && !o->policy_dir))
 		return usage(stderr, EXIT_USAGE);
-	if (stat(o->pos[0], &st)) {
+	if (o->n_pos && stat(o->pos[0], &st)) {
 		fprintf(stderr, "vmm-seccomp: %s: %s\n", o->pos[0], strerror(errno));
 		return EXIT_BAD_INPUT;
 	}
 	ctx = vmm_seccomp_new();
 	if (!ctx)
 		return EXIT_BAD_INPUT;
-	if (S_ISDIR(st.st_mode)) {
+	/* --policy-dir first: a FILE then adds to the roles it has */
+	rc = o->policy_dir ? vmm_seccomp_load_policy_dir(ctx, o->policy_dir, o->flags) : 0;
+	if (rc || !o->n_pos) {
+		/* nothing more */
+	} else if (S_ISDIR(st.st_mode)) {
 		rc = vmm_seccomp_load_policy_dir(ctx, o->pos[0], o->flags);
 	} else {
-		/* one file: the policy of the role it is named after, or rules to
-		 * add to the baseline when it is not named after a role */
+		/* one file: rules for the role it is named after (built-in, or
+		 * defined by --policy-dir), or rules to add to the baseline when
+		 * it is not named after a role */
 		const char *base =
 			strrchr(o->pos[0], '/') ? strrchr(o->pos[0], '/') + 1 : o->pos[0];
 		char name[64];
@@ -525,7 +570,7 @@ static int cmd_check(const struct opts *o)
 		ssize_t n;
 
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(base, "."), base);
-		vmm_seccomp_role_from_name(name, &role);
+		vmm_seccomp_find_role(ctx, name, &role);
 		if (!f) {
 			fprintf(stderr, "vmm-seccomp: %s: %s\n", o->pos[0], strerror(errno));
 			vmm_seccomp_free(ctx);
@@ -544,8 +589,8 @@ static int cmd_check(const struct opts *o)
 		vmm_seccomp_free(ctx);
 		return EXIT_BAD_INPUT;
 	}
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
-		findings += lint(vmm_seccomp_role_name(r), &ctx->layer[r].resolved);
+	for (r = 0; r < vmm_seccomp_role_count(ctx); r++)
+		findings += lint(vmm_seccomp_get_role_name(ctx, r), &ctx->layer[r].resolved);
 	vmm_seccomp_free(ctx);
 	printf("%d finding%s\n", findings, findings == 1 ? "" : "s");
 	return findings ? EXIT_FINDINGS : 0;
@@ -652,11 +697,11 @@ static void describe(uint32_t ret, const struct vmm_seccomp *ctx, const struct b
 				buf, len,
 				"trap: unreviewed (no policy has reviewed it), layer %s in mode %s "
 				"(report, fails with ENOSYS)",
-				vmm_seccomp_role_name(TRAP_DATA_ROLE(data)),
+				vmm_seccomp_get_role_name(ctx, TRAP_DATA_ROLE(data)),
 				vmm_seccomp_mode_name(TRAP_DATA_MODE(data)));
 		else
 			snprintf(buf, len, "trap: violation, refused by layer %s in mode %s (%s)",
-				 vmm_seccomp_role_name(TRAP_DATA_ROLE(data)),
+				 vmm_seccomp_get_role_name(ctx, TRAP_DATA_ROLE(data)),
 				 vmm_seccomp_mode_name(TRAP_DATA_MODE(data)),
 				 TRAP_DATA_MODE(data) == VMM_SECCOMP_MODE_ERRNO ? "report, EPERM"
 										: "report, kill");
@@ -681,11 +726,13 @@ static int cmd_simulate(const struct opts *o)
 
 	if (o->n_pos < 2 || o->n_pos > 8)
 		return usage(stderr, EXIT_USAGE);
-	if (role_arg(o->pos[0], &role))
-		return EXIT_BAD_INPUT;
 	ctx = compiled_ctx(o);
 	if (!ctx)
 		return EXIT_BAD_INPUT;
+	if (role_arg(ctx, o->pos[0], &role)) {
+		vmm_seccomp_free(ctx);
+		return EXIT_BAD_INPUT;
+	}
 	in.arch = ctx->arch == POLICY_ARCH_AARCH64 ? AUDIT_ARCH_AARCH64 : AUDIT_ARCH_X86_64;
 	nr = (int)strtol(o->pos[1], &end, 0);
 	if (*end || !*o->pos[1])
@@ -720,7 +767,7 @@ static int cmd_simulate(const struct opts *o)
 			break;
 		if (!prog) {
 			printf("%-8s %-15s off: no filter\n", i ? "role" : "baseline",
-			       vmm_seccomp_role_name(layer));
+			       vmm_seccomp_get_role_name(ctx, layer));
 			continue;
 		}
 		if (bpf_run(prog, len, &in, &rets[n_layers], &steps[n_layers])) {
@@ -730,7 +777,7 @@ static int cmd_simulate(const struct opts *o)
 		}
 		describe(rets[n_layers], ctx, &in, buf, sizeof(buf));
 		printf("%-8s %-15s %s  [%u BPF instructions]\n", i ? "role" : "baseline",
-		       vmm_seccomp_role_name(layer), buf, steps[n_layers]);
+		       vmm_seccomp_get_role_name(ctx, layer), buf, steps[n_layers]);
 		n_layers++;
 	}
 	/* which process the filters were filled in for, where it matters */
@@ -748,7 +795,8 @@ static int cmd_simulate(const struct opts *o)
 	if ((final & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRAP &&
 	    TRAP_DATA_MODE(final & SECCOMP_RET_DATA) != TRAP_MODE_SIGMASK &&
 	    TRAP_DATA_ROLE(final & SECCOMP_RET_DATA) != role)
-		printf("; reported as role %s (the thread's role)", vmm_seccomp_role_name(role));
+		printf("; reported as role %s (the thread's role)",
+		       vmm_seccomp_get_role_name(ctx, role));
 	printf("\n");
 	vmm_seccomp_free(ctx);
 	switch (final & SECCOMP_RET_ACTION_FULL) {
@@ -775,6 +823,12 @@ static int cmd_landlock(const struct opts *o)
 
 	if (!ctx)
 		return EXIT_BAD_INPUT;
+	/* the roles a policy directory defines can be given rules */
+	if (o->policy_dir && vmm_seccomp_load_policy_dir(ctx, o->policy_dir, o->flags)) {
+		fprintf(stderr, "vmm-seccomp landlock: %s\n", vmm_seccomp_last_error(ctx));
+		vmm_seccomp_free(ctx);
+		return EXIT_BAD_INPUT;
+	}
 	for (i = 0; i < o->n_pos && !rc; i++) {
 		const char *rule = o->pos[i], *eq = strchr(rule, '=');
 		enum vmm_seccomp_role role = VMM_SECCOMP_ROLE_PROCESS;
@@ -782,7 +836,7 @@ static int cmd_landlock(const struct opts *o)
 
 		if (eq && rule[0] != '/') {
 			snprintf(name, sizeof(name), "%.*s", (int)(eq - rule), rule);
-			if (vmm_seccomp_role_from_name(name, &role)) {
+			if (vmm_seccomp_find_role(ctx, name, &role)) {
 				fprintf(stderr, "vmm-seccomp landlock: %s: unknown role \"%s\"\n",
 					rule, name);
 				rc = EXIT_BAD_INPUT;
@@ -798,8 +852,8 @@ static int cmd_landlock(const struct opts *o)
 	if (!rc) {
 		vmm_seccomp_landlock_status(ctx, NULL, line, sizeof(line));
 		printf("%s\n", line);
-		for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
-			printf("%s:\n", vmm_seccomp_role_name(r));
+		for (r = 0; r < vmm_seccomp_role_count(ctx); r++) {
+			printf("%s:\n", vmm_seccomp_get_role_name(ctx, r));
 			landlock_print_rules(ctx, r, stdout);
 		}
 	}
@@ -826,7 +880,7 @@ int main(int argc, char **argv)
 	if (rc)
 		return usage(stderr, EXIT_USAGE);
 	if (!strcmp(cmd, "roles"))
-		return o.n_pos ? usage(stderr, EXIT_USAGE) : cmd_roles();
+		return o.n_pos ? usage(stderr, EXIT_USAGE) : cmd_roles(&o);
 	if (!strcmp(cmd, "show"))
 		return cmd_show(&o);
 	if (!strcmp(cmd, "export"))

@@ -91,9 +91,11 @@ bool vmm_seccomp_is_dangerous(const char *name)
 
 static const char *open_builtin(void *arg, const char *includer, const char *name, const char **why)
 {
-	(void)includer;
-	const char *text = builtin_policy_text(name);
+	/* "builtin/roles/vcpu.policy", as in a policy directory, or without
+	 * the prefix */
+	const char *text = builtin_policy_text(strncmp(name, "builtin/", 8) == 0 ? name + 8 : name);
 
+	(void)includer;
 	(void)arg;
 	if (!text)
 		*why = "no built-in policy file of that name";
@@ -110,7 +112,7 @@ int base_policy(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, struct poli
 		return 0;
 	}
 	/* the built-in policy of a role is roles/<role name>.policy */
-	snprintf(file, sizeof(file), "roles/%s.policy", vmm_seccomp_role_name(role));
+	snprintf(file, sizeof(file), "roles/%s.policy", role_name(ctx, role));
 	return parse_rules(ctx, out, file, builtin_policy_text(file));
 }
 
@@ -176,8 +178,8 @@ static bool allows(enum policy_action a)
 	return a == POLICY_ACT_ALLOW || a == POLICY_ACT_LOG || a == POLICY_ACT_SIGMASK;
 }
 
-int check_role_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
-			       const struct policy *rp, const struct policy *bp)
+int check_role_within_baseline(struct vmm_seccomp *ctx, const char *role, const struct policy *rp,
+			       const struct policy *bp)
 {
 	size_t i, j;
 	unsigned int c;
@@ -215,8 +217,8 @@ int check_role_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role ro
 						"process baseline does not; "
 						"a role can only narrow the baseline: extend the "
 						"baseline first",
-						rp->files[r->file], r->line, r->col,
-						vmm_seccomp_role_name(role), r->syscall, cond);
+						rp->files[r->file], r->line, r->col, role,
+						r->syscall, cond);
 			}
 		}
 	}
@@ -559,7 +561,7 @@ static const struct bpf_target *target_of(const struct vmm_seccomp *ctx)
 static int generate_fail(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, int rc)
 {
 	return ctx_fail(ctx, rc, "role %s: generating its BPF program failed: %s",
-			vmm_seccomp_role_name(role),
+			role_name(ctx, role),
 			rc == -E2BIG ? "more than 4096 instructions" : "out of memory");
 }
 
@@ -662,7 +664,8 @@ static const struct prebuilt_program *prebuilt_for(const struct vmm_seccomp *ctx
 		return NULL;
 	/* what the embedder changed, in this layer or in the baseline it
 	 * must stay within, is compiled now */
-	if (L->replaced || L->extra.n_rules || B->replaced || B->extra.n_rules)
+	if (role >= VMM_SECCOMP_ROLE_COUNT || L->replaced || L->extra.n_rules || B->replaced ||
+	    B->extra.n_rules)
 		return NULL;
 	if (role == VMM_SECCOMP_ROLE_PROCESS || !baseline_refuses_alike(B->mode, L->mode))
 		return &pre->alone[role];
@@ -696,7 +699,7 @@ int compile_fill_runtime_slots(struct vmm_seccomp *ctx)
 
 	if (!ctx->compiled)
 		return ctx_fail(ctx, -EINVAL, "the policies are not compiled");
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+	for (r = 0; r < ctx->n_roles; r++) {
 		if (ctx->layer[r].prog)
 			resolve_slots(ctx, r);
 	}
@@ -712,7 +715,7 @@ static int build_layers(struct vmm_seccomp *ctx, bool need_base)
 
 	if (need_base)
 		rc = group_layer(ctx, VMM_SECCOMP_ROLE_PROCESS, &base);
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
+	for (r = 0; r < ctx->n_roles && !rc; r++) {
 		struct layer *L = &ctx->layer[r];
 		const struct prebuilt_program *pre = L->prebuilt;
 		struct bpf_reloc *relocs;
@@ -770,7 +773,7 @@ void compile_release(struct vmm_seccomp *ctx)
 {
 	size_t r, i;
 
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+	for (r = 0; r < ctx->n_roles; r++) {
 		struct layer *L = &ctx->layer[r];
 
 		policy_release(&L->resolved);
@@ -841,13 +844,13 @@ static int resolve_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role r)
  */
 int compile_all(struct vmm_seccomp *ctx)
 {
-	bool resolve[VMM_SECCOMP_ROLE_COUNT], need_base = false;
+	bool resolve[VMM_SECCOMP_ROLE_MAX], need_base = false;
 	enum vmm_seccomp_role r;
 	int rc = 0;
 
 	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
 		return ctx_fail(ctx, -EOPNOTSUPP, "this build runs on x86_64 only");
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+	for (r = 0; r < ctx->n_roles; r++) {
 		struct layer *L = &ctx->layer[r];
 
 		policy_init(&L->resolved);
@@ -858,14 +861,14 @@ int compile_all(struct vmm_seccomp *ctx)
 		need_base = need_base || resolve[r];
 	}
 	resolve[VMM_SECCOMP_ROLE_PROCESS] = need_base;
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
+	for (r = 0; r < ctx->n_roles && !rc; r++) {
 		if (resolve[r])
 			rc = resolve_layer(ctx, r);
 	}
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
+	for (r = 0; r < ctx->n_roles && !rc; r++) {
 		if (r != VMM_SECCOMP_ROLE_PROCESS && resolve[r])
 			rc = check_role_within_baseline(
-				ctx, r, &ctx->layer[r].resolved,
+				ctx, role_name(ctx, r), &ctx->layer[r].resolved,
 				&ctx->layer[VMM_SECCOMP_ROLE_PROCESS].resolved);
 	}
 	if (!rc)

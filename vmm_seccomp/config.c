@@ -6,6 +6,7 @@
  */
 #include "internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,46 +18,22 @@ static const char *const mode_names[VMM_SECCOMP_MODE_COUNT] = {
 	[VMM_SECCOMP_MODE_OFF] = "off",
 };
 
-static const char *const role_names[VMM_SECCOMP_ROLE_COUNT] = {
-	[VMM_SECCOMP_ROLE_PROCESS] = "process",
-	[VMM_SECCOMP_ROLE_VMM] = "vmm",
-	[VMM_SECCOMP_ROLE_VCPU] = "vcpu",
-	[VMM_SECCOMP_ROLE_API] = "api",
-	[VMM_SECCOMP_ROLE_VIRTIO_BLOCK] = "virtio_block",
-	[VMM_SECCOMP_ROLE_VIRTIO_NET] = "virtio_net",
-	[VMM_SECCOMP_ROLE_VIRTIO_CONSOLE] = "virtio_console",
-	[VMM_SECCOMP_ROLE_VIRTIO_RNG] = "virtio_rng",
-	[VMM_SECCOMP_ROLE_VIRTIO_VSOCK] = "virtio_vsock",
-};
-
-const char *vmm_seccomp_role_name(enum vmm_seccomp_role role)
-{
-	return (unsigned int)role < VMM_SECCOMP_ROLE_COUNT ? role_names[role] : NULL;
-}
-
 const char *vmm_seccomp_mode_name(enum vmm_seccomp_mode mode)
 {
 	return (unsigned int)mode < VMM_SECCOMP_MODE_COUNT ? mode_names[mode] : NULL;
 }
 
-static bool lookup_role(const char *s, size_t n, enum vmm_seccomp_role *role)
+/* Role names are lower case; the configuration strings take any case. */
+static int lookup_role(const struct vmm_seccomp *ctx, const char *s, size_t n)
 {
-	unsigned int i;
+	char lower[VMM_SECCOMP_ROLE_NAME_MAX + 1];
+	size_t i;
 
-	for (i = 0; i < VMM_SECCOMP_ROLE_COUNT; i++) {
-		if (strlen(role_names[i]) == n && strncasecmp(role_names[i], s, n) == 0) {
-			*role = (enum vmm_seccomp_role)i;
-			return true;
-		}
-	}
-	return false;
-}
-
-int vmm_seccomp_role_from_name(const char *name, enum vmm_seccomp_role *role)
-{
-	if (!name || !role || !lookup_role(name, strlen(name), role))
-		return -EINVAL;
-	return 0;
+	if (n >= sizeof(lower))
+		return -1;
+	for (i = 0; i < n; i++)
+		lower[i] = (char)tolower((unsigned char)s[i]);
+	return role_find(ctx, lower, n);
 }
 
 static bool lookup_mode(const char *s, size_t n, enum vmm_seccomp_mode *mode)
@@ -90,10 +67,10 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_COUNT], char *err,
-		 size_t errlen)
+int config_parse(const struct vmm_seccomp *ctx, const char *str,
+		 enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_MAX], char *err, size_t errlen)
 {
-	enum vmm_seccomp_mode next[VMM_SECCOMP_ROLE_COUNT];
+	enum vmm_seccomp_mode next[VMM_SECCOMP_ROLE_MAX];
 	const char *p = str;
 	unsigned int i;
 
@@ -120,13 +97,13 @@ int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_C
 			return -EINVAL;
 		}
 		if (n == strlen("disable_seccomp") && strncasecmp(tok, "disable_seccomp", n) == 0) {
-			for (i = 0; i < VMM_SECCOMP_ROLE_COUNT; i++)
+			for (i = 0; i < VMM_SECCOMP_ROLE_MAX; i++)
 				next[i] = VMM_SECCOMP_MODE_OFF;
 		} else if (eq) {
 			size_t kn = (size_t)(eq - tok), vn = n - kn - 1;
 			const char *val = eq + 1;
-			enum vmm_seccomp_role role;
 			enum vmm_seccomp_mode mode;
+			int role;
 
 			while (kn && is_space(tok[kn - 1]))
 				kn--;
@@ -143,16 +120,18 @@ int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_C
 					mode = VMM_SECCOMP_MODE_ENFORCE;
 				else
 					goto bad_value;
-				for (i = 0; i < VMM_SECCOMP_ROLE_COUNT; i++)
+				for (i = 0; i < VMM_SECCOMP_ROLE_MAX; i++)
 					next[i] = mode;
 			} else {
-				if (!lookup_role(tok, kn, &role)) {
+				role = lookup_role(ctx, tok, kn);
+				if (role < 0) {
+					char roles[VMM_SECCOMP_ROLE_MAX * 12];
+
+					role_list(ctx, roles, sizeof(roles));
 					snprintf(err, errlen,
 						 "unknown role '%.*s' at position %zu of \"%s\" "
-						 "(roles: process, vmm, vcpu, api, virtio_block, "
-						 "virtio_net, virtio_console, virtio_rng, "
-						 "virtio_vsock)",
-						 (int)kn, tok, (size_t)(tok - str) + 1, str);
+						 "(roles: %s; define a role before configuring it)",
+						 (int)kn, tok, (size_t)(tok - str) + 1, str, roles);
 					return -EINVAL;
 				}
 				if (!lookup_mode(val, vn, &mode))
@@ -177,7 +156,7 @@ int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_C
 					 (int)n, tok, (size_t)(tok - str) + 1, str);
 				return -EINVAL;
 			}
-			for (i = 0; i < VMM_SECCOMP_ROLE_COUNT; i++)
+			for (i = 0; i < VMM_SECCOMP_ROLE_MAX; i++)
 				next[i] = mode;
 		}
 	next_token:

@@ -39,7 +39,8 @@ struct vmm_seccomp *vmm_seccomp_new(void)
 
 	if (!ctx)
 		return NULL;
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+	roles_init(ctx);
+	for (r = 0; r < VMM_SECCOMP_ROLE_MAX; r++) {
 		ctx->layer[r].mode = VMM_SECCOMP_MODE_ENFORCE;
 		policy_init(&ctx->layer[r].extra);
 		policy_init(&ctx->layer[r].resolved);
@@ -61,7 +62,7 @@ void vmm_seccomp_free(struct vmm_seccomp *ctx)
 		report_set_active(NULL);
 	compile_release(ctx);
 	landlock_release(ctx);
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+	for (r = 0; r < VMM_SECCOMP_ROLE_MAX; r++) {
 		policy_release(&ctx->layer[r].extra);
 		policy_release(&ctx->layer[r].replacement);
 	}
@@ -86,7 +87,8 @@ int vmm_seccomp_set_mode(struct vmm_seccomp *ctx, enum vmm_seccomp_mode mode)
 		return rc;
 	if ((unsigned int)mode >= VMM_SECCOMP_MODE_COUNT)
 		return ctx_fail(ctx, -EINVAL, "mode %d out of range", (int)mode);
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+	/* the roles not defined yet too: they start in this mode */
+	for (r = 0; r < VMM_SECCOMP_ROLE_MAX; r++)
 		ctx->layer[r].mode = mode;
 	return 0;
 }
@@ -98,8 +100,8 @@ int vmm_seccomp_set_role_mode(struct vmm_seccomp *ctx, enum vmm_seccomp_role rol
 
 	if (rc)
 		return rc;
-	if ((unsigned int)role >= VMM_SECCOMP_ROLE_COUNT)
-		return ctx_fail(ctx, -EINVAL, "role %d out of range", (int)role);
+	if (!role_valid(ctx, role))
+		return ctx_fail(ctx, -EINVAL, "role %d is not a role of this context", (int)role);
 	if ((unsigned int)mode >= VMM_SECCOMP_MODE_COUNT)
 		return ctx_fail(ctx, -EINVAL, "mode %d out of range", (int)mode);
 	ctx->layer[role].mode = mode;
@@ -109,26 +111,26 @@ int vmm_seccomp_set_role_mode(struct vmm_seccomp *ctx, enum vmm_seccomp_role rol
 enum vmm_seccomp_mode vmm_seccomp_get_role_mode(const struct vmm_seccomp *ctx,
 						enum vmm_seccomp_role role)
 {
-	if (!ctx || (unsigned int)role >= VMM_SECCOMP_ROLE_COUNT)
+	if (!role_valid(ctx, role))
 		return VMM_SECCOMP_MODE_OFF;
 	return ctx->layer[role].mode;
 }
 
 int vmm_seccomp_configure(struct vmm_seccomp *ctx, const char *str)
 {
-	enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_COUNT];
-	char err[400];
+	enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_MAX];
+	char err[sizeof(last_error) - 40];
 	unsigned int r;
 	int rc = ctx_check_configurable(ctx);
 
 	if (rc)
 		return rc;
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+	for (r = 0; r < VMM_SECCOMP_ROLE_MAX; r++)
 		modes[r] = ctx->layer[r].mode;
-	rc = config_parse(str, modes, err, sizeof(err));
+	rc = config_parse(ctx, str, modes, err, sizeof(err));
 	if (rc)
 		return ctx_fail(ctx, rc, "seccomp configuration: %s", err);
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+	for (r = 0; r < VMM_SECCOMP_ROLE_MAX; r++)
 		ctx->layer[r].mode = modes[r];
 	return 0;
 }
@@ -171,6 +173,22 @@ int check_dangerous(struct vmm_seccomp *ctx, const struct policy *p, unsigned in
 	return 0;
 }
 
+int check_within_current_baseline(struct vmm_seccomp *ctx, const char *role,
+				  const struct policy *role_policy)
+{
+	struct policy base;
+	int rc;
+
+	policy_init(&base);
+	rc = base_policy(ctx, VMM_SECCOMP_ROLE_PROCESS, &base);
+	if (!rc && policy_append(&base, &ctx->layer[VMM_SECCOMP_ROLE_PROCESS].extra))
+		rc = ctx_fail(ctx, -ENOMEM, "out of memory");
+	if (!rc)
+		rc = check_role_within_baseline(ctx, role, role_policy, &base);
+	policy_release(&base);
+	return rc;
+}
+
 int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 			  const char *policy_text, const char *origin, unsigned int flags)
 {
@@ -179,8 +197,8 @@ int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 
 	if (rc)
 		return rc;
-	if ((unsigned int)role >= VMM_SECCOMP_ROLE_COUNT)
-		return ctx_fail(ctx, -EINVAL, "role %d out of range", (int)role);
+	if (!role_valid(ctx, role))
+		return ctx_fail(ctx, -EINVAL, "role %d is not a role of this context", (int)role);
 	if (!policy_text)
 		return ctx_fail(ctx, -EINVAL, "no policy text");
 	if (flags & ~VMM_SECCOMP_ALLOW_DANGEROUS)
@@ -195,16 +213,7 @@ int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 		if (rc)
 			goto out;
 	} else {
-		/* Checked against the baseline as it stands (built-in + added). */
-		struct policy base;
-
-		policy_init(&base);
-		rc = base_policy(ctx, VMM_SECCOMP_ROLE_PROCESS, &base);
-		if (!rc && policy_append(&base, &ctx->layer[VMM_SECCOMP_ROLE_PROCESS].extra))
-			rc = ctx_fail(ctx, -ENOMEM, "out of memory");
-		if (!rc)
-			rc = check_role_within_baseline(ctx, role, &staged, &base);
-		policy_release(&base);
+		rc = check_within_current_baseline(ctx, role_name(ctx, role), &staged);
 		if (rc)
 			goto out;
 	}
@@ -263,8 +272,7 @@ int vmm_seccomp_compile(struct vmm_seccomp *ctx)
 const void *vmm_seccomp_program(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
 				size_t *len)
 {
-	if (!ctx || (unsigned int)role >= VMM_SECCOMP_ROLE_COUNT || !ctx->compiled ||
-	    !ctx->layer[role].prog) {
+	if (!role_valid(ctx, role) || !ctx->compiled || !ctx->layer[role].prog) {
 		if (len)
 			*len = 0;
 		return NULL;
@@ -318,7 +326,7 @@ uint64_t vmm_seccomp_violation_count(const struct vmm_seccomp *ctx, enum vmm_sec
 {
 	int slot = syscall_nr < 0 ? FOREIGN_SLOT : syscall_nr;
 
-	if (!ctx || (unsigned int)role >= VMM_SECCOMP_ROLE_COUNT || slot >= COUNT_SLOTS)
+	if (!role_valid(ctx, role) || slot >= COUNT_SLOTS)
 		return 0;
 	return atomic_load(&((struct vmm_seccomp *)ctx)->counts[role][slot]);
 }
@@ -328,7 +336,7 @@ uint64_t vmm_seccomp_violation_total(const struct vmm_seccomp *ctx, enum vmm_sec
 	uint64_t sum = 0;
 	int i;
 
-	if (!ctx || (unsigned int)role >= VMM_SECCOMP_ROLE_COUNT)
+	if (!role_valid(ctx, role))
 		return 0;
 	for (i = 0; i < COUNT_SLOTS; i++)
 		sum += atomic_load(&((struct vmm_seccomp *)ctx)->counts[role][i]);

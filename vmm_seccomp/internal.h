@@ -37,7 +37,9 @@ struct prebuilt_program;
 
 struct layer {
 	enum vmm_seccomp_mode mode;
-	bool replaced;		   /* a policy directory gave this role's policy */
+	/* A policy directory gave this role's policy, or the embedder defined
+	 * the role (roles.c): replacement is its policy. */
+	bool replaced;
 	struct policy replacement; /* ... parsed: used instead of the built-in file */
 	struct policy extra;	   /* the embedder's rules, parsed */
 	struct policy resolved;	   /* built-in + extra (+ valgrind), after compile */
@@ -73,11 +75,17 @@ struct ll_state {
 	uint64_t fs, net, scopes; /* what a domain handles on that ABI */
 	bool enforced;		  /* the process is in its domain */
 	int empty_fd;		  /* the ruleset of every role without rules, or -1 */
-	struct ll_layer layer[VMM_SECCOMP_ROLE_COUNT];
+	struct ll_layer layer[VMM_SECCOMP_ROLE_MAX];
 };
 
 struct vmm_seccomp {
-	struct layer layer[VMM_SECCOMP_ROLE_COUNT];
+	/* The roles: 0 .. n_roles-1, the built-in ones first (roles.c).  A
+	 * layer beyond n_roles is not a role yet, but keeps the mode the last
+	 * setting of every layer gave (the mode a role defined next starts
+	 * in). */
+	unsigned int n_roles;
+	char role_names[VMM_SECCOMP_ROLE_MAX][VMM_SECCOMP_ROLE_NAME_MAX + 1];
+	struct layer layer[VMM_SECCOMP_ROLE_MAX];
 	struct ll_state ll;
 	int report_fd;
 	vmm_seccomp_report_fn report_fn;
@@ -105,11 +113,11 @@ struct vmm_seccomp {
 	 * baseline's own, plus a role's own for a role; set by compile (or
 	 * from the prebuilt table), read by the SIGSYS handler
 	 * (trap_is_unreviewed()). */
-	uint64_t reviewed[VMM_SECCOMP_ROLE_COUNT][NR_TABLE_SIZE / 64];
+	uint64_t reviewed[VMM_SECCOMP_ROLE_MAX][NR_TABLE_SIZE / 64];
 	/* Per layer: its rules let run a syscall Landlock judges by path or
 	 * socket (landlock_governed_set()); set by compile (or prebuilt). */
-	bool governed[VMM_SECCOMP_ROLE_COUNT];
-	_Atomic uint64_t counts[VMM_SECCOMP_ROLE_COUNT][COUNT_SLOTS];
+	bool governed[VMM_SECCOMP_ROLE_MAX];
+	_Atomic uint64_t counts[VMM_SECCOMP_ROLE_MAX][COUNT_SLOTS];
 };
 
 /* context.c */
@@ -122,10 +130,34 @@ int ctx_check_configurable(struct vmm_seccomp *ctx);
  * dangerous list and flags lack VMM_SECCOMP_ALLOW_DANGEROUS; else 0.
  * Every way into the baseline (added rules, policy directories) asks. */
 int check_dangerous(struct vmm_seccomp *ctx, const struct policy *p, unsigned int flags);
+/* check_role_within_baseline() against the baseline as it stands (built-in
+ * or replaced, plus the rules added to it). */
+int check_within_current_baseline(struct vmm_seccomp *ctx, const char *role,
+				  const struct policy *role_policy);
 
-/* config.c: parses a configuration string into modes[] (all or nothing). */
-int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_COUNT], char *err,
-		 size_t errlen);
+/* config.c: parses a configuration string into modes[] (all or nothing),
+ * ROLE=MODE naming a role of ctx; a mode for every layer sets all
+ * VMM_SECCOMP_ROLE_MAX entries. */
+int config_parse(const struct vmm_seccomp *ctx, const char *str,
+		 enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_MAX], char *err, size_t errlen);
+
+/* roles.c: the role model. */
+/* Fills in the built-in roles of a new context. */
+void roles_init(struct vmm_seccomp *ctx);
+/* Whether `role` is a role of ctx. */
+bool role_valid(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role);
+/* The role of ctx named by the n bytes at s, or -1. */
+int role_find(const struct vmm_seccomp *ctx, const char *s, size_t n);
+/* 0 if `name` may name a new role of ctx; else -EINVAL (bad characters,
+ * length, a reserved word) or -EEXIST, with why written to err. */
+int role_check_new_name(const struct vmm_seccomp *ctx, const char *name, char *err, size_t errlen);
+/* Adds a role named `name` (checked) whose policy is *p (moved into the
+ * context: *p is left empty); its value, or -ENOSPC. */
+int role_add(struct vmm_seccomp *ctx, const char *name, struct policy *p);
+/* The names of ctx's roles, ", "-separated, for messages. */
+void role_list(const struct vmm_seccomp *ctx, char *buf, size_t len);
+/* The role's name; "?" for a value ctx has no role for.  Async-signal-safe. */
+const char *role_name(const struct vmm_seccomp *ctx, unsigned int role);
 
 /* builtin (generated from policy/): the policy files compiled in. */
 struct builtin_policy {
@@ -178,7 +210,9 @@ void compile_release(struct vmm_seccomp *ctx);
  * if ctx is not compiled. */
 int compile_fill_runtime_slots(struct vmm_seccomp *ctx);
 int parse_rules(struct vmm_seccomp *ctx, struct policy *out, const char *origin, const char *text);
-int check_role_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role role,
+/* -EPERM, naming the rule, if `role_policy` (of the role named `role`)
+ * allows what `baseline` does not. */
+int check_role_within_baseline(struct vmm_seccomp *ctx, const char *role,
 			       const struct policy *role_policy, const struct policy *baseline);
 extern const char *const dangerous_syscalls[];
 

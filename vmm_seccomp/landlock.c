@@ -264,7 +264,7 @@ static int check_within_baseline(struct vmm_seccomp *ctx, enum vmm_seccomp_role 
 	return ctx_fail(ctx, -EPERM,
 			"landlock rule %s:%s for role %s: the baseline gives it %s%s; a role "
 			"can only narrow the baseline (add the path to the baseline first)",
-			path, access_text(access, a, sizeof(a)), vmm_seccomp_role_name(role),
+			path, access_text(access, a, sizeof(a)), role_name(ctx, role),
 			base ? "only " : "", base ? access_text(base, b, sizeof(b)) : "no access");
 }
 
@@ -278,8 +278,8 @@ int vmm_seccomp_allow_path(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, 
 
 	if (rc)
 		return rc;
-	if ((unsigned int)role >= VMM_SECCOMP_ROLE_COUNT)
-		return ctx_fail(ctx, -EINVAL, "role %d out of range", (int)role);
+	if (!role_valid(ctx, role))
+		return ctx_fail(ctx, -EINVAL, "role %d is not a role of this context", (int)role);
 	if (!path || path[0] != '/')
 		return ctx_fail(ctx, -EINVAL, "landlock rule \"%s\": the path must be absolute",
 				path ? path : "(null)");
@@ -383,7 +383,7 @@ void landlock_init(struct vmm_seccomp *ctx)
 	ctx->ll.want = VMM_SECCOMP_LANDLOCK_REQUIRE;
 	ctx->ll.abi = -1;
 	ctx->ll.test_abi = -1;
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+	for (r = 0; r < VMM_SECCOMP_ROLE_MAX; r++)
 		ctx->ll.layer[r].fd = -1;
 	ctx->ll.empty_fd = -1;
 }
@@ -394,7 +394,7 @@ static void close_rulesets(struct vmm_seccomp *ctx)
 {
 	size_t r;
 
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+	for (r = 0; r < ctx->n_roles; r++) {
 		if (ctx->ll.layer[r].fd >= 0 && ctx->ll.layer[r].fd != ctx->ll.empty_fd)
 			close(ctx->ll.layer[r].fd);
 		ctx->ll.layer[r].fd = -1;
@@ -408,7 +408,7 @@ void landlock_release(struct vmm_seccomp *ctx)
 {
 	size_t r, i;
 
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+	for (r = 0; r < ctx->n_roles; r++) {
 		struct ll_layer *L = &ctx->ll.layer[r];
 
 		for (i = 0; i < L->n; i++)
@@ -470,7 +470,7 @@ int landlock_compile(struct vmm_seccomp *ctx)
 	probe(ctx);
 	/* roles were checked as they were added; the baseline may have
 	 * grown since, never shrunk, but say it again for any order */
-	for (r = 1; r < VMM_SECCOMP_ROLE_COUNT; r++) {
+	for (r = 1; r < ctx->n_roles; r++) {
 		for (i = 0; i < ctx->ll.layer[r].n; i++) {
 			rc = check_within_baseline(ctx, r, ctx->ll.layer[r].rules[i].path,
 						   ctx->ll.layer[r].rules[i].access);
@@ -538,7 +538,7 @@ static int build_ruleset(struct vmm_seccomp *ctx, enum vmm_seccomp_role role)
 	if (fd < 0)
 		return ctx_fail(ctx, errno == ENOMEM ? -ENOMEM : -EOPNOTSUPP,
 				"creating the Landlock ruleset of %s: %s: nothing was installed",
-				vmm_seccomp_role_name(role), strerror(errno));
+				role_name(ctx, role), strerror(errno));
 	if (role == VMM_SECCOMP_ROLE_PROCESS) {
 		for (i = 0; i < sizeof(runtime_paths) / sizeof(runtime_paths[0]) && !rc; i++)
 			rc = add_path(ctx, fd, runtime_paths[i].path, runtime_paths[i].access,
@@ -562,7 +562,7 @@ int landlock_prepare(struct vmm_seccomp *ctx)
 	bool wanted = false;
 	int rc = 0;
 
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+	for (r = 0; r < ctx->n_roles; r++)
 		wanted = wanted || layer_wants_domain(ctx, r);
 	if (!wanted)
 		return 0;
@@ -576,7 +576,7 @@ int landlock_prepare(struct vmm_seccomp *ctx)
 				"VMM_SECCOMP_LANDLOCK_IF_AVAILABLE): nothing was installed",
 				strerror(ENOSYS));
 	}
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
+	for (r = 0; r < ctx->n_roles && !rc; r++) {
 		if (!layer_wants_domain(ctx, r))
 			continue;
 		if (r != VMM_SECCOMP_ROLE_PROCESS && !ctx->ll.layer[r].n && ctx->ll.empty_fd >= 0)
@@ -968,8 +968,8 @@ int landlock_enter_role(const struct vmm_seccomp *ctx, enum vmm_seccomp_role rol
 		return 0;
 	if (syscall(__NR_landlock_restrict_self, fd, 0))
 		return ctx_fail((struct vmm_seccomp *)ctx, -errno,
-				"entering the Landlock domain of role %s: %s",
-				vmm_seccomp_role_name(role), strerror(errno));
+				"entering the Landlock domain of role %s: %s", role_name(ctx, role),
+				strerror(errno));
 	return 0;
 }
 
@@ -1059,6 +1059,5 @@ void landlock_print_rules(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, F
 			access_text(L->rules[i].access, a, sizeof(a)), rights);
 	}
 	if (role != VMM_SECCOMP_ROLE_PROCESS && !L->n)
-		fprintf(f, "(no path: threads of role %s open nothing)\n",
-			vmm_seccomp_role_name(role));
+		fprintf(f, "(no path: threads of role %s open nothing)\n", role_name(ctx, role));
 }

@@ -120,15 +120,35 @@ static void drop_texts(struct dir_loader *dl)
 		free(dl->texts[--dl->n_texts]);
 }
 
+/* The policy of a role as the directory would leave it: its file there, or
+ * what it has now. */
+static int staged_policy(struct vmm_seccomp *ctx, unsigned int r, const struct policy *staged,
+			 const bool *found, struct policy *out)
+{
+	int rc;
+
+	if (found[r])
+		rc = policy_append(out, &staged[r]) ? -ENOMEM : 0;
+	else
+		rc = base_policy(ctx, (enum vmm_seccomp_role)r, out);
+	if (!rc && policy_append(out, &ctx->layer[r].extra))
+		rc = -ENOMEM;
+	if (rc == -ENOMEM)
+		ctx_fail(ctx, rc, "out of memory");
+	return rc;
+}
+
 int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir, unsigned int flags)
 {
-	struct policy staged[VMM_SECCOMP_ROLE_COUNT];
-	bool found[VMM_SECCOMP_ROLE_COUNT] = { false };
+	/* Indexed by role value: the context's roles, then the ones this
+	 * directory defines (names[] holds theirs). */
+	struct policy staged[VMM_SECCOMP_ROLE_MAX];
+	bool found[VMM_SECCOMP_ROLE_MAX] = { false };
+	char names[VMM_SECCOMP_ROLE_MAX][VMM_SECCOMP_ROLE_NAME_MAX + 1];
 	struct dir_loader dl = { .ctx = ctx, .dir = dir };
-	struct dirent *e;
-	unsigned int r;
-	DIR *d;
-	int rc = ctx_check_configurable(ctx);
+	unsigned int r, n_roles, first_new;
+	struct dirent **entries;
+	int rc = ctx_check_configurable(ctx), n_entries, k;
 
 	if (rc)
 		return rc;
@@ -137,28 +157,49 @@ int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir, unsign
 	if (flags & ~VMM_SECCOMP_ALLOW_DANGEROUS)
 		return ctx_fail(ctx, -EINVAL, "unknown flags %#x",
 				flags & ~VMM_SECCOMP_ALLOW_DANGEROUS);
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++)
+	first_new = n_roles = ctx->n_roles;
+	for (r = 0; r < VMM_SECCOMP_ROLE_MAX; r++)
 		policy_init(&staged[r]);
-	d = opendir(dir);
-	if (!d)
+	/* in name order: the roles it defines get their values in that order */
+	n_entries = scandir(dir, &entries, NULL, alphasort);
+	if (n_entries < 0)
 		return ctx_fail(ctx, -errno, "policy directory %s: %s", dir, strerror(errno));
-	while (!rc && (e = readdir(d))) {
+	for (k = 0; k < n_entries && !rc; k++) {
+		const struct dirent *e = entries[k];
 		size_t len = strlen(e->d_name);
-		enum vmm_seccomp_role role;
-		char name[64], origin[4200];
+		char name[sizeof(e->d_name)], origin[4200], why[200];
+		unsigned int role;
 		char *text;
+		int found_role;
 
 		if (len < 8 || strcmp(e->d_name + len - 7, ".policy") != 0)
 			continue;
-		if (len - 7 >= sizeof(name) ||
-		    (snprintf(name, sizeof(name), "%.*s", (int)(len - 7), e->d_name),
-		     vmm_seccomp_role_from_name(name, &role))) {
-			rc = ctx_fail(ctx, -EINVAL,
-				      "%s/%s: '%.*s' is not a role (process, vmm, vcpu, api, "
-				      "virtio_block, "
-				      "virtio_net, virtio_console, virtio_rng, virtio_vsock)",
-				      dir, e->d_name, (int)(len - 7), e->d_name);
-			break;
+		memcpy(name, e->d_name, len - 7);
+		name[len - 7] = '\0';
+		found_role = role_find(ctx, name, len - 7);
+		for (r = first_new; found_role < 0 && r < n_roles; r++) {
+			if (!strcmp(names[r], name))
+				found_role = (int)r;
+		}
+		if (found_role >= 0) {
+			role = (unsigned int)found_role;
+		} else {
+			/* a role this directory defines */
+			rc = role_check_new_name(ctx, name, why, sizeof(why));
+			if (rc) {
+				rc = ctx_fail(ctx, -EINVAL, "%s/%s: %s", dir, e->d_name, why);
+				break;
+			}
+			if (n_roles >= VMM_SECCOMP_ROLE_MAX) {
+				rc = ctx_fail(
+					ctx, -ENOSPC,
+					"%s/%s: a context holds at most %d roles (%d built in)",
+					dir, e->d_name, VMM_SECCOMP_ROLE_MAX,
+					VMM_SECCOMP_ROLE_COUNT);
+				break;
+			}
+			role = n_roles++;
+			memcpy(names[role], name, len - 7 + 1); /* checked: fits */
 		}
 		text = read_policy_file(dir, e->d_name, dl.why, sizeof(dl.why));
 		if (!text) {
@@ -183,37 +224,36 @@ int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir, unsign
 		free(text);
 		found[role] = true;
 	}
-	closedir(d);
+	for (k = 0; k < n_entries; k++)
+		free(entries[k]);
+	free(entries);
 	/* the same rule as for rules added to the baseline */
 	if (!rc && found[VMM_SECCOMP_ROLE_PROCESS])
 		rc = check_dangerous(ctx, &staged[VMM_SECCOMP_ROLE_PROCESS], flags);
 
-	/* Every role, replaced or not, within the baseline as it would be. */
-	for (r = 1; r < VMM_SECCOMP_ROLE_COUNT && !rc; r++) {
+	/* Every role, replaced, defined or not, within the baseline as it
+	 * would be. */
+	for (r = 1; r < n_roles && !rc; r++) {
 		struct policy base, role;
 
 		policy_init(&base);
 		policy_init(&role);
-		if (found[VMM_SECCOMP_ROLE_PROCESS])
-			rc = policy_append(&base, &staged[VMM_SECCOMP_ROLE_PROCESS]) ? -ENOMEM : 0;
-		else
-			rc = base_policy(ctx, VMM_SECCOMP_ROLE_PROCESS, &base);
+		rc = staged_policy(ctx, VMM_SECCOMP_ROLE_PROCESS, staged, found, &base);
 		if (!rc)
-			rc = policy_append(&base, &ctx->layer[VMM_SECCOMP_ROLE_PROCESS].extra)
-				     ? -ENOMEM
-				     : 0;
+			rc = r < first_new ? staged_policy(ctx, r, staged, found, &role)
+					   : (policy_append(&role, &staged[r])
+						      ? ctx_fail(ctx, -ENOMEM, "out of memory")
+						      : 0);
 		if (!rc)
-			rc = found[r] ? (policy_append(&role, &staged[r]) ? -ENOMEM : 0)
-				      : base_policy(ctx, r, &role);
-		if (rc == -ENOMEM)
-			ctx_fail(ctx, rc, "out of memory");
-		if (!rc)
-			rc = check_role_within_baseline(ctx, r, &role, &base);
+			rc = check_role_within_baseline(
+				ctx, r < first_new ? role_name(ctx, r) : names[r], &role, &base);
 		policy_release(&base);
 		policy_release(&role);
 	}
-	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
-		if (!rc && found[r]) {
+	for (r = 0; r < n_roles; r++) {
+		if (!rc && r >= first_new) {
+			role_add(ctx, names[r], &staged[r]); /* room was checked above */
+		} else if (!rc && found[r]) {
 			policy_release(&ctx->layer[r].replacement);
 			ctx->layer[r].replacement = staged[r];
 			ctx->layer[r].replaced = true;

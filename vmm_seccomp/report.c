@@ -43,7 +43,7 @@ bool trap_is_unreviewed(const struct vmm_seccomp *ctx, uint32_t data, uint32_t a
 
 	if (TRAP_DATA_UNREVIEWED(data))
 		return true;
-	if (!ctx || layer >= VMM_SECCOMP_ROLE_COUNT ||
+	if (!ctx || layer >= ctx->n_roles ||
 	    (mode != VMM_SECCOMP_MODE_ENFORCE && mode != VMM_SECCOMP_MODE_ERRNO))
 		return false; /* (the sigmask emulation has a mode of its own) */
 	if (arch != native || nr < 0 || (native == AUDIT_ARCH_X86_64 && (nr & X32_SYSCALL_BIT)))
@@ -202,10 +202,19 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 
 	memset(&v, 0, sizeof(v));
 	v.layer = (enum vmm_seccomp_role)TRAP_DATA_ROLE(data);
-	if ((unsigned int)v.layer >= VMM_SECCOMP_ROLE_COUNT)
+	if (!ctx || (unsigned int)v.layer >= ctx->n_roles)
 		v.layer = VMM_SECCOMP_ROLE_PROCESS;
 	/* the thread's role, whichever of its layers refused */
-	v.role = self->has_role ? self->role : v.layer;
+	v.role = self->has_role ? (enum vmm_seccomp_role)self->role : v.layer;
+	if (ctx && (unsigned int)v.role >= ctx->n_roles)
+		v.role = v.layer;
+	/* the built-in names when the context is gone (freed while applied) */
+	v.role_name = ctx ? role_name(ctx, v.role) : vmm_seccomp_role_name(v.role);
+	v.layer_name = ctx ? role_name(ctx, v.layer) : vmm_seccomp_role_name(v.layer);
+	if (!v.role_name)
+		v.role_name = "?";
+	if (!v.layer_name)
+		v.layer_name = "?";
 	if ((unsigned int)mode >= VMM_SECCOMP_MODE_COUNT)
 		mode = VMM_SECCOMP_MODE_ENFORCE;
 	v.arch = (uint32_t)info->si_arch;
@@ -253,10 +262,10 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 	put_str(&l, " tid=");
 	put_dec(&l, v.tid);
 	put_str(&l, " role=");
-	put_str(&l, vmm_seccomp_role_name(v.role));
+	put_str(&l, v.role_name);
 	if (v.layer != v.role) {
 		put_str(&l, " layer=");
-		put_str(&l, vmm_seccomp_role_name(v.layer));
+		put_str(&l, v.layer_name);
 	}
 	put_str(&l, " syscall=");
 	put_str(&l, v.syscall_name);

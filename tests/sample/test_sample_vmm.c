@@ -548,7 +548,9 @@ static void assert_landlock_json(const char *resp, const char *disk, const char 
 
 static void test_api_while_running(void **state)
 {
-	char disk[96], sock[96], req[256];
+	static const char gpu[] = "# a role of the embedder's own\n"
+				  "@include builtin/groups/thread.policy\nread  # its queue\n";
+	char disk[96], sock[96], req[256], pdir[96], pfile[128];
 	const char *body = "{\"action\":\"pause\"}";
 	char *resp;
 	struct run r;
@@ -562,8 +564,14 @@ static void test_api_while_running(void **state)
 	path_in_tmp(disk, sizeof(disk), "api.img");
 	path_in_tmp(sock, sizeof(sock), "api2.sock");
 	make_disk(disk, 1 << 20);
-	start(&r, ARGS("--disk", disk, "--vcpus", "2", "--guest-stay", "--api-sock", sock,
-		       "--seccomp", "enforce"));
+	/* a role the policy directory defines, given a mode by name */
+	path_in_tmp(pdir, sizeof(pdir), "roles");
+	assert_int_equal(mkdir(pdir, 0755), 0);
+	snprintf(pfile, sizeof(pfile), "%s/virtio_gpu.policy", pdir);
+	write_file(pfile, gpu, sizeof(gpu) - 1);
+	start(&r,
+	      ARGS("--disk", disk, "--vcpus", "2", "--guest-stay", "--api-sock", sock, "--seccomp",
+		   "enforce", "--seccomp-policy", pdir, "--seccomp-role", "virtio_gpu=log"));
 	if (!wait_for_output(&r, "sample-guest: staying up", TIMEOUT_S * 1000)) {
 		finish(&r);
 		print_run(&r);
@@ -575,6 +583,8 @@ static void test_api_while_running(void **state)
 	resp = api_request(sock, "GET /seccomp HTTP/1.1\r\nConnection: close\r\n\r\n");
 	assert_has(resp, "HTTP/1.1 200");
 	assert_has(resp, "\"vcpu\":\"enforce\"");
+	assert_has(resp, "\"virtio_gpu\":\"log\"}"); /* the last of the modes */
+	assert_has(resp, "\"virtio_gpu\":0}");	     /* and of the violation counts */
 	assert_has(resp, "\"name\":\"api\",\"role\":\"api\",\"filtered\":true");
 	assert_has(resp, "\"name\":\"vcpu1\",\"role\":\"vcpu\",\"filtered\":true");
 	assert_landlock_json(resp, disk, sock);
@@ -616,6 +626,8 @@ static void test_api_while_running(void **state)
 	assert_lacks(r.err, "vmm_seccomp: ");	  /* no report: no violation, nothing unreviewed */
 	assert_int_equal(access(sock, F_OK), -1); /* the socket file is gone */
 	release(&r);
+	unlink(pfile);
+	rmdir(pdir);
 }
 
 /* ---- 3: errno mode reports every syscall outside the policies ------------ */

@@ -40,7 +40,16 @@ extern "C" {
 #define VMM_SECCOMP_API
 #endif
 
-/* The roles a thread can play.  PROCESS is the baseline every thread has. */
+/*
+ * The roles a thread can play.  PROCESS is the baseline every thread has.
+ * These are the built-in roles, each with a policy in the library
+ * (policy/roles/NAME.policy); an embedder defines more, each a name with a
+ * policy (vmm_seccomp_define_role(), or a NAME.policy file in a policy
+ * directory), and they take the values from VMM_SECCOMP_ROLE_COUNT on, in
+ * the order they are defined, up to VMM_SECCOMP_ROLE_MAX - 1: the values
+ * are a context's, look them up by name (vmm_seccomp_find_role()).  Every
+ * function taking a role takes a built-in or a defined one.
+ */
 enum vmm_seccomp_role {
 	VMM_SECCOMP_ROLE_PROCESS = 0,
 	VMM_SECCOMP_ROLE_VMM,
@@ -51,8 +60,13 @@ enum vmm_seccomp_role {
 	VMM_SECCOMP_ROLE_VIRTIO_CONSOLE,
 	VMM_SECCOMP_ROLE_VIRTIO_RNG,
 	VMM_SECCOMP_ROLE_VIRTIO_VSOCK,
-	VMM_SECCOMP_ROLE_COUNT
+	VMM_SECCOMP_ROLE_COUNT /* how many are built in */
 };
+
+/* How many roles a context holds, built-in and defined together. */
+#define VMM_SECCOMP_ROLE_MAX 64
+/* The longest role name, in bytes (docs/POLICY.md "Roles"). */
+#define VMM_SECCOMP_ROLE_NAME_MAX 31
 
 /*
  * What a layer does with a syscall its policy does not allow.
@@ -105,6 +119,8 @@ struct vmm_seccomp_violation {
 	 * and it is not on the dangerous list): it failed with ENOSYS, and
 	 * the thread goes on, whatever the mode (docs/POLICY.md). */
 	bool unreviewed;
+	const char *role_name;	/* the name of `role` ("vcpu", "virtio_fs") */
+	const char *layer_name; /* the name of `layer` */
 };
 
 /*
@@ -160,7 +176,7 @@ VMM_SECCOMP_API enum vmm_seccomp_mode vmm_seccomp_get_role_mode(const struct vmm
 /*
  * Applies a configuration string: comma-separated tokens, each either a
  * mode for every layer or ROLE=MODE for one layer ("process" names the
- * baseline).  Modes: enforce, kill, errno, log, off; also Cloud
+ * baseline; ROLE is a built-in role or one defined before this call).  Modes: enforce, kill, errno, log, off; also Cloud
  * Hypervisor's true (= enforce) and false (= off), and Kata's
  * disable_seccomp / disable_seccomp=true (= off) / disable_seccomp=false
  * (= enforce).  Later tokens override earlier ones.  Examples: "log",
@@ -199,15 +215,43 @@ VMM_SECCOMP_API int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_secc
 					  unsigned int flags);
 
 /*
+ * Defines a role: `name` with the policy `policy_text` (the policy
+ * language, docs/POLICY.md; "@include builtin/roles/vcpu.policy" starts
+ * from a built-in role's).  The role is then used as a built-in one is:
+ * vmm_seccomp_thread_create(), vmm_seccomp_enter_role(), its mode (by
+ * value, or "NAME=MODE" in a configuration string), vmm_seccomp_add_rules()
+ * and vmm_seccomp_allow_path() on it, reports and counters.  It is checked
+ * against the baseline as extended so far, as vmm_seccomp_add_rules() is,
+ * and again at compile time; it starts in the mode vmm_seccomp_set_mode()
+ * last set (ENFORCE by default).
+ *
+ * A name is 1 to VMM_SECCOMP_ROLE_NAME_MAX characters of [a-z0-9_],
+ * starting with a letter, and is neither a role's nor a word of the
+ * configuration strings (a mode, "true", "false", "disable_seccomp").
+ * `origin` names the text in messages (NULL: the role's name).  *role, if
+ * not NULL, gets the new role's value.  Copies every string.
+ *
+ * Errors: -EINVAL (a bad name, saying why; syntax, unknown syscall or
+ * constant: origin:line:column), -EEXIST (a role of that name exists),
+ * -ENOSPC (VMM_SECCOMP_ROLE_MAX roles already), -EPERM (allows what the
+ * baseline does not), -EBUSY (compiled), -ENOMEM.  On error no role is
+ * defined.
+ */
+VMM_SECCOMP_API int vmm_seccomp_define_role(struct vmm_seccomp *ctx, const char *name,
+					    const char *policy_text, const char *origin,
+					    enum vmm_seccomp_role *role);
+
+/*
  * Reads policies from directory `dir` (the library reads no file unless
  * asked): each ROLE.policy there ("vcpu.policy", "process.policy", ...)
- * replaces that role's built-in policy.  To extend the built-in policy
+ * replaces that role's built-in policy; a file named after no role
+ * ("virtio_gpu.policy") defines that role, as vmm_seccomp_define_role()
+ * would, under the same name rules.  To extend the built-in policy
  * instead, start the file with "@include builtin/roles/ROLE.policy".  Other
  * @include names are files under `dir` (no absolute paths, no ".."), kept
- * in subdirectories: every *.policy file directly in `dir` must be named
- * after a role.  Every
- * file is parsed and every role checked against the baseline before
- * anything changes.  Borrows dir.
+ * in subdirectories: every *.policy file directly in `dir` is a role's.
+ * Every file is parsed, every name checked and every role checked against
+ * the baseline before anything changes.  Borrows dir.
  *
  * A process.policy there is the baseline and obeys the same rule as
  * vmm_seccomp_add_rules() on it: a syscall on the dangerous list is
@@ -215,10 +259,11 @@ VMM_SECCOMP_API int vmm_seccomp_add_rules(struct vmm_seccomp *ctx, enum vmm_secc
  * VMM_SECCOMP_ALLOW_DANGEROUS, which the embedder gives explicitly (never
  * derive it from the directory's contents).
  *
- * Errors: -EINVAL (a file that is not a role's, a syntax or name error:
- * the message gives file:line:column; unknown flags), -EPERM (a role
- * allows what the baseline does not; a dangerous syscall, as above),
- * -ENOENT etc. (the directory), -EBUSY (compiled).
+ * Errors: -EINVAL (a file name that is no valid role name, a syntax or
+ * name error: the message gives file:line:column; unknown flags), -ENOSPC
+ * (more roles than VMM_SECCOMP_ROLE_MAX), -EPERM (a role allows what the
+ * baseline does not; a dangerous syscall, as above), -ENOENT etc. (the
+ * directory), -EBUSY (compiled), -ENOMEM.
  */
 VMM_SECCOMP_API int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir,
 						unsigned int flags);
@@ -428,10 +473,23 @@ VMM_SECCOMP_API size_t vmm_seccomp_threads(struct vmm_seccomp_thread_info *out, 
 
 /* ---- names -------------------------------------------------------------- */
 
-/* "vcpu", "virtio_block", ...; NULL when out of range. */
+/* The name of a built-in role ("vcpu", "virtio_block", ...); NULL for any
+ * other value.  For defined roles too: vmm_seccomp_get_role_name(). */
 VMM_SECCOMP_API const char *vmm_seccomp_role_name(enum vmm_seccomp_role role);
-/* The role named `name`; -EINVAL if none. */
+/* The built-in role named `name`; -EINVAL if none.  For defined roles too:
+ * vmm_seccomp_find_role(). */
 VMM_SECCOMP_API int vmm_seccomp_role_from_name(const char *name, enum vmm_seccomp_role *role);
+/* The name of a role of ctx, built-in or defined; NULL when ctx has no such
+ * role.  Borrowed, valid until vmm_seccomp_free(). */
+VMM_SECCOMP_API const char *vmm_seccomp_get_role_name(const struct vmm_seccomp *ctx,
+						      enum vmm_seccomp_role role);
+/* The role of ctx named `name` (exactly, lower case), built-in or defined.
+ * Errors: -ENOENT (none), -EINVAL (ctx, name or role NULL). */
+VMM_SECCOMP_API int vmm_seccomp_find_role(const struct vmm_seccomp *ctx, const char *name,
+					  enum vmm_seccomp_role *role);
+/* How many roles ctx has: they are the values 0 .. count-1 (the built-in
+ * ones, then those defined, in order). */
+VMM_SECCOMP_API unsigned int vmm_seccomp_role_count(const struct vmm_seccomp *ctx);
 /* "enforce", "kill", "errno", "log", "off"; NULL when out of range. */
 VMM_SECCOMP_API const char *vmm_seccomp_mode_name(enum vmm_seccomp_mode mode);
 /* Whether the syscall named `name` is on the dangerous list. */
