@@ -86,13 +86,17 @@ static void put_file(const char *path)
 
 static socklen_t unix_addr(struct sockaddr_un *a, const char *path, bool abstract)
 {
+	/* memcpy of a bounded length: gcc 12's -O2 -Wstringop-truncation
+	 * rejects the strncpy this was (the default RelWithDebInfo build). */
+	size_t n = strnlen(path, sizeof(a->sun_path) - (abstract ? 2 : 1));
+
 	memset(a, 0, sizeof(*a));
 	a->sun_family = AF_UNIX;
 	if (abstract) {
-		strncpy(a->sun_path + 1, path, sizeof(a->sun_path) - 2);
-		return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(path));
+		memcpy(a->sun_path + 1, path, n);
+		return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
 	}
-	strncpy(a->sun_path, path, sizeof(a->sun_path) - 1);
+	memcpy(a->sun_path, path, n);
 	return (socklen_t)sizeof(*a);
 }
 
