@@ -337,8 +337,14 @@ static const struct errname errnames[] = {
 
 /* Written out: the file names and configuration strings use them. */
 static const char *const role_names[ROLES] = {
-	"process",	  "vmm",	"vcpu",		"api", "virtio_block", "virtio_net",
-	"virtio_console", "virtio_rng", "virtio_vsock",
+	"process",	  "vmm",
+	"vcpu",		  "api",
+	"virtio_block",	  "virtio_net",
+	"virtio_console", "virtio_rng",
+	"virtio_vsock",	  "virtio_fs",
+	"virtio_balloon", "vhost_user",
+	"io_worker",	  "signal_handler",
+	"runtime",
 };
 static const char *const mode_names[VMM_SECCOMP_MODE_COUNT] = { "enforce", "kill", "errno", "log",
 								"off" };

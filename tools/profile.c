@@ -74,6 +74,13 @@ static const struct role_map default_maps[] = {
 	{ "virtio-console*", VMM_SECCOMP_ROLE_VIRTIO_CONSOLE },
 	{ "virtio-rng*", VMM_SECCOMP_ROLE_VIRTIO_RNG },
 	{ "virtio-vsock*", VMM_SECCOMP_ROLE_VIRTIO_VSOCK },
+	{ "virtio-fs*", VMM_SECCOMP_ROLE_VIRTIO_FS },
+	{ "virtio-balloon*", VMM_SECCOMP_ROLE_VIRTIO_BALLOON },
+	{ "vhost-user*", VMM_SECCOMP_ROLE_VHOST_USER },
+	{ "io-worker*", VMM_SECCOMP_ROLE_IO_WORKER },
+	{ "signal-handler", VMM_SECCOMP_ROLE_SIGNAL_HANDLER },
+	{ "runtime*", VMM_SECCOMP_ROLE_RUNTIME },
+	{ "tokio-runtime-*", VMM_SECCOMP_ROLE_RUNTIME }, /* tokio's default, cut to 15 bytes */
 };
 
 static enum vmm_seccomp_role role_of(const struct profile *p, const char *name)
@@ -547,8 +554,9 @@ int profile_main(int argc, char **argv)
 			       "learned-policies) and DIR/DIFF.txt against the built-in policies.  "
 			       "Threads\n"
 			       "map to roles by name: vmm, vcpu*, api, virtio-blk*, virtio-net*,\n"
-			       "virtio-console*, virtio-rng*, virtio-vsock*, and --role-map "
-			       "patterns\n"
+			       "virtio-console*, virtio-rng*, virtio-vsock*, virtio-fs*,\n"
+			       "virtio-balloon*, vhost-user*, io-worker*, signal-handler,\n"
+			       "runtime*, tokio-runtime-*, and --role-map patterns\n"
 			       "(tried first); other threads count for the baseline only.\n");
 			return 0;
 		} else {

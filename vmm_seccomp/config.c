@@ -27,6 +27,12 @@ static const char *const role_names[VMM_SECCOMP_ROLE_COUNT] = {
 	[VMM_SECCOMP_ROLE_VIRTIO_CONSOLE] = "virtio_console",
 	[VMM_SECCOMP_ROLE_VIRTIO_RNG] = "virtio_rng",
 	[VMM_SECCOMP_ROLE_VIRTIO_VSOCK] = "virtio_vsock",
+	[VMM_SECCOMP_ROLE_VIRTIO_FS] = "virtio_fs",
+	[VMM_SECCOMP_ROLE_VIRTIO_BALLOON] = "virtio_balloon",
+	[VMM_SECCOMP_ROLE_VHOST_USER] = "vhost_user",
+	[VMM_SECCOMP_ROLE_IO_WORKER] = "io_worker",
+	[VMM_SECCOMP_ROLE_SIGNAL_HANDLER] = "signal_handler",
+	[VMM_SECCOMP_ROLE_RUNTIME] = "runtime",
 };
 
 const char *vmm_seccomp_role_name(enum vmm_seccomp_role role)
@@ -151,7 +157,8 @@ int config_parse(const char *str, enum vmm_seccomp_mode modes[VMM_SECCOMP_ROLE_C
 						 "unknown role '%.*s' at position %zu of \"%s\" "
 						 "(roles: process, vmm, vcpu, api, virtio_block, "
 						 "virtio_net, virtio_console, virtio_rng, "
-						 "virtio_vsock)",
+						 "virtio_vsock, virtio_fs, virtio_balloon, "
+						 "vhost_user, io_worker, signal_handler, runtime)",
 						 (int)kn, tok, (size_t)(tok - str) + 1, str);
 					return -EINVAL;
 				}

@@ -156,7 +156,9 @@ int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir, unsign
 			rc = ctx_fail(ctx, -EINVAL,
 				      "%s/%s: '%.*s' is not a role (process, vmm, vcpu, api, "
 				      "virtio_block, "
-				      "virtio_net, virtio_console, virtio_rng, virtio_vsock)",
+				      "virtio_net, virtio_console, virtio_rng, virtio_vsock, "
+				      "virtio_fs, virtio_balloon, vhost_user, io_worker, "
+				      "signal_handler, runtime)",
 				      dir, e->d_name, (int)(len - 7), e->d_name);
 			break;
 		}
