@@ -604,6 +604,14 @@ static void test_role_domain_when_it_can_reach(void **state)
 	assert_true(ctx->governed[VMM_SECCOMP_ROLE_VMM]);
 	assert_true(ctx->governed[VMM_SECCOMP_ROLE_API]); /* sendto, sendmsg */
 	assert_true(ctx->governed[VMM_SECCOMP_ROLE_VIRTIO_VSOCK]);
+	/* the vhost-user frontends and the runtime's workers send messages
+	 * (sendmsg, sendto); the others reach no path or address */
+	assert_true(ctx->governed[VMM_SECCOMP_ROLE_VIRTIO_FS]);
+	assert_true(ctx->governed[VMM_SECCOMP_ROLE_VHOST_USER]);
+	assert_true(ctx->governed[VMM_SECCOMP_ROLE_RUNTIME]);
+	assert_false(ctx->governed[VMM_SECCOMP_ROLE_VIRTIO_BALLOON]);
+	assert_false(ctx->governed[VMM_SECCOMP_ROLE_IO_WORKER]);
+	assert_false(ctx->governed[VMM_SECCOMP_ROLE_SIGNAL_HANDLER]);
 	vmm_seccomp_free(ctx);
 	if (skip_without_abi(1, "a role's own domain once it can open"))
 		goto out;

@@ -32,6 +32,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -153,7 +154,13 @@ static struct fds {
 	int api_client; /* connected to listen_fd, not accepted yet */
 	struct sockaddr_un addr;
 	socklen_t addrlen;
+	int memfd;    /* shared guest memory, as vhost-user backends need it */
+	char *guest;  /* ... mapped: GUEST_PAGES pages */
+	int vhost[2]; /* a vhost-user connection: frontend, backend */
+	int epoll;    /* a runtime worker's epoll instance */
 } fds;
+
+#define GUEST_PAGES 16
 
 static void open_fds(void)
 {
@@ -179,6 +186,15 @@ static void open_fds(void)
 	fds.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fds.listen_fd < 0 || bind(fds.listen_fd, (struct sockaddr *)&fds.addr, fds.addrlen) ||
 	    listen(fds.listen_fd, 4))
+		_exit(94);
+	fds.memfd = memfd_create("guest", MFD_CLOEXEC);
+	if (fds.memfd < 0 || ftruncate(fds.memfd, (off_t)GUEST_PAGES * getpagesize()))
+		_exit(94);
+	fds.guest = mmap(NULL, (size_t)GUEST_PAGES * getpagesize(), PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fds.memfd, 0);
+	if (fds.guest == MAP_FAILED ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds.vhost) ||
+	    (fds.epoll = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		_exit(94);
 	/* The API thread accepts; its clients connect from elsewhere (here,
 	 * before the filters). */
@@ -357,11 +373,268 @@ static void *vsock_work(void *arg)
 	return NULL;
 }
 
+/* One vhost-user message, with a descriptor in SCM_RIGHTS. */
+static int send_with_fd(int sock, const char *msg, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct iovec iov = { (void *)msg, strlen(msg) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = c.buf,
+			     .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+
+	memset(&c, 0, sizeof(c));
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)iov.iov_len ? 0 : -1;
+}
+
+/* Receives `msg` and the descriptor that came with it: the descriptor, or -1. */
+static int recv_with_fd(int sock, const char *msg)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	char got[64];
+	struct iovec iov = { got, strlen(msg) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = c.buf,
+			     .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *h;
+	int fd;
+
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != (ssize_t)iov.iov_len ||
+	    memcmp(got, msg, iov.iov_len) || !(h = CMSG_FIRSTHDR(&mh)) ||
+	    h->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	return fd;
+}
+
+/* What a vhost-user frontend does in both directions: hands the backend a
+ * kick eventfd and takes a shared memory area (the inflight area, the
+ * dirty log) to map; here the same thread plays the backend's end. */
+static void *vhost_user_messages(void)
+{
+	long pg = getpagesize();
+	uint64_t v = 1;
+	char *area;
+	int fd;
+
+	FAIL_IF(send_with_fd(fds.vhost[0], "SET_VRING_KICK", fds.efd));
+	FAIL_IF((fd = recv_with_fd(fds.vhost[1], "SET_VRING_KICK")) < 0);
+	FAIL_IF(write(fd, &v, sizeof(v)) != sizeof(v) || close(fd));
+	FAIL_IF(read(fds.efd, &v, sizeof(v)) != sizeof(v) || v != 1);
+	memset(fds.guest, 0x11, (size_t)pg);
+	FAIL_IF(send_with_fd(fds.vhost[1], "GET_INFLIGHT_FD", fds.memfd));
+	FAIL_IF((fd = recv_with_fd(fds.vhost[0], "GET_INFLIGHT_FD")) < 0);
+	area = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	FAIL_IF(area == MAP_FAILED || area[0] != 0x11 || munmap(area, (size_t)pg) || close(fd));
+	return NULL;
+}
+
+static void *vhost_user_work(void *arg)
+{
+	(void)arg;
+	FAIL_IF(common_work());
+	FAIL_IF(vhost_user_messages());
+	FAIL_IF(eventfd_roundtrip());
+	return NULL;
+}
+
+/* virtio-fs adds DAX: a file the backend sends is mapped into the cache
+ * window (MAP_FIXED over the reserved range, then unmapped by mapping
+ * anonymous memory back over it), and FS_IO requests copy with it. */
+static void *virtio_fs_work(void *arg)
+{
+	long pg = getpagesize();
+	char buf[8] = "dax-io", back[8];
+	char *window, *map;
+	int fd;
+
+	(void)arg;
+	FAIL_IF(common_work());
+	FAIL_IF(vhost_user_messages());
+	window = mmap(NULL, (size_t)(4 * pg), PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	FAIL_IF(window == MAP_FAILED);
+	FAIL_IF(send_with_fd(fds.vhost[1], "FS_MAP", fds.memfd));
+	FAIL_IF((fd = recv_with_fd(fds.vhost[0], "FS_MAP")) < 0);
+	map = mmap(window + pg, (size_t)pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+		   (off_t)pg);
+	FAIL_IF(map != window + pg);
+	FAIL_IF(pwrite(fd, buf, sizeof(buf), pg) != sizeof(buf) || memcmp(map, buf, sizeof(buf)));
+	FAIL_IF(pread(fd, back, sizeof(back), pg) != sizeof(back) ||
+		memcmp(back, buf, sizeof(buf)));
+	FAIL_IF(mmap(map, (size_t)pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+		map);
+	FAIL_IF(munmap(window, (size_t)(4 * pg)) || close(fd));
+	FAIL_IF(eventfd_roundtrip());
+	return NULL;
+}
+
+/* Inflating: private memory is dropped with MADV_DONTNEED; shared guest
+ * memory (the memfd) with MADV_REMOVE, or a hole punched in the memfd. */
+static void *balloon_work(void *arg)
+{
+	long pg = getpagesize();
+	char *priv, *g = fds.guest;
+
+	(void)arg;
+	FAIL_IF(common_work());
+	priv = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	FAIL_IF(priv == MAP_FAILED);
+	memset(priv, 0x5a, (size_t)pg);
+	FAIL_IF(madvise(priv, (size_t)pg, MADV_DONTNEED) || priv[0] != 0);
+	FAIL_IF(munmap(priv, (size_t)pg));
+	memset(g, 0x5a, (size_t)(4 * pg));
+	/* on a shared mapping MADV_DONTNEED only drops the mapping: the
+	 * memfd keeps the page */
+	FAIL_IF(madvise(g, (size_t)pg, MADV_DONTNEED) || g[0] != 0x5a);
+	FAIL_IF(madvise(g + pg, (size_t)pg, MADV_REMOVE) || g[pg] != 0);
+	FAIL_IF(fallocate(fds.memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 2 * pg, pg) ||
+		g[2 * pg] != 0);
+	FAIL_IF(g[3 * pg] != 0x5a);
+	FAIL_IF(eventfd_roundtrip());
+	return NULL;
+}
+
+static void *io_worker_work(void *arg)
+{
+	char out[4096], in[4096];
+	struct iovec wv[2] = { { out, 1024 }, { out + 1024, 3072 } };
+	struct iovec rv[2] = { { in, 3072 }, { in + 3072, 1024 } };
+	uint64_t v = 1;
+
+	(void)arg;
+	FAIL_IF(common_work());
+	memset(out, 0x5a, sizeof(out));
+	FAIL_IF(pwrite(fds.disk, out, sizeof(out), 0) != (ssize_t)sizeof(out));
+	FAIL_IF(pread(fds.disk, in, sizeof(in), 0) != (ssize_t)sizeof(in) ||
+		memcmp(in, out, sizeof(in)));
+	FAIL_IF(pwritev(fds.disk, wv, 2, 8192) != (ssize_t)sizeof(out));
+	FAIL_IF(preadv(fds.disk, rv, 2, 8192) != (ssize_t)sizeof(in) ||
+		memcmp(in, out, sizeof(in)));
+	FAIL_IF(fdatasync(fds.disk) || fsync(fds.disk));
+	/* DISCARD, then WRITE_ZEROES both ways; a file system without
+	 * ZERO_RANGE answers EOPNOTSUPP, which the kernel says, not the filter */
+	FAIL_IF(fallocate(fds.disk, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096));
+	FAIL_IF(pread(fds.disk, in, sizeof(in), 0) != (ssize_t)sizeof(in) || in[0] || in[4095]);
+	FAIL_IF(fallocate(fds.disk, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 8192, 4096) &&
+		errno != EOPNOTSUPP);
+	FAIL_IF(fallocate(fds.disk, FALLOC_FL_ZERO_RANGE, 8192, 4096) && errno != EOPNOTSUPP);
+	/* the completion, to the queue thread */
+	FAIL_IF(write(fds.efd, &v, sizeof(v)) != sizeof(v) ||
+		read(fds.efd, &v, sizeof(v)) != sizeof(v));
+	return NULL;
+}
+
+/* A signal the process handles on this thread: blocked, sent (raise: to
+ * this thread), collected by each of the three ways, then forwarded. */
+static void *signal_handler_work(void *arg)
+{
+	struct signalfd_siginfo ssi;
+	struct pollfd p = { .events = POLLIN };
+	siginfo_t si;
+	sigset_t set;
+	uint64_t v = 1;
+	int sig = 0;
+
+	(void)arg;
+	FAIL_IF(common_work());
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	FAIL_IF(pthread_sigmask(SIG_BLOCK, &set, NULL));
+	FAIL_IF(raise(SIGUSR2) || sigtimedwait(&set, &si, &(struct timespec){ 1, 0 }) != SIGUSR2);
+	FAIL_IF(raise(SIGUSR2) || sigwaitinfo(&set, &si) != SIGUSR2 || si.si_signo != SIGUSR2);
+	FAIL_IF(raise(SIGUSR2) || sigwait(&set, &sig) || sig != SIGUSR2);
+	/* the signalfd stays open for the thread's life (no close) */
+	FAIL_IF((p.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0);
+	FAIL_IF(raise(SIGUSR2));
+	FAIL_IF(ppoll(&p, 1, &(struct timespec){ 1, 0 }, NULL) != 1);
+	FAIL_IF(read(p.fd, &ssi, sizeof(ssi)) != sizeof(ssi) || ssi.ssi_signo != SIGUSR2);
+	/* forwarded to the VMM loop */
+	FAIL_IF(write(fds.efd, &v, sizeof(v)) != sizeof(v) ||
+		read(fds.efd, &v, sizeof(v)) != sizeof(v));
+	FAIL_IF(eventfd_roundtrip());
+	return NULL;
+}
+
+static void *blocking_pool_thread(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)pthread_setname_np(pthread_self(), "tokio-runtime-w");
+}
+
+/* A tokio worker: a task's eventfd and timer in the worker's epoll, a
+ * connection on a listening socket the runtime opened, a blocking-pool
+ * thread. */
+static void *runtime_work(void *arg)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 1000000 } };
+	struct epoll_event ev = { .events = EPOLLIN }, out[2];
+	char buf[16] = "ttrpc";
+	struct iovec iov = { buf, 5 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int tfd, s, on = 1, seen = 0, n, i;
+	uint64_t v = 1;
+	void *ret = (void *)1;
+	pthread_t t;
+
+	(void)arg;
+	FAIL_IF(common_work());
+	FAIL_IF((tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0);
+	ev.data.fd = fds.efd;
+	FAIL_IF(epoll_ctl(fds.epoll, EPOLL_CTL_ADD, fds.efd, &ev));
+	ev.data.fd = tfd;
+	FAIL_IF(epoll_ctl(fds.epoll, EPOLL_CTL_ADD, tfd, &ev));
+	FAIL_IF(timerfd_settime(tfd, 0, &its, NULL) || write(fds.efd, &v, sizeof(v)) != sizeof(v));
+	while (seen != 3) {
+		FAIL_IF((n = epoll_wait(fds.epoll, out, 2, 1000)) <= 0);
+		for (i = 0; i < n; i++) {
+			FAIL_IF(read(out[i].data.fd, &v, sizeof(v)) != sizeof(v));
+			seen |= out[i].data.fd == tfd ? 2 : 1;
+		}
+	}
+	FAIL_IF(epoll_ctl(fds.epoll, EPOLL_CTL_DEL, tfd, NULL) || close(tfd));
+	FAIL_IF(epoll_ctl(fds.epoll, EPOLL_CTL_DEL, fds.efd, NULL));
+	FAIL_IF((s = accept4(fds.listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0 ||
+		ioctl(s, FIONBIO, &on));
+	FAIL_IF(send(fds.api_client, buf, 5, 0) != 5 || recvmsg(s, &mh, 0) != 5);
+	FAIL_IF(sendmsg(s, &mh, 0) != 5 || recv(fds.api_client, buf, sizeof(buf), 0) != 5);
+	FAIL_IF(send(s, buf, 5, 0) != 5 || recv(fds.api_client, buf, sizeof(buf), 0) != 5);
+	FAIL_IF(send(fds.api_client, buf, 5, 0) != 5 || recv(s, buf, sizeof(buf), 0) != 5);
+	FAIL_IF(shutdown(s, SHUT_RDWR) || close(s));
+	FAIL_IF(pthread_create(&t, NULL, blocking_pool_thread, NULL) || pthread_join(t, &ret) ||
+		ret);
+	FAIL_IF(getrandom(buf, sizeof(buf), GRND_NONBLOCK) != sizeof(buf));
+	FAIL_IF(eventfd_roundtrip());
+	return NULL;
+}
+
 static void *(*const role_work[VMM_SECCOMP_ROLE_COUNT])(void *) = {
-	[VMM_SECCOMP_ROLE_VMM] = vmm_work,	  [VMM_SECCOMP_ROLE_VCPU] = vcpu_work,
-	[VMM_SECCOMP_ROLE_API] = api_work,	  [VMM_SECCOMP_ROLE_VIRTIO_BLOCK] = block_work,
-	[VMM_SECCOMP_ROLE_VIRTIO_NET] = net_work, [VMM_SECCOMP_ROLE_VIRTIO_CONSOLE] = console_work,
-	[VMM_SECCOMP_ROLE_VIRTIO_RNG] = rng_work, [VMM_SECCOMP_ROLE_VIRTIO_VSOCK] = vsock_work,
+	[VMM_SECCOMP_ROLE_VMM] = vmm_work,
+	[VMM_SECCOMP_ROLE_VCPU] = vcpu_work,
+	[VMM_SECCOMP_ROLE_API] = api_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_BLOCK] = block_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_NET] = net_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_CONSOLE] = console_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_RNG] = rng_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_VSOCK] = vsock_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_FS] = virtio_fs_work,
+	[VMM_SECCOMP_ROLE_VIRTIO_BALLOON] = balloon_work,
+	[VMM_SECCOMP_ROLE_VHOST_USER] = vhost_user_work,
+	[VMM_SECCOMP_ROLE_IO_WORKER] = io_worker_work,
+	[VMM_SECCOMP_ROLE_SIGNAL_HANDLER] = signal_handler_work,
+	[VMM_SECCOMP_ROLE_RUNTIME] = runtime_work,
 };
 
 /* ---- each role's legitimate work runs under enforcement ---- */
@@ -1859,6 +2132,13 @@ static void *newer_glibc_calls(void *arg)
 	return NULL;
 }
 
+/* The layers that include groups/spawn.policy. */
+static bool creates_threads(unsigned int r)
+{
+	return r == VMM_SECCOMP_ROLE_PROCESS || r == VMM_SECCOMP_ROLE_VMM ||
+	       r == VMM_SECCOMP_ROLE_RUNTIME;
+}
+
 static int child_newer_glibc(void *arg)
 {
 	struct vmm_seccomp *ctx;
@@ -1871,7 +2151,7 @@ static int child_newer_glibc(void *arg)
 	if (newer_glibc_calls(ctx))
 		return 1;
 	for (r = VMM_SECCOMP_ROLE_VMM; r < VMM_SECCOMP_ROLE_COUNT; r++) {
-		if (run_in_role(ctx, r, newer_glibc_calls, r == VMM_SECCOMP_ROLE_VMM ? ctx : NULL))
+		if (run_in_role(ctx, r, newer_glibc_calls, creates_threads(r) ? ctx : NULL))
 			return 10 + (int)r;
 	}
 	return 0;
@@ -1894,7 +2174,7 @@ static void test_newer_glibc_rules_in_every_role(void **state)
 	assert_int_equal(count_lines_with(c.out, " syscall=ioctl ", NULL), 0);
 	for (r = 0; r < VMM_SECCOMP_ROLE_COUNT; r++) {
 		char role[48];
-		bool creates = r == VMM_SECCOMP_ROLE_PROCESS || r == VMM_SECCOMP_ROLE_VMM;
+		bool creates = creates_threads(r);
 
 		snprintf(role, sizeof(role), " role=%s ", vmm_seccomp_role_name(r));
 		assert_int_equal(count_lines_with(c.out, "vmm_seccomp: violation ", role,

@@ -75,6 +75,13 @@ static const struct role_map default_maps[] = {
 	{ "virtio-console*", VMM_SECCOMP_ROLE_VIRTIO_CONSOLE },
 	{ "virtio-rng*", VMM_SECCOMP_ROLE_VIRTIO_RNG },
 	{ "virtio-vsock*", VMM_SECCOMP_ROLE_VIRTIO_VSOCK },
+	{ "virtio-fs*", VMM_SECCOMP_ROLE_VIRTIO_FS },
+	{ "virtio-balloon*", VMM_SECCOMP_ROLE_VIRTIO_BALLOON },
+	{ "vhost-user*", VMM_SECCOMP_ROLE_VHOST_USER },
+	{ "io-worker*", VMM_SECCOMP_ROLE_IO_WORKER },
+	{ "signal-handler", VMM_SECCOMP_ROLE_SIGNAL_HANDLER },
+	{ "runtime*", VMM_SECCOMP_ROLE_RUNTIME },
+	{ "tokio-runtime-*", VMM_SECCOMP_ROLE_RUNTIME }, /* tokio's default, cut to 15 bytes */
 };
 
 static enum vmm_seccomp_role role_of(const struct profile *p, const char *name)
@@ -562,12 +569,11 @@ int profile_main(int argc, char **argv)
 			       "Threads\n"
 			       "map to roles by name: vmm, vcpu*, api, virtio-blk*, virtio-net*,\n"
 			       "virtio-console*, virtio-rng*, virtio-vsock*, virtio-fs*,\n"
-			       "virtio-balloon*, vhost-user*, io-worker*, signal-handler*,\n"
-			       "runtime*, the roles --policy-dir defines by their name ('_' or "
-			       "'-'),\n"
-			       "and --role-map patterns (tried first; ROLE may be one "
-			       "--policy-dir\n"
-			       "defines); other threads count for the baseline only.\n");
+			       "virtio-balloon*, vhost-user*, io-worker*, signal-handler,\n"
+			       "runtime*, tokio-runtime-*, the roles --policy-dir defines by\n"
+			       "their name ('_' or '-'), and --role-map patterns (tried first;\n"
+			       "ROLE may be one --policy-dir defines); other threads count for\n"
+			       "the baseline only.\n");
 			return 0;
 		} else {
 			fprintf(stderr, "vmm-seccomp profile: unknown argument '%s'\n", argv[i]);

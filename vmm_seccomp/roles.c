@@ -22,6 +22,12 @@ static const char *const builtin_names[VMM_SECCOMP_ROLE_COUNT] = {
 	[VMM_SECCOMP_ROLE_VIRTIO_CONSOLE] = "virtio_console",
 	[VMM_SECCOMP_ROLE_VIRTIO_RNG] = "virtio_rng",
 	[VMM_SECCOMP_ROLE_VIRTIO_VSOCK] = "virtio_vsock",
+	[VMM_SECCOMP_ROLE_VIRTIO_FS] = "virtio_fs",
+	[VMM_SECCOMP_ROLE_VIRTIO_BALLOON] = "virtio_balloon",
+	[VMM_SECCOMP_ROLE_VHOST_USER] = "vhost_user",
+	[VMM_SECCOMP_ROLE_IO_WORKER] = "io_worker",
+	[VMM_SECCOMP_ROLE_SIGNAL_HANDLER] = "signal_handler",
+	[VMM_SECCOMP_ROLE_RUNTIME] = "runtime",
 };
 
 /* Words of the configuration strings (config.c): a role of that name
