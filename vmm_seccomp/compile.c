@@ -844,7 +844,7 @@ static int resolve_layer(struct vmm_seccomp *ctx, enum vmm_seccomp_role r)
  */
 int compile_all(struct vmm_seccomp *ctx)
 {
-	bool resolve[VMM_SECCOMP_ROLE_MAX], need_base = false;
+	bool resolve[VMM_SECCOMP_ROLE_MAX] = { false }, need_base = false;
 	enum vmm_seccomp_role r;
 	int rc = 0;
 

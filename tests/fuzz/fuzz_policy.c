@@ -7,10 +7,12 @@
  * (checked whole, and run in the simulator, which refuses what the kernel
  * would refuse, over the syscalls and arguments the input's rules name).
  *
- * The first byte, part of the text as well, picks the role and the two
- * layers' modes (the role's may be off: its rules are still checked
- * against the baseline); '#', with which every seed begins, is vcpu with
- * both in enforce.  Every other layer is off: compiling it would cost more
+ * The first byte, part of the text as well, picks the role (with the
+ * parity of the input's size) and the two layers' modes (the role's may be
+ * off: its rules are still checked against the baseline); '#', with which
+ * every seed begins, is vcpu (or, for an odd size, virtio_fs) with both in
+ * enforce.  One pick is a role the input defines (vmm_seccomp_define_role,
+ * the text as its policy) instead of rules added to a built-in one.  Every other layer is off: compiling it would cost more
  * than the rest of the execution and reach nothing the chosen role does
  * not (its built-in policy, against this baseline).
  *
@@ -33,11 +35,25 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 /* Simulated runs per program, at most (an input may have many clauses). */
 #define MAX_PROBES 192
 
-static const enum vmm_seccomp_role fuzz_roles[8] = {
-	VMM_SECCOMP_ROLE_VCPU,	     VMM_SECCOMP_ROLE_VMM,
-	VMM_SECCOMP_ROLE_API,	     VMM_SECCOMP_ROLE_VIRTIO_BLOCK,
-	VMM_SECCOMP_ROLE_VIRTIO_NET, VMM_SECCOMP_ROLE_VIRTIO_CONSOLE,
-	VMM_SECCOMP_ROLE_VIRTIO_RNG, VMM_SECCOMP_ROLE_VIRTIO_VSOCK,
+/* FUZZ_DEFINED: the role the input defines */
+#define FUZZ_DEFINED VMM_SECCOMP_ROLE_PROCESS
+static const enum vmm_seccomp_role fuzz_roles[16] = {
+	VMM_SECCOMP_ROLE_VCPU,
+	VMM_SECCOMP_ROLE_VMM,
+	VMM_SECCOMP_ROLE_API,
+	VMM_SECCOMP_ROLE_VIRTIO_BLOCK,
+	VMM_SECCOMP_ROLE_VIRTIO_NET,
+	VMM_SECCOMP_ROLE_VIRTIO_CONSOLE,
+	VMM_SECCOMP_ROLE_VIRTIO_RNG,
+	VMM_SECCOMP_ROLE_VIRTIO_VSOCK,
+	VMM_SECCOMP_ROLE_VIRTIO_FS,
+	VMM_SECCOMP_ROLE_VIRTIO_BALLOON,
+	VMM_SECCOMP_ROLE_VHOST_USER,
+	VMM_SECCOMP_ROLE_IO_WORKER,
+	VMM_SECCOMP_ROLE_SIGNAL_HANDLER,
+	VMM_SECCOMP_ROLE_RUNTIME,
+	FUZZ_DEFINED,
+	FUZZ_DEFINED,
 };
 static const char *const fuzz_modes[4] = { "enforce", "kill", "errno", "log" };
 
@@ -126,34 +142,44 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	struct vmm_seccomp *ctx;
 	enum vmm_seccomp_role role;
 	unsigned int pick;
+	bool defined;
 	char *text, config[96];
 	size_t n_in = 0, i;
 
 	if (size > 64 * 1024)
 		return 0;
 	pick = size ? data[0] ^ '#' : 0;
-	role = fuzz_roles[pick & 7];
-	snprintf(config, sizeof(config), "off,process=%s,%s=%s", fuzz_modes[(pick >> 3) & 3],
-		 vmm_seccomp_role_name(role), pick & 0x80 ? "off" : fuzz_modes[(pick >> 5) & 3]);
+	role = fuzz_roles[(pick & 7) | ((size & 1) << 3)];
+	defined = role == FUZZ_DEFINED;
 	text = malloc(size + 1);
 	if (!text)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
 	ctx = vmm_seccomp_new();
-	if (ctx && !vmm_seccomp_configure(ctx, config) &&
+	/* the text is the baseline's rules, and the role's: rules added to a
+	 * built-in one, or the policy of a role it defines */
+	if (ctx &&
 	    !vmm_seccomp_add_rules(ctx, VMM_SECCOMP_ROLE_PROCESS, text, "fuzz",
-				   VMM_SECCOMP_ALLOW_DANGEROUS)) {
+				   VMM_SECCOMP_ALLOW_DANGEROUS) &&
+	    (!defined || !vmm_seccomp_define_role(ctx, "fuzzed", text, "fuzz", &role)) &&
+	    (snprintf(config, sizeof(config), "off,process=%s,%s=%s", fuzz_modes[(pick >> 3) & 3],
+		      vmm_seccomp_get_role_name(ctx, role),
+		      pick & 0x80 ? "off" : fuzz_modes[(pick >> 5) & 3]),
+	     !vmm_seccomp_configure(ctx, config))) {
 		lend_builtin(ctx, VMM_SECCOMP_ROLE_PROCESS);
-		lend_builtin(ctx, role);
-		if (!vmm_seccomp_add_rules(ctx, role, text, "fuzz", 0) &&
+		if (!defined)
+			lend_builtin(ctx, role);
+		if ((defined || !vmm_seccomp_add_rules(ctx, role, text, "fuzz", 0)) &&
 		    !vmm_seccomp_compile(ctx)) {
 			const struct policy_runtime rt = { .pid = ctx->layer[role].pid };
 
-			n_in = probes(&ctx->layer[role].extra, &rt, in, MAX_PROBES);
+			n_in = probes(defined ? &ctx->layer[role].resolved
+					      : &ctx->layer[role].extra,
+				      &rt, in, MAX_PROBES);
 		}
 	}
-	for (i = 0; i < VMM_SECCOMP_ROLE_COUNT && n_in; i++) {
+	for (i = 0; i < vmm_seccomp_role_count(ctx) && n_in; i++) {
 		size_t len, j;
 		const struct sock_filter *prog = vmm_seccomp_program(ctx, i, &len);
 		uint32_t ret;
