@@ -30,7 +30,8 @@ void thread_name_self(const char *name)
 	memset(self->name, 0, sizeof(self->name));
 	if (name) {
 		prctl(PR_SET_NAME, name, 0, 0, 0);
-		strncpy(self->name, name, sizeof(self->name) - 1);
+		/* the kernel's truncation: the first 15 bytes */
+		memcpy(self->name, name, strnlen(name, sizeof(self->name) - 1));
 	} else {
 		prctl(PR_GET_NAME, self->name, 0, 0, 0);
 	}
@@ -61,7 +62,7 @@ int thread_spawn(pthread_t *thread, const pthread_attr_t *attr, const char *name
 	int rc, detached = PTHREAD_CREATE_JOINABLE;
 
 	memset(&s, 0, sizeof(s));
-	strncpy(s.name, name, sizeof(s.name) - 1);
+	memcpy(s.name, name, strnlen(name, sizeof(s.name) - 1));
 	s.setup = setup;
 	s.setup_arg = setup_arg;
 	s.fn = fn;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Per thread, so concurrent calls from role threads do not mix messages.
  * (Not read by the signal handler, so the default TLS model is fine.) */
@@ -52,6 +53,18 @@ struct vmm_seccomp *vmm_seccomp_new(void)
 	return ctx;
 }
 
+static size_t counts_size(const struct vmm_seccomp *ctx)
+{
+	return ctx->n_roles * sizeof(*ctx->counts);
+}
+
+static void release_counts(struct vmm_seccomp *ctx)
+{
+	if (ctx->counts)
+		munmap((void *)ctx->counts, counts_size(ctx));
+	ctx->counts = NULL;
+}
+
 void vmm_seccomp_free(struct vmm_seccomp *ctx)
 {
 	unsigned int r;
@@ -62,6 +75,7 @@ void vmm_seccomp_free(struct vmm_seccomp *ctx)
 		report_set_active(NULL);
 	compile_release(ctx);
 	landlock_release(ctx);
+	release_counts(ctx);
 	for (r = 0; r < VMM_SECCOMP_ROLE_MAX; r++) {
 		policy_release(&ctx->layer[r].extra);
 		policy_release(&ctx->layer[r].replacement);
@@ -259,10 +273,26 @@ int vmm_seccomp_compile(struct vmm_seccomp *ctx)
 		return 0;
 	ctx->under_valgrind = running_on_valgrind();
 	rc = compile_all(ctx);
+	/* The counters of every role, now that they are all known: mapped, not
+	 * allocated, so their pages (4 KiB a role) are only touched by the
+	 * first violation that counts in them. */
+	if (!rc) {
+		void *m = mmap(NULL, counts_size(ctx), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m == MAP_FAILED) {
+			compile_release(ctx);
+			rc = ctx_fail(ctx, -ENOMEM, "out of memory");
+		} else {
+			ctx->counts = m;
+		}
+	}
 	if (!rc) {
 		rc = landlock_compile(ctx);
-		if (rc)
+		if (rc) {
 			compile_release(ctx);
+			release_counts(ctx);
+		}
 	}
 	if (!rc)
 		ctx->compiled = true;
@@ -326,7 +356,7 @@ uint64_t vmm_seccomp_violation_count(const struct vmm_seccomp *ctx, enum vmm_sec
 {
 	int slot = syscall_nr < 0 ? FOREIGN_SLOT : syscall_nr;
 
-	if (!role_valid(ctx, role) || slot >= COUNT_SLOTS)
+	if (!role_valid(ctx, role) || slot >= COUNT_SLOTS || !ctx->counts)
 		return 0;
 	return atomic_load(&((struct vmm_seccomp *)ctx)->counts[role][slot]);
 }
@@ -336,7 +366,7 @@ uint64_t vmm_seccomp_violation_total(const struct vmm_seccomp *ctx, enum vmm_sec
 	uint64_t sum = 0;
 	int i;
 
-	if (!role_valid(ctx, role))
+	if (!role_valid(ctx, role) || !ctx->counts)
 		return 0;
 	for (i = 0; i < COUNT_SLOTS; i++)
 		sum += atomic_load(&((struct vmm_seccomp *)ctx)->counts[role][i]);

@@ -117,7 +117,9 @@ struct vmm_seccomp {
 	/* Per layer: its rules let run a syscall Landlock judges by path or
 	 * socket (landlock_governed_set()); set by compile (or prebuilt). */
 	bool governed[VMM_SECCOMP_ROLE_MAX];
-	_Atomic uint64_t counts[VMM_SECCOMP_ROLE_MAX][COUNT_SLOTS];
+	/* Violations per role (n_roles of them, allocated by compile: the
+	 * roles are known then) and syscall; NULL before. */
+	_Atomic uint64_t (*counts)[COUNT_SLOTS];
 };
 
 /* context.c */

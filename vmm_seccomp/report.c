@@ -299,7 +299,8 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 			v.syscall_nr < NR_TABLE_SIZE)
 			       ? v.syscall_nr
 			       : FOREIGN_SLOT;
-		atomic_fetch_add(&ctx->counts[v.role][slot], 1);
+		if (ctx->counts && (unsigned int)v.role < ctx->n_roles)
+			atomic_fetch_add(&ctx->counts[v.role][slot], 1);
 		if (ctx->report_fn)
 			ctx->report_fn(&v, l.buf, ctx->report_arg);
 		else
