@@ -441,7 +441,7 @@ static void run_gpu(const struct gpu_run *run, struct child *res)
 struct gpu_case {
 	struct gpu_run run;
 	bool sigsys;
-	const char *report[3]; /* NULL: no report expected */
+	const char *const *report; /* three parts; NULL: no report expected */
 };
 
 static void run_cases(const struct gpu_case *cases, size_t n)
@@ -455,7 +455,7 @@ static void run_cases(const struct gpu_case *cases, size_t n)
 		const struct gpu_case *c = &cases[i];
 		bool ended;
 
-		if (c->report[0] && skip_reported_violation_on_valgrind())
+		if (c->report && skip_reported_violation_on_valgrind())
 			break;
 		run_gpu(&c->run, res);
 		ended = c->sigsys ? res->signaled && res->sig == SIGSYS
@@ -489,28 +489,23 @@ static void test_custom_role_runs(void **state)
  * process, and the report names the role.  In errno mode given by name
  * ("virtio_gpu=errno") the open fails with EPERM, and the callback sees
  * the role's name and the counters count it (gpu_child checks). */
-#define ENFORCED                                                                                \
-	{                                                                                       \
-		"vmm_seccomp: violation thread=gpu-worker", " role=virtio_gpu syscall=openat ", \
-			"mode=enforce"                                                          \
-	}
-#define REFUSED                                                                  \
-	{                                                                        \
-		" role=virtio_gpu syscall=openat ", "mode=errno", "action=EPERM" \
-	}
+static const char *const enforced[3] = { "vmm_seccomp: violation thread=gpu-worker",
+					 " role=virtio_gpu syscall=openat ", "mode=enforce" };
+static const char *const refused[3] = { " role=virtio_gpu syscall=openat ", "mode=errno",
+					"action=EPERM" };
 
 static void test_custom_role_refuses(void **state)
 {
 	static const struct gpu_case cases[] = {
-		{ .run = { .do_open = true }, .sigsys = true, .report = ENFORCED },
+		{ .run = { .do_open = true }, .sigsys = true, .report = enforced },
 		{ .run = { .from_dir = true, .do_open = true },
 		  .sigsys = true,
-		  .report = ENFORCED },
-		{ .run = { .enter = true, .do_open = true }, .sigsys = true, .report = ENFORCED },
+		  .report = enforced },
+		{ .run = { .enter = true, .do_open = true }, .sigsys = true, .report = enforced },
 		{ .run = { .config = "enforce,virtio_gpu=errno", .do_open = true },
-		  .report = REFUSED },
+		  .report = refused },
 		{ .run = { .config = "virtio_gpu=errno", .from_dir = true, .do_open = true },
-		  .report = REFUSED },
+		  .report = refused },
 	};
 
 	(void)state;
