@@ -464,7 +464,7 @@ static void run_cases(const struct gpu_case *cases, size_t n)
 			fail_msg("case %zu: exited %d code %d signal %d, want %s: %s", i,
 				 res->exited, res->code, res->sig, c->sigsys ? "SIGSYS" : "exit 0",
 				 res->out);
-		if (c->report[0] &&
+		if (c->report &&
 		    count_lines_with(res->out, c->report[0], c->report[1], c->report[2], NULL) != 1)
 			fail_msg("case %zu: no report naming the role: %s", i, res->out);
 	}
