@@ -6,12 +6,13 @@
  *   - the process baseline (role VMM_SECCOMP_ROLE_PROCESS), installed on
  *     every thread of the process at once by vmm_seccomp_apply_process();
  *   - one role filter per thread (vCPU, a virtio device, the API server, the
- *     VMM event loop), stacked on the baseline by vmm_seccomp_thread_create()
- *     or vmm_seccomp_enter_role().
+ *     VMM event loop, a role the embedder defines: vmm_seccomp_define_role()),
+ *     stacked on the baseline by vmm_seccomp_thread_create() or
+ *     vmm_seccomp_enter_role().
  * A syscall runs only if every layer on its thread allows it.
  *
- * Life cycle: vmm_seccomp_new() -> configure (modes, extra rules, report
- * sink) -> vmm_seccomp_compile() (memory only, no kernel state touched) ->
+ * Life cycle: vmm_seccomp_new() -> configure (roles of one's own, modes,
+ * extra rules, report sink) -> vmm_seccomp_compile() (memory only, no kernel state touched) ->
  * vmm_seccomp_apply_process() -> spawn threads with roles.  Configuration
  * calls are not thread-safe; make them from one thread before compiling.
  *
@@ -141,7 +142,7 @@ typedef void (*vmm_seccomp_report_fn)(const struct vmm_seccomp_violation *v, con
 /* Snapshot of one registered thread (see vmm_seccomp_threads()). */
 struct vmm_seccomp_thread_info {
 	int tid;
-	enum vmm_seccomp_role role;
+	enum vmm_seccomp_role role; /* vmm_seccomp_get_role_name() names it */
 	char name[16];
 	bool filtered; /* a role filter is installed on it */
 };
