@@ -226,7 +226,7 @@ int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir, unsign
 	}
 	for (k = 0; k < n_entries; k++)
 		free(entries[k]);
-	free(entries);
+	free((void *)entries);
 	/* the same rule as for rules added to the baseline */
 	if (!rc && found[VMM_SECCOMP_ROLE_PROCESS])
 		rc = check_dangerous(ctx, &staged[VMM_SECCOMP_ROLE_PROCESS], flags);
