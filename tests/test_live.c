@@ -296,6 +296,16 @@ static void *api_work(void *arg)
 	return NULL;
 }
 
+/* A block of 0x5a written at the disk's start and read back (out and in:
+ * 4096 bytes each). */
+static void *disk_block_round_trip(char *out, char *in)
+{
+	memset(out, 0x5a, 4096);
+	FAIL_IF(pwrite(fds.disk, out, 4096, 0) != 4096);
+	FAIL_IF(pread(fds.disk, in, 4096, 0) != 4096 || memcmp(in, out, 4096));
+	return NULL;
+}
+
 static void *block_work(void *arg)
 {
 	char out[4096], in[4096];
@@ -303,10 +313,7 @@ static void *block_work(void *arg)
 
 	(void)arg;
 	FAIL_IF(common_work());
-	memset(out, 0x5a, sizeof(out));
-	FAIL_IF(pwrite(fds.disk, out, sizeof(out), 0) != (ssize_t)sizeof(out));
-	FAIL_IF(pread(fds.disk, in, sizeof(in), 0) != (ssize_t)sizeof(in) ||
-		memcmp(in, out, sizeof(in)));
+	FAIL_IF(disk_block_round_trip(out, in));
 	FAIL_IF(pwritev(fds.disk, &wv, 1, 8192) != (ssize_t)sizeof(out));
 	FAIL_IF(preadv(fds.disk, &rv, 1, 8192) != (ssize_t)sizeof(in));
 	FAIL_IF(fsync(fds.disk) || fdatasync(fds.disk));
@@ -516,10 +523,7 @@ static void *io_worker_work(void *arg)
 
 	(void)arg;
 	FAIL_IF(common_work());
-	memset(out, 0x5a, sizeof(out));
-	FAIL_IF(pwrite(fds.disk, out, sizeof(out), 0) != (ssize_t)sizeof(out));
-	FAIL_IF(pread(fds.disk, in, sizeof(in), 0) != (ssize_t)sizeof(in) ||
-		memcmp(in, out, sizeof(in)));
+	FAIL_IF(disk_block_round_trip(out, in));
 	FAIL_IF(pwritev(fds.disk, wv, 2, 8192) != (ssize_t)sizeof(out));
 	FAIL_IF(preadv(fds.disk, rv, 2, 8192) != (ssize_t)sizeof(in) ||
 		memcmp(in, out, sizeof(in)));

@@ -538,6 +538,7 @@ int profile_main(int argc, char **argv)
 	int i, rc, r;
 	size_t k;
 	unsigned int c, a;
+	int ret = 3;
 
 	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (!strcmp(argv[i], "-o") && i + 1 < argc) {
@@ -590,9 +591,7 @@ int profile_main(int argc, char **argv)
 	if (!ctx || (policy_dir && vmm_seccomp_load_policy_dir(ctx, policy_dir, 0)) ||
 	    vmm_seccomp_compile(ctx)) {
 		fprintf(stderr, "vmm-seccomp profile: %s\n", vmm_seccomp_last_error(ctx));
-		free(p.seen);
-		vmm_seccomp_free(ctx);
-		return 3;
+		goto out_free_ctx;
 	}
 	p.ctx = ctx;
 	for (k = 0; k < n_specs; k++) {
@@ -606,9 +605,8 @@ int profile_main(int argc, char **argv)
 				"may use * and ?, ROLE a built-in role or one --policy-dir "
 				"defines)\n",
 				spec);
-			free(p.seen);
-			vmm_seccomp_free(ctx);
-			return 2;
+			ret = 2;
+			goto out_free_ctx;
 		}
 		snprintf(p.maps[p.n_maps].pattern, sizeof(p.maps[0].pattern), "%.*s",
 			 (int)(eq - spec), spec);
@@ -617,9 +615,7 @@ int profile_main(int argc, char **argv)
 	p.seen = calloc(vmm_seccomp_role_count(ctx), sizeof(*p.seen));
 	if (!p.seen) {
 		fprintf(stderr, "vmm-seccomp profile: out of memory\n");
-		free(p.seen);
-		vmm_seccomp_free(ctx);
-		return 3;
+		goto out_free_ctx;
 	}
 	/* the arguments worth recording are those some built-in rule tests */
 	for (r = 0; r < (int)vmm_seccomp_role_count(ctx); r++) {
@@ -640,40 +636,35 @@ int profile_main(int argc, char **argv)
 	}
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		fprintf(stderr, "vmm-seccomp profile: %s: %s\n", dir, strerror(errno));
-		free(p.seen);
-		vmm_seccomp_free(ctx);
-		return 3;
+		goto out_free_seen;
 	}
 	rc = trace(&p, argv + i + 1, keep_seccomp);
 	if (rc < 0) {
 		fprintf(stderr, "vmm-seccomp profile: tracing failed: %s\n", strerror(-rc));
-		free(p.seen);
-		vmm_seccomp_free(ctx);
-		return 3;
+		goto out_free_seen;
 	}
 	snprintf(diff_path, sizeof(diff_path), "%s/DIFF.txt", dir);
 	diff = fopen(diff_path, "we");
 	if (!diff) {
 		fprintf(stderr, "vmm-seccomp profile: %s: %s\n", diff_path, strerror(errno));
-		free(p.seen);
-		vmm_seccomp_free(ctx);
-		return 3;
+		goto out_free_seen;
 	}
 	/* Every role gets a file: one no thread played allows nothing (a
 	 * built-in one left in place could exceed the learned baseline). */
 	for (r = 0; r < (int)vmm_seccomp_role_count(ctx); r++) {
-		if (write_role(&p, ctx, r, dir, argv + i + 1, diff)) {
-			fclose(diff);
-			free(p.seen);
-			vmm_seccomp_free(ctx);
-			return 3;
-		}
+		if (write_role(&p, ctx, r, dir, argv + i + 1, diff))
+			break;
 	}
 	fclose(diff);
-	free(p.seen);
-	vmm_seccomp_free(ctx);
+	if (r < (int)vmm_seccomp_role_count(ctx))
+		goto out_free_seen;
 	printf("vmm-seccomp profile: the program exited with status %d; policies in %s/, diff in "
 	       "%s\n",
 	       rc, dir, diff_path);
-	return 0;
+	ret = 0;
+out_free_seen:
+	free(p.seen);
+out_free_ctx:
+	vmm_seccomp_free(ctx);
+	return ret;
 }

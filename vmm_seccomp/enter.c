@@ -51,10 +51,10 @@ int vmm_seccomp_enter_role(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, 
 
 	if (rc)
 		return rc;
-	if (thread_self()->has_role)
-		return enter(ctx, role); /* the error, leaving the name alone */
-	/* before the filter, which need not allow prctl */
-	thread_name_self(name);
+	/* before the filter, which need not allow prctl; a thread that has a
+	 * role keeps its name (enter() refuses it) */
+	if (!thread_self()->has_role)
+		thread_name_self(name);
 	return enter(ctx, role);
 }
 
@@ -97,13 +97,9 @@ int vmm_seccomp_thread_create(struct vmm_seccomp *ctx, pthread_t *thread,
 _Static_assert(sizeof(((struct vmm_seccomp_thread_info *)0)->name) == THREAD_NAME_LEN,
 	       "a thread name as the registry keeps it");
 
-struct copy_out {
-	struct vmm_seccomp_thread_info *out;
-};
-
 static void copy_thread(const struct thread_record *t, size_t i, void *arg)
 {
-	struct vmm_seccomp_thread_info *o = &((struct copy_out *)arg)->out[i];
+	struct vmm_seccomp_thread_info *o = (struct vmm_seccomp_thread_info *)arg + i;
 
 	o->tid = t->tid;
 	o->role = (enum vmm_seccomp_role)t->role;
@@ -113,7 +109,5 @@ static void copy_thread(const struct thread_record *t, size_t i, void *arg)
 
 size_t vmm_seccomp_threads(struct vmm_seccomp_thread_info *out, size_t max)
 {
-	struct copy_out c = { .out = out };
-
-	return thread_registry_each(copy_thread, &c, out ? max : 0);
+	return thread_registry_each(copy_thread, out, out ? max : 0);
 }

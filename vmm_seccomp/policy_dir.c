@@ -148,6 +148,7 @@ int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir, unsign
 	struct dir_loader dl = { .ctx = ctx, .dir = dir };
 	unsigned int r, n_roles, first_new;
 	struct dirent **entries;
+	struct policy base;
 	int rc = ctx_check_configurable(ctx), n_entries, k;
 
 	if (rc)
@@ -233,23 +234,24 @@ int vmm_seccomp_load_policy_dir(struct vmm_seccomp *ctx, const char *dir, unsign
 
 	/* Every role, replaced, defined or not, within the baseline as it
 	 * would be. */
-	for (r = 1; r < n_roles && !rc; r++) {
-		struct policy base, role;
-
-		policy_init(&base);
-		policy_init(&role);
+	policy_init(&base);
+	if (!rc)
 		rc = staged_policy(ctx, VMM_SECCOMP_ROLE_PROCESS, staged, found, &base);
+	for (r = 1; r < n_roles && !rc; r++) {
+		struct policy role;
+
+		if (r >= first_new) {
+			/* defined here: its file is all it has */
+			rc = check_role_within_baseline(ctx, names[r], &staged[r], &base);
+			continue;
+		}
+		policy_init(&role);
+		rc = staged_policy(ctx, r, staged, found, &role);
 		if (!rc)
-			rc = r < first_new ? staged_policy(ctx, r, staged, found, &role)
-					   : (policy_append(&role, &staged[r])
-						      ? ctx_fail(ctx, -ENOMEM, "out of memory")
-						      : 0);
-		if (!rc)
-			rc = check_role_within_baseline(
-				ctx, r < first_new ? role_name(ctx, r) : names[r], &role, &base);
-		policy_release(&base);
+			rc = check_role_within_baseline(ctx, role_name(ctx, r), &role, &base);
 		policy_release(&role);
 	}
+	policy_release(&base);
 	for (r = 0; r < n_roles; r++) {
 		if (!rc && r >= first_new) {
 			role_add(ctx, names[r], &staged[r]); /* room was checked above */

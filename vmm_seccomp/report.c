@@ -202,7 +202,7 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 
 	memset(&v, 0, sizeof(v));
 	v.layer = (enum vmm_seccomp_role)TRAP_DATA_ROLE(data);
-	if (!ctx || (unsigned int)v.layer >= ctx->n_roles)
+	if (ctx && (unsigned int)v.layer >= ctx->n_roles)
 		v.layer = VMM_SECCOMP_ROLE_PROCESS;
 	/* the thread's role, whichever of its layers refused */
 	v.role = self->has_role ? (enum vmm_seccomp_role)self->role : v.layer;
@@ -299,7 +299,7 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 			v.syscall_nr < NR_TABLE_SIZE)
 			       ? v.syscall_nr
 			       : FOREIGN_SLOT;
-		if (ctx->counts && (unsigned int)v.role < ctx->n_roles)
+		if (ctx->counts) /* (v.role is one of ctx's: checked above) */
 			atomic_fetch_add(&ctx->counts[v.role][slot], 1);
 		if (ctx->report_fn)
 			ctx->report_fn(&v, l.buf, ctx->report_arg);

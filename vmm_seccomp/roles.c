@@ -85,6 +85,7 @@ void role_list(const struct vmm_seccomp *ctx, char *buf, size_t len)
 int role_check_new_name(const struct vmm_seccomp *ctx, const char *name, char *err, size_t errlen)
 {
 	size_t i, n = name ? strlen(name) : 0;
+	int r;
 
 	if (n == 0) {
 		snprintf(err, errlen, "empty role name");
@@ -118,9 +119,10 @@ int role_check_new_name(const struct vmm_seccomp *ctx, const char *name, char *e
 			return -EINVAL;
 		}
 	}
-	if (role_find(ctx, name, n) >= 0) {
+	r = role_find(ctx, name, n);
+	if (r >= 0) {
 		snprintf(err, errlen, "role '%s' exists already%s", name,
-			 role_find(ctx, name, n) < VMM_SECCOMP_ROLE_COUNT ? " (built in)" : "");
+			 r < VMM_SECCOMP_ROLE_COUNT ? " (built in)" : "");
 		return -EEXIST;
 	}
 	return 0;
