@@ -5,11 +5,13 @@
 #include "vmm_seccomp.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *roles, unsigned nroles,
 	     const char *policy_dir, bool allow_dangerous, char *err, size_t errlen)
@@ -116,6 +118,30 @@ int sc_add_path_rule(struct vmm_seccomp *sc, struct sc_landlock *ll, enum vmm_se
 	ll->rules[ll->n].rule = copy;
 	ll->n++;
 	return 0;
+}
+
+int sc_add_file_rule(struct vmm_seccomp *sc, struct sc_landlock *ll, enum vmm_seccomp_role role,
+		     const char *opt, const char *path, const char *access, char *err,
+		     size_t errlen)
+{
+	char resolved[PATH_MAX], rule[PATH_MAX + 32];
+	struct stat st;
+	int rc;
+
+	/* rules take absolute paths; the symlink's target is what is opened */
+	if (!realpath(path, resolved)) {
+		rc = -errno;
+		snprintf(err, errlen, "%s%s%s: %s", opt ? opt : "", opt ? " " : "", path,
+			 strerror(errno));
+		return rc;
+	}
+	/* a device file needs its ioctls: KVM's on /dev/kvm, BLKGETSIZE64 on a
+	 * block device as disk, TUNSETIFF on /dev/net/tun */
+	snprintf(rule, sizeof(rule), "%s:%s%s", resolved, access,
+		 stat(resolved, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+			 ? "+device"
+			 : "");
+	return sc_add_path_rule(sc, ll, role, opt ? opt : path, rule, err, errlen);
 }
 
 void sc_landlock_free(struct sc_landlock *ll)

@@ -39,6 +39,14 @@ int sc_setup(struct vmm_seccomp **out, const char *mode, const char *const *role
 int sc_add_path_rule(struct vmm_seccomp *sc, struct sc_landlock *ll, enum vmm_seccomp_role role,
 		     const char *opt, const char *rule, char *err, size_t errlen);
 
+/* sc_add_path_rule() for the file at `path` (resolved to an absolute path,
+ * symlinks followed) with `access` ("ro", "read+write", ...), plus "device"
+ * if it is a device node (its ioctls).  opt may be NULL (the path then
+ * names the rule in messages). */
+int sc_add_file_rule(struct vmm_seccomp *sc, struct sc_landlock *ll, enum vmm_seccomp_role role,
+		     const char *opt, const char *path, const char *access, char *err,
+		     size_t errlen);
+
 /* Frees what sc_add_path_rule() recorded; ll can be reused. */
 void sc_landlock_free(struct sc_landlock *ll);
 

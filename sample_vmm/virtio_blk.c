@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "virtio_blk.h"
-
-#include "guest/abi.h"
-#include "vmm.h"
+/* virtio-blk (device ID 2) on a disk image opened before the threads start:
+ * IN, OUT, FLUSH, GET_ID; read-only images report VIRTIO_BLK_F_RO.
+ * --disk PATH adds it, --disk-ro makes it read-only. */
+#include "device.h"
+#include "seccomp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <linux/virtio_ids.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -19,36 +21,12 @@
 #define SECTOR 512ULL
 #define BLK_ID "sample-vmm-disk"
 
-/*
- * --demo-exploit: the bogus request "takes over" this thread, which then
- * does what an attacker would do next.  argv is an invalid pointer, so
- * that without seccomp the kernel fails the call with EFAULT instead of
- * running a shell; under enforcement the filter stops it before that.
- */
-static uint32_t demo_compromised(struct virtio_blk *blk)
-{
-	/* volatile: the compiler must not reason about the bogus pointer. */
-	char *const *volatile bad_argv = (char *const *)(uintptr_t)1;
-	char *const envp[] = { NULL };
-	int e;
-
-	execve("/bin/sh", bad_argv, envp);
-	e = errno;
-	if (e == EFAULT) {
-		vmm_request_exit(blk->vmm, EXIT_DEMO,
-				 "execve reached the kernel (EFAULT): a compromised device thread "
-				 "could have run a shell");
-	} else {
-		char why[160];
-
-		snprintf(why, sizeof(why),
-			 "execve failed with %s (seccomp errno mode refused it, or it never "
-			 "reached the kernel)",
-			 strerror(e));
-		vmm_request_exit(blk->vmm, EXIT_DEMO, why);
-	}
-	return VIRTIO_REQUEST_ABANDON;
-}
+struct virtio_blk {
+	struct virtio_mmio dev;
+	int fd;
+	bool read_only;
+	uint64_t sectors;
+};
 
 /* Reads or writes the data buffers c->buf[1..n-2] at `sector`. */
 static uint8_t do_rw(struct virtio_blk *blk, const struct virtio_chain *c, uint64_t sector, bool in,
@@ -133,11 +111,6 @@ static uint32_t blk_request(struct virtio_mmio *dev, const struct virtio_chain *
 			status = VIRTIO_BLK_S_OK;
 		}
 		break;
-	case GUEST_DEMO_REQUEST:
-		if (blk->vmm->demo_exploit)
-			return demo_compromised(blk);
-		status = VIRTIO_BLK_S_UNSUPP;
-		break;
 	default:
 		status = VIRTIO_BLK_S_UNSUPP;
 		break;
@@ -146,21 +119,43 @@ static uint32_t blk_request(struct virtio_mmio *dev, const struct virtio_chain *
 	return written + 1;
 }
 
-int virtio_blk_init(struct virtio_blk *blk, struct vmm *vmm, const char *path, bool read_only,
-		    char *err, size_t errlen)
+static void blk_run(struct virtio_mmio *dev, const struct pollfd *fds, unsigned nfds)
 {
+	(void)fds;
+	(void)nfds;
+	virtio_queue_serve(dev, 0, blk_request);
+}
+
+static const struct virtio_ops blk_ops = { .nqueues = 1, .run = blk_run };
+
+static int blk_landlock(const struct device *d, struct vmm_seccomp *sc, struct sc_landlock *ll,
+			char *err, size_t errlen)
+{
+	return sc_add_file_rule(sc, ll, VMM_SECCOMP_ROLE_PROCESS, "--disk", d->args[0],
+				d->args[1] ? "read" : "read+write", err, errlen);
+}
+
+static int blk_create(struct device *d, struct vm *vm, char *err, size_t errlen)
+{
+	const char *path = d->args[0];
+	bool read_only = d->args[1] != NULL;
 	uint64_t features = 1ULL << VIRTIO_BLK_F_FLUSH;
+	struct virtio_blk *blk;
 	uint64_t bytes;
 	struct stat st;
 	int rc;
 
-	blk->vmm = vmm;
+	blk = calloc(1, sizeof(*blk));
+	if (!blk) {
+		snprintf(err, errlen, "--disk %s: out of memory", path);
+		return -ENOMEM;
+	}
 	blk->read_only = read_only;
 	blk->fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (blk->fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "--disk %s: %s", path, strerror(errno));
-		return rc;
+		goto err_free;
 	}
 	/* One writer per image, as QEMU and Cloud Hypervisor do: an open file
 	 * description lock, released when the descriptor closes. */
@@ -194,24 +189,57 @@ int virtio_blk_init(struct virtio_blk *blk, struct vmm *vmm, const char *path, b
 	blk->sectors = bytes / SECTOR;
 	if (read_only)
 		features |= 1ULL << VIRTIO_BLK_F_RO;
-	rc = virtio_mmio_init(&blk->dev, &vmm->vm, "virtio-blk", VIRTIO_BLK_BASE, VIRTIO_BLK_GSI,
-			      VIRTIO_ID_BLOCK, features, blk_request, blk, err, errlen);
+	d->mmio = &blk->dev;
+	rc = device_mmio_init(d, vm, features, &blk_ops, blk, err, errlen);
 	if (rc < 0)
 		goto err_close_disk;
 	/* struct virtio_blk_config: capacity in 512-byte sectors, little-endian. */
 	memcpy(blk->dev.config, &blk->sectors, sizeof(blk->sectors));
 	blk->dev.config_len = 8;
+	d->state = blk;
 	return 0;
 
 err_close_disk:
 	close(blk->fd);
-	blk->fd = -1;
+err_free:
+	free(blk);
+	d->mmio = NULL;
 	return rc;
 }
 
-void virtio_blk_free(struct virtio_blk *blk)
+static void blk_destroy(struct device *d)
 {
+	struct virtio_blk *blk = d->state;
+
 	virtio_mmio_free(&blk->dev);
 	close(blk->fd);
-	blk->fd = -1;
+	free(blk);
+	d->state = NULL;
+	d->mmio = NULL;
 }
+
+static int blk_info(const struct device *d, char *buf, size_t len)
+{
+	const struct virtio_blk *blk = d->state;
+	int n = snprintf(buf, len, ",\"read_only\":%s", blk->read_only ? "true" : "false");
+
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
+const struct device_type virtio_blk_type = {
+	.name = "virtio-blk",
+	.device_id = VIRTIO_ID_BLOCK,
+	.role = VMM_SECCOMP_ROLE_VIRTIO_BLOCK,
+	.options = {
+		{ "disk", true,
+		  "PATH\tdisk image for virtio-blk (no virtio-blk without it); locked\n"
+		  "against other writers while the VM runs" },
+		{ "disk-ro", false,
+		  "\topen the disk read-only: the device reports VIRTIO_BLK_F_RO\n"
+		  "and fails writes with VIRTIO_BLK_S_IOERR" },
+	},
+	.landlock = blk_landlock,
+	.create = blk_create,
+	.destroy = blk_destroy,
+	.info = blk_info,
+};

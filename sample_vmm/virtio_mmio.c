@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "virtio_mmio.h"
 
+#include "guest/abi.h"
+
 #include <errno.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
@@ -23,8 +25,8 @@ static int fail(char *err, size_t errlen, const char *name, const char *what)
 }
 
 int virtio_mmio_init(struct virtio_mmio *dev, struct vm *vm, const char *name, uint64_t base,
-		     uint32_t gsi, uint32_t device_id, uint64_t features, virtio_request_fn request,
-		     void *priv, char *err, size_t errlen)
+		     uint32_t gsi, uint32_t device_id, uint64_t features,
+		     const struct virtio_ops *ops, void *priv, char *err, size_t errlen)
 {
 	int rc;
 
@@ -35,7 +37,7 @@ int virtio_mmio_init(struct virtio_mmio *dev, struct vm *vm, const char *name, u
 	dev->device_id = device_id;
 	dev->device_features = features | (1ULL << VIRTIO_F_VERSION_1);
 	dev->mem = &vm->mem;
-	dev->request = request;
+	dev->ops = ops;
 	dev->priv = priv;
 	pthread_mutex_init(&dev->lock, NULL);
 	dev->notify_fd = eventfd(0, EFD_CLOEXEC);
@@ -51,6 +53,8 @@ int virtio_mmio_init(struct virtio_mmio *dev, struct vm *vm, const char *name, u
 		rc = fail(err, errlen, name, "eventfd");
 		goto err_close_irq;
 	}
+	if (vm->vm_fd < 0)
+		return 0;
 	rc = vm_add_ioeventfd(vm, base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, dev->notify_fd, err, errlen);
 	if (rc < 0)
 		goto err_close_stop;
@@ -89,7 +93,10 @@ static void reset(struct virtio_mmio *dev)
 	dev->isr = 0;
 	dev->driver_features = 0;
 	dev->dev_feat_sel = dev->drv_feat_sel = dev->queue_sel = 0;
-	memset(&dev->vq, 0, sizeof(dev->vq));
+	dev->used = false;
+	memset(dev->vq, 0, sizeof(dev->vq));
+	if (dev->ops->reset)
+		dev->ops->reset(dev);
 }
 
 static void raise_irq(struct virtio_mmio *dev, uint32_t why)
@@ -102,7 +109,7 @@ static void raise_irq(struct virtio_mmio *dev, uint32_t why)
 }
 
 /* The driver broke the protocol: stop using the queue until it resets. */
-static void needs_reset(struct virtio_mmio *dev, const char *why)
+void virtio_mmio_broken(struct virtio_mmio *dev, const char *why)
 {
 	if (dev->status & VIRTIO_CONFIG_S_NEEDS_RESET)
 		return;
@@ -111,13 +118,24 @@ static void needs_reset(struct virtio_mmio *dev, const char *why)
 	raise_irq(dev, VIRTIO_MMIO_INT_CONFIG);
 }
 
-static void queue_ready(struct virtio_mmio *dev)
+void virtio_mmio_config_changed(struct virtio_mmio *dev)
 {
-	struct virtio_queue *q = &dev->vq;
+	dev->config_gen++;
+	raise_irq(dev, VIRTIO_MMIO_INT_CONFIG);
+}
+
+/* The queue QueueSel names, NULL if the device has no such queue. */
+static struct virtio_queue *selected(struct virtio_mmio *dev)
+{
+	return dev->queue_sel < dev->ops->nqueues ? &dev->vq[dev->queue_sel] : NULL;
+}
+
+static void queue_ready(struct virtio_mmio *dev, struct virtio_queue *q)
+{
 	uint64_t n = q->num;
 
 	if (n == 0) {
-		needs_reset(dev, "queue made ready with QueueNum 0");
+		virtio_mmio_broken(dev, "queue made ready with QueueNum 0");
 		return;
 	}
 	q->desc = guest_ptr(dev->mem, q->desc_gpa, 16 * n);
@@ -128,7 +146,7 @@ static void queue_ready(struct virtio_mmio *dev)
 		q->desc = NULL;
 		q->avail = NULL;
 		q->used = NULL;
-		needs_reset(dev, "virtqueue outside guest memory or misaligned");
+		virtio_mmio_broken(dev, "virtqueue outside guest memory or misaligned");
 		return;
 	}
 	q->ready = true;
@@ -175,9 +193,9 @@ static uint32_t reg_read(struct virtio_mmio *dev, uint64_t off)
 			       ? 0
 			       : (uint32_t)(dev->device_features >> (32 * dev->dev_feat_sel));
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
-		return dev->queue_sel == 0 ? VIRTIO_QUEUE_MAX : 0;
+		return selected(dev) ? VIRTIO_QUEUE_MAX : 0;
 	case VIRTIO_MMIO_QUEUE_READY:
-		return dev->queue_sel == 0 && dev->vq.ready;
+		return selected(dev) && selected(dev)->ready;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
 		return dev->isr;
 	case VIRTIO_MMIO_STATUS:
@@ -191,8 +209,8 @@ static uint32_t reg_read(struct virtio_mmio *dev, uint64_t off)
 
 static void reg_write(struct virtio_mmio *dev, uint64_t off, uint32_t v)
 {
-	struct virtio_queue *q = &dev->vq;
-	bool q0 = dev->queue_sel == 0;
+	struct virtio_queue *q = selected(dev);
+	bool has_q = q != NULL;
 	uint64_t one = 1;
 
 	switch (off) {
@@ -214,14 +232,14 @@ static void reg_write(struct virtio_mmio *dev, uint64_t off, uint32_t v)
 		dev->queue_sel = v;
 		break;
 	case VIRTIO_MMIO_QUEUE_NUM:
-		if (q0 && !q->ready && v <= VIRTIO_QUEUE_MAX)
+		if (has_q && !q->ready && v <= VIRTIO_QUEUE_MAX)
 			q->num = v;
 		break;
 	case VIRTIO_MMIO_QUEUE_READY:
-		if (!q0)
+		if (!has_q)
 			break;
 		if (v && !q->ready)
-			queue_ready(dev);
+			queue_ready(dev, q);
 		else if (!v)
 			q->ready = false;
 		break;
@@ -238,17 +256,17 @@ static void reg_write(struct virtio_mmio *dev, uint64_t off, uint32_t v)
 		break;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW:
 	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
-		if (q0 && !q->ready)
+		if (has_q && !q->ready)
 			set_addr(&q->desc_gpa, v, off == VIRTIO_MMIO_QUEUE_DESC_HIGH);
 		break;
 	case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
 	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
-		if (q0 && !q->ready)
+		if (has_q && !q->ready)
 			set_addr(&q->avail_gpa, v, off == VIRTIO_MMIO_QUEUE_AVAIL_HIGH);
 		break;
 	case VIRTIO_MMIO_QUEUE_USED_LOW:
 	case VIRTIO_MMIO_QUEUE_USED_HIGH:
-		if (q0 && !q->ready)
+		if (has_q && !q->ready)
 			set_addr(&q->used_gpa, v, off == VIRTIO_MMIO_QUEUE_USED_HIGH);
 		break;
 	default:
@@ -261,11 +279,18 @@ void virtio_mmio_access(struct virtio_mmio *dev, uint64_t offset, uint8_t *data,
 {
 	pthread_mutex_lock(&dev->lock);
 	if (offset >= VIRTIO_MMIO_CONFIG) {
-		/* Configuration space, any width; read-only here. */
+		/* Configuration space, any width; writable where the device
+		 * takes writes, within its length. */
 		uint64_t c = offset - VIRTIO_MMIO_CONFIG;
 
-		for (uint32_t i = 0; !is_write && i < len; i++)
-			data[i] = c + i < dev->config_len ? dev->config[c + i] : 0;
+		if (!is_write) {
+			for (uint32_t i = 0; i < len; i++)
+				data[i] = c + i < dev->config_len ? dev->config[c + i] : 0;
+		} else if (dev->ops->config_write && len <= dev->config_len &&
+			   c <= dev->config_len - len) {
+			memcpy(dev->config + c, data, len);
+			dev->ops->config_write(dev, (uint32_t)c, len);
+		}
 	} else if (len == 4 && !(offset & 3)) {
 		uint32_t v;
 
@@ -283,17 +308,38 @@ void virtio_mmio_access(struct virtio_mmio *dev, uint64_t offset, uint8_t *data,
 	pthread_mutex_unlock(&dev->lock);
 }
 
-/* 1 and a chain, 0 when the ring is empty, -1 when the driver broke it. */
-static int pop(struct virtio_mmio *dev, struct virtio_chain *c)
+bool virtio_queue_running(const struct virtio_mmio *dev, unsigned q)
 {
-	struct virtio_queue *q = &dev->vq;
-	uint16_t avail_idx = __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE);
-	uint16_t idx;
+	return q < dev->ops->nqueues && (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	       !(dev->status & VIRTIO_CONFIG_S_NEEDS_RESET) && !dev->abandoned && dev->vq[q].ready;
+}
 
+bool virtio_queue_has_chain(const struct virtio_mmio *dev, unsigned q)
+{
+	return virtio_queue_running(dev, q) &&
+	       __atomic_load_n(&dev->vq[q].avail->idx, __ATOMIC_ACQUIRE) != dev->vq[q].last_avail;
+}
+
+static bool is_demo(const struct virtio_mmio *dev, const struct virtio_chain *c)
+{
+	static const char magic[] = GUEST_DEMO_MAGIC;
+
+	return dev->compromised && c->n >= 1 && c->buf[0].len >= sizeof(magic) - 1 &&
+	       memcmp(c->buf[0].p, magic, sizeof(magic) - 1) == 0;
+}
+
+int virtio_queue_pop(struct virtio_mmio *dev, unsigned qi, struct virtio_chain *c)
+{
+	struct virtio_queue *q = &dev->vq[qi];
+	uint16_t avail_idx, idx;
+
+	if (!virtio_queue_running(dev, qi))
+		return 0;
+	avail_idx = __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE);
 	if (avail_idx == q->last_avail)
 		return 0;
 	if ((uint16_t)(avail_idx - q->last_avail) > q->num) {
-		needs_reset(dev, "available index ran ahead of the queue size");
+		virtio_mmio_broken(dev, "available index ran ahead of the queue size");
 		return -1;
 	}
 	idx = __atomic_load_n(&q->avail->ring[q->last_avail % q->num], __ATOMIC_RELAXED);
@@ -303,22 +349,22 @@ static int pop(struct virtio_mmio *dev, struct virtio_chain *c)
 		struct vring_desc d;
 
 		if (idx >= q->num) {
-			needs_reset(dev, "descriptor index out of range");
+			virtio_mmio_broken(dev, "descriptor index out of range");
 			return -1;
 		}
 		if (c->n == VIRTIO_CHAIN_MAX || c->n == q->num) {
-			needs_reset(dev, "descriptor chain too long or looping");
+			virtio_mmio_broken(dev, "descriptor chain too long or looping");
 			return -1;
 		}
 		/* One copy: the guest may change the table while we look. */
 		memcpy(&d, &q->desc[idx], sizeof(d));
 		if (d.flags & VRING_DESC_F_INDIRECT) {
-			needs_reset(dev, "indirect descriptor (not negotiated)");
+			virtio_mmio_broken(dev, "indirect descriptor (not negotiated)");
 			return -1;
 		}
 		c->buf[c->n].p = guest_ptr(dev->mem, d.addr, d.len);
 		if (!c->buf[c->n].p) {
-			needs_reset(dev, "buffer outside guest memory");
+			virtio_mmio_broken(dev, "buffer outside guest memory");
 			return -1;
 		}
 		c->buf[c->n].len = d.len;
@@ -329,61 +375,136 @@ static int pop(struct virtio_mmio *dev, struct virtio_chain *c)
 		idx = d.next;
 	}
 	q->last_avail++;
+	if (is_demo(dev, c)) {
+		/* never completed: the guest neither fails nor goes on */
+		dev->compromised(dev, dev->compromised_arg);
+		dev->abandoned = true;
+		return -1;
+	}
 	return 1;
 }
 
-static void push(struct virtio_mmio *dev, uint16_t head, uint32_t written)
+void virtio_queue_push(struct virtio_mmio *dev, unsigned qi, uint16_t head, uint32_t written)
 {
-	struct virtio_queue *q = &dev->vq;
+	struct virtio_queue *q = &dev->vq[qi];
 	struct vring_used_elem *e = &q->used->ring[q->used_idx % q->num];
 
 	e->id = head;
 	e->len = written;
 	q->used_idx++;
 	__atomic_store_n(&q->used->idx, q->used_idx, __ATOMIC_RELEASE);
+	dev->used = true;
 }
 
-static void process(struct virtio_mmio *dev)
+unsigned virtio_queue_serve(struct virtio_mmio *dev, unsigned q, virtio_request_fn fn)
 {
 	struct virtio_chain c;
 	unsigned done = 0;
 
-	pthread_mutex_lock(&dev->lock);
-	while ((dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	       !(dev->status & VIRTIO_CONFIG_S_NEEDS_RESET) && dev->vq.ready && pop(dev, &c) > 0) {
-		uint32_t written = dev->request(dev, &c);
+	while (virtio_queue_pop(dev, q, &c) > 0) {
+		uint32_t written = fn(dev, &c);
 
 		if (written == VIRTIO_REQUEST_ABANDON) {
-			dev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+			dev->abandoned = true;
 			break;
 		}
-		push(dev, c.head, written);
+		virtio_queue_push(dev, q, c.head, written);
 		done++;
 	}
-	if (done)
+	return done;
+}
+
+uint32_t virtio_chain_size(const struct virtio_chain *c, bool writable)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->buf[i].writable == writable)
+			n += c->buf[i].len;
+	return n;
+}
+
+/* Copies between buf and the chain's buffers of one direction, from
+ * offset off over those. */
+static uint32_t chain_copy(const struct virtio_chain *c, bool writable, uint32_t off, uint8_t *buf,
+			   uint32_t len)
+{
+	uint32_t done = 0;
+
+	for (unsigned i = 0; i < c->n && done < len; i++) {
+		const struct virtio_buf *b = &c->buf[i];
+		uint32_t n;
+
+		if (b->writable != writable)
+			continue;
+		if (off >= b->len) {
+			off -= b->len;
+			continue;
+		}
+		n = b->len - off < len - done ? b->len - off : len - done;
+		if (writable)
+			memcpy(b->p + off, buf + done, n);
+		else
+			memcpy(buf + done, b->p + off, n);
+		done += n;
+		off = 0;
+	}
+	return done;
+}
+
+uint32_t virtio_chain_read(const struct virtio_chain *c, uint32_t off, void *dst, uint32_t len)
+{
+	return chain_copy(c, false, off, dst, len);
+}
+
+uint32_t virtio_chain_write(const struct virtio_chain *c, uint32_t off, const void *src,
+			    uint32_t len)
+{
+	/* chain_copy() only reads buf in this direction */
+	return chain_copy(c, true, off, (uint8_t *)(uintptr_t)src, len);
+}
+
+void virtio_mmio_wake(struct virtio_mmio *dev, const struct pollfd *fds, unsigned nfds)
+{
+	pthread_mutex_lock(&dev->lock);
+	dev->ops->run(dev, fds, nfds);
+	if (dev->used) {
+		dev->used = false;
 		raise_irq(dev, VIRTIO_MMIO_INT_VRING);
+	}
 	pthread_mutex_unlock(&dev->lock);
 }
 
 void *virtio_mmio_thread(void *arg)
 {
 	struct virtio_mmio *dev = arg;
-	struct pollfd pfd[2] = { { .fd = dev->notify_fd, .events = POLLIN },
-				 { .fd = dev->stop_fd, .events = POLLIN } };
+	struct pollfd pfd[2 + VIRTIO_POLL_MAX];
 	uint64_t count;
+	unsigned n = 0;
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
+		virtio_mmio_wake(dev, pfd + 2, n);
+		pfd[0] = (struct pollfd){ .fd = dev->notify_fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = dev->stop_fd, .events = POLLIN };
+		n = 0;
+		if (dev->ops->poll_fds) {
+			pthread_mutex_lock(&dev->lock);
+			n = dev->ops->poll_fds(dev, pfd + 2, VIRTIO_POLL_MAX);
+			pthread_mutex_unlock(&dev->lock);
+		}
+		if (poll(pfd, 2 + n, -1) < 0) {
+			if (errno == EINTR) {
+				n = 0;
 				continue;
+			}
 			fprintf(stderr, "sample-vmm: %s: poll: %s\n", dev->name, strerror(errno));
 			break;
 		}
 		if (pfd[1].revents)
 			break;
-		if (read(dev->notify_fd, &count, sizeof(count)) != sizeof(count) && errno != EAGAIN)
+		if (pfd[0].revents &&
+		    read(dev->notify_fd, &count, sizeof(count)) != sizeof(count) && errno != EAGAIN)
 			break;
-		process(dev);
 	}
 	return NULL;
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "virtio_rng.h"
-
-#include "guest/abi.h"
+/* virtio-rng (entropy, device ID 4): fills the guest's buffers with
+ * getrandom(2).  Always present. */
+#include "device.h"
 
 #include <errno.h>
 #include <linux/virtio_ids.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/random.h>
 
 static uint32_t rng_request(struct virtio_mmio *dev, const struct virtio_chain *c)
@@ -31,13 +33,44 @@ static uint32_t rng_request(struct virtio_mmio *dev, const struct virtio_chain *
 	return written;
 }
 
-int virtio_rng_init(struct virtio_rng *rng, struct vm *vm, char *err, size_t errlen)
+static void rng_run(struct virtio_mmio *dev, const struct pollfd *fds, unsigned nfds)
 {
-	return virtio_mmio_init(&rng->dev, vm, "virtio-rng", VIRTIO_RNG_BASE, VIRTIO_RNG_GSI,
-				VIRTIO_ID_RNG, 0, rng_request, rng, err, errlen);
+	(void)fds;
+	(void)nfds;
+	virtio_queue_serve(dev, 0, rng_request);
 }
 
-void virtio_rng_free(struct virtio_rng *rng)
+static const struct virtio_ops rng_ops = { .nqueues = 1, .run = rng_run };
+
+static int rng_create(struct device *d, struct vm *vm, char *err, size_t errlen)
 {
-	virtio_mmio_free(&rng->dev);
+	int rc;
+
+	d->mmio = calloc(1, sizeof(*d->mmio));
+	if (!d->mmio) {
+		snprintf(err, errlen, "virtio-rng: out of memory");
+		return -ENOMEM;
+	}
+	rc = device_mmio_init(d, vm, 0, &rng_ops, NULL, err, errlen);
+	if (rc < 0) {
+		free(d->mmio);
+		d->mmio = NULL;
+	}
+	return rc;
 }
+
+static void rng_destroy(struct device *d)
+{
+	virtio_mmio_free(d->mmio);
+	free(d->mmio);
+	d->mmio = NULL;
+}
+
+const struct device_type virtio_rng_type = {
+	.name = "virtio-rng",
+	.device_id = VIRTIO_ID_RNG,
+	.role = VMM_SECCOMP_ROLE_VIRTIO_RNG,
+	.always = true,
+	.create = rng_create,
+	.destroy = rng_destroy,
+};

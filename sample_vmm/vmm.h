@@ -5,12 +5,11 @@
 #define SAMPLE_VMM_VMM_H
 
 #include "api.h"
+#include "device.h"
 #include "guest/abi.h"
 #include "seccomp.h"
 #include "serial.h"
 #include "vcpu.h"
-#include "virtio_blk.h"
-#include "virtio_rng.h"
 #include "vm.h"
 
 #include <pthread.h>
@@ -35,14 +34,12 @@ struct vmm {
 	unsigned nvcpus;
 	struct vcpu vcpus[GUEST_MAX_VCPUS];
 	struct serial serial;
-	struct virtio_blk blk;
-	struct virtio_rng rng;
-	bool has_blk;
-	bool demo_exploit;
+	/* devices[slot]: the registered types present (type NULL: slot empty) */
+	struct device devices[VIRTIO_MMIO_SLOTS];
 	struct api_server *api;
 	struct api_ops api_ops; /* its callbacks, with this vmm as their argument */
-	pthread_t blk_thread, rng_thread, api_thread;
-	bool blk_started, rng_started, api_started;
+	pthread_t api_thread;
+	bool api_started;
 	int epoll_fd;
 	int serial_fd;
 	uint32_t bench_iterations;
@@ -78,5 +75,14 @@ bool vmm_vcpu_should_stop(struct vmm *vmm);
 
 /* A guest MMIO access no in-kernel device took (vCPU thread). */
 void vmm_mmio(struct vmm *vmm, uint64_t addr, uint8_t *data, uint32_t len, bool is_write);
+
+/* The API's callbacks (api.h), with the vmm as their argument. */
+int vmm_api_vm_info(void *vmm, char *buf, size_t len);
+int vmm_api_seccomp_info(void *vmm, char *buf, size_t len);
+int vmm_api_action(void *vmm, const char *action);
+
+/* --demo-exploit: what a compromised device thread would do next (the
+ * transport's `compromised` hook, argument the vmm). */
+void vmm_demo_compromised(struct virtio_mmio *dev, void *vmm);
 
 #endif

@@ -11,8 +11,10 @@
  *   0x6000            struct guest_boot_info
  *   0x30000-0x4ffff   one 16 KiB stack per vCPU (sample guests only)
  *   0x100000          the guest image, starting with its header
- *   0xd0000000        virtio-mmio virtio-blk, GSI 5
- *   0xd0001000        virtio-mmio virtio-rng, GSI 6
+ *   0xd0000000 + 4K*N virtio-mmio slot N (0 to VIRTIO_MMIO_SLOTS - 1), GSI 5 + N:
+ *                     the VMM's devices in the order of its table
+ *                     (sample_vmm/devices.c); a guest finds them by their
+ *                     device ID, an empty slot reads as all ones
  *   0xfec00000        IOAPIC, 0xfee00000 LAPIC (in the kernel)
  */
 #ifndef SAMPLE_VMM_GUEST_ABI_H
@@ -45,7 +47,7 @@ struct guest_image_header {
 /* "SVMM" */
 #define GUEST_BOOT_MAGIC 0x4d4d5653U
 #define GUEST_FLAG_STAY 0x1U         /* idle after the tests instead of powering off */
-#define GUEST_FLAG_DEMO_EXPLOIT 0x2U /* send the bogus virtio-blk request */
+#define GUEST_FLAG_DEMO_EXPLOIT 0x2U /* send the demo chain to device demo_device */
 #define GUEST_FLAG_BENCH 0x4U        /* run the VM-exit benchmark loop */
 #define GUEST_FLAG_HOSTILE 0x8U      /* then attack virtio-blk with malformed queues */
 
@@ -55,6 +57,8 @@ struct guest_boot_info {
 	uint32_t ncpus;
 	uint32_t bench_iterations;
 	uint64_t mem_size;
+	uint32_t demo_device; /* GUEST_FLAG_DEMO_EXPLOIT: the virtio device ID to attack */
+	uint32_t reserved;
 };
 
 /* Port I/O. */
@@ -63,11 +67,10 @@ struct guest_boot_info {
 #define PORT_BENCH 0x502      /* writes exit to the VMM and are ignored: the benchmark */
 
 /* virtio-mmio devices. */
-#define VIRTIO_BLK_BASE 0xd0000000ULL
-#define VIRTIO_BLK_GSI 5
-#define VIRTIO_RNG_BASE 0xd0001000ULL
-#define VIRTIO_RNG_GSI 6
+#define VIRTIO_MMIO_SLOTS 8
 #define VIRTIO_MMIO_SIZE 0x1000ULL
+#define VIRTIO_MMIO_SLOT_BASE(n) (0xd0000000ULL + (uint64_t)(n) * VIRTIO_MMIO_SIZE)
+#define VIRTIO_MMIO_SLOT_GSI(n) (5U + (unsigned)(n))
 
 #define IOAPIC_BASE 0xfec00000ULL
 #define LAPIC_BASE 0xfee00000ULL
@@ -77,7 +80,10 @@ struct guest_boot_info {
 #define GUEST_PATTERN_SECTORS 4
 #define GUEST_PATTERN(s, i) ((uint8_t)(((s) * 31u + (i) * 7u + 0x5au) & 0xffu))
 
-/* The request type the demo sends: no such virtio-blk type exists. */
-#define GUEST_DEMO_REQUEST 0x7e57
+/* --demo-exploit: a descriptor chain whose first buffer starts with these
+ * 16 bytes, on a queue the device serves, "takes over" the device thread
+ * (no device would ever read such a request: it is the sample's stand-in
+ * for a memory-safety bug a hostile guest exploits). */
+#define GUEST_DEMO_MAGIC "sample-vmm-demo!"
 
 #endif

@@ -362,7 +362,8 @@ static void test_hostile_guest(void **state)
 	make_disk(disk, 1 << 20);
 	run_vmm(&r, "--disk", disk, "--guest-hostile", "--mem", "16");
 	assert_exit(&r, 0);
-	assert_has(r.out, "hostile: 8 attacks refused, device still works\n");
+	assert_has(r.out, "hostile: virtio-blk: 8 attacks refused, device still works\n");
+	assert_has(r.out, "hostile: virtio-rng: 7 attacks refused, device still works\n");
 	assert_has(r.out, "sample-guest: all tests passed\n");
 	for (unsigned i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
 		assert_has(r.err, refusals[i]);
