@@ -3,7 +3,7 @@
 # reads the kernel's audit log for its Landlock denials (kernel_audit.c).
 
 add_executable(test_sample_vmm ${CMAKE_CURRENT_SOURCE_DIR}/test_sample_vmm.c
-  ${CMAKE_CURRENT_SOURCE_DIR}/kernel_audit.c)
+  ${CMAKE_CURRENT_SOURCE_DIR}/vmm_run.c ${CMAKE_CURRENT_SOURCE_DIR}/kernel_audit.c)
 target_compile_options(test_sample_vmm PRIVATE ${VMM_SECCOMP_WARNINGS})
 target_include_directories(test_sample_vmm PRIVATE ${PROJECT_SOURCE_DIR}/sample_vmm)
 target_compile_definitions(test_sample_vmm PRIVATE SAMPLE_VMM="$<TARGET_FILE:sample-vmm>"
