@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "options.h"
 #include "seccomp.h"
+#include "signals.h"
 #include "vmm.h"
 
 #include "vmm_seccomp.h"
@@ -111,21 +112,6 @@ static void prefix_error(char *err, size_t errlen, const char *opt, const char *
 
 /* ---- signals --------------------------------------------------------------- */
 
-static volatile sig_atomic_t stop_signal;
-static int stop_signal_fd = -1;
-
-/* Any thread may take it: every role may write to an eventfd. */
-static void on_stop_signal(int sig)
-{
-	uint64_t one = 1;
-	int saved = errno;
-
-	stop_signal = sig;
-	if (write(stop_signal_fd, &one, sizeof(one)) < 0)
-		stop_signal = sig;
-	errno = saved;
-}
-
 static int install_signals(char *err, size_t errlen)
 {
 	struct sigaction sa;
@@ -139,22 +125,8 @@ static int install_signals(char *err, size_t errlen)
 	/* A closed stdout must not kill the VMM; serial output just stops. */
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	return 0;
-}
-
-static int install_stop_signals(struct vmm *vmm, char *err, size_t errlen)
-{
-	struct sigaction sa;
-
-	stop_signal_fd = vmm->exit_fd;
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop_signal;
-	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0) {
-		snprintf(err, errlen, "sigaction(SIGTERM): %s", strerror(errno));
-		return -errno;
-	}
-	return 0;
+	/* The stop signals go to the signal thread (signals.h). */
+	return signals_block(err, errlen);
 }
 
 /* ---- Landlock: what is opened after the baseline -------------------------- */
@@ -241,6 +213,7 @@ static int vmm_init(struct vmm *vmm, const struct options *o, char *err, size_t 
 	memset(vmm, 0, sizeof(*vmm));
 	vmm->vm.kvm_fd = vmm->vm.vm_fd = -1;
 	vmm->exit_fd = vmm->action_fd = vmm->epoll_fd = vmm->serial_fd = -1;
+	vmm->signals.sfd = vmm->signals.stop_fd = -1;
 	for (unsigned i = 0; i < GUEST_MAX_VCPUS; i++)
 		vmm->vcpus[i].fd = -1;
 	pthread_mutex_init(&vmm->lock, NULL);
@@ -363,7 +336,7 @@ static int setup(struct vmm *vmm, const struct options *o, char *err, size_t err
 		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
 		return -errno;
 	}
-	rc = install_stop_signals(vmm, err, errlen);
+	rc = signals_init(&vmm->signals, vmm, err, errlen);
 	if (rc < 0)
 		return rc;
 
@@ -456,6 +429,12 @@ static int start_threads(struct vmm *vmm, char *err, size_t errlen)
 {
 	int rc;
 
+	/* first: a signal sent during start-up waits, blocked, until it runs */
+	rc = spawn(vmm, &vmm->signals_thread, VMM_SECCOMP_ROLE_SIGNAL_HANDLER, "signals",
+		   signals_thread, &vmm->signals, err, errlen);
+	if (rc < 0)
+		return rc;
+	vmm->signals_started = true;
 	for (unsigned i = 0; i < VIRTIO_MMIO_SLOTS; i++) {
 		struct device *d = &vmm->devices[i];
 
@@ -513,6 +492,11 @@ static void stop_threads(struct vmm *vmm)
 		pthread_join(vmm->api_thread, NULL);
 		vmm->api_started = false;
 	}
+	if (vmm->signals_started) {
+		signals_stop(&vmm->signals);
+		pthread_join(vmm->signals_thread, NULL);
+		vmm->signals_started = false;
+	}
 }
 
 /* After stop_threads(): frees what setup() made, whatever it got to. */
@@ -535,7 +519,9 @@ static void teardown(struct vmm *vmm)
 		close(vmm->epoll_fd);
 	if (vmm->action_fd >= 0)
 		close(vmm->action_fd);
-	/* exit_fd stays open: a late SIGTERM's handler may still write to it. */
+	signals_free(&vmm->signals);
+	if (vmm->exit_fd >= 0)
+		close(vmm->exit_fd);
 	vmm_seccomp_free(vmm->sc);
 	vmm->sc = NULL;
 	sc_landlock_free(&vmm->landlock);
@@ -562,10 +548,6 @@ static int event_loop(struct vmm *vmm)
 			if (read(ev[i].data.fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 				fprintf(stderr, "sample-vmm: eventfd: %s\n", strerror(errno));
 		}
-		if (stop_signal)
-			vmm_request_exit(vmm, 0,
-					 stop_signal == SIGTERM ? "SIGTERM: shutting down"
-								: "SIGINT: shutting down");
 		pthread_mutex_lock(&vmm->lock);
 		if (vmm->exiting) {
 			code = vmm->exit_code;

@@ -9,6 +9,7 @@
 #include "guest/abi.h"
 #include "seccomp.h"
 #include "serial.h"
+#include "signals.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -40,6 +41,9 @@ struct vmm {
 	struct api_ops api_ops; /* its callbacks, with this vmm as their argument */
 	pthread_t api_thread;
 	bool api_started;
+	struct signals signals; /* SIGTERM, SIGINT, SIGHUP: their thread */
+	pthread_t signals_thread;
+	bool signals_started;
 	int epoll_fd;
 	int serial_fd;
 	uint32_t bench_iterations;
@@ -61,7 +65,7 @@ struct vmm {
 	bool exiting;  /* an exit was requested; exit_code holds its status */
 	int exit_code;
 	char action[16]; /* a pending API action, "" if none */
-	int exit_fd;	 /* eventfd: a vCPU, a device or a signal ends the VM */
+	int exit_fd;	 /* eventfd: a vCPU, a device or the signal thread ends the VM */
 	int action_fd;	 /* eventfd: the API thread posted an action */
 };
 

@@ -169,10 +169,10 @@ static void test_hostile_guest(void **state)
 
 static void test_threads_filtered(void **state)
 {
-	static const char *const expected[] = { "vmm", "vcpu0", "vcpu1", "virtio-blk",
-						"virtio-rng" };
+	static const char *const expected[] = { "vmm",	      "vcpu0",	    "vcpu1",
+						"virtio-blk", "virtio-rng", "signals" };
 	char disk[96], sock[96], dir[64], path[384], status[4096], comm[32];
-	int seen[5] = { 0 }, api = 0, threads = 0;
+	int seen[6] = { 0 }, api = 0, threads = 0;
 	struct dirent *de;
 	struct run r;
 	DIR *d;
@@ -209,7 +209,7 @@ static void test_threads_filtered(void **state)
 		    !strstr(status, "\nSeccomp_filters:\t2\n"))
 			fail_msg("thread %s (%s) is not under baseline + role filter:\n%s",
 				 de->d_name, comm, status);
-		for (unsigned i = 0; i < 5; i++)
+		for (unsigned i = 0; i < 6; i++)
 			if (!strcmp(comm, expected[i]))
 				seen[i]++;
 		if (!strcmp(comm, "api"))
@@ -220,17 +220,17 @@ static void test_threads_filtered(void **state)
 		else if (strncmp(comm, "kvm-", 4) != 0) {
 			int known = 0;
 
-			for (unsigned i = 0; i < 5; i++)
+			for (unsigned i = 0; i < 6; i++)
 				known |= !strcmp(comm, expected[i]);
 			if (!known)
 				fail_msg("unexpected thread '%s'", comm);
 		}
 	}
 	closedir(d);
-	for (unsigned i = 0; i < 5; i++)
+	for (unsigned i = 0; i < 6; i++)
 		if (seen[i] != 1)
 			fail_msg("thread %s seen %d times", expected[i], seen[i]);
-	assert_true(threads >= 5);
+	assert_true(threads >= 6);
 
 	/* While it runs, its disk is locked: a second VMM is refused. */
 	{
