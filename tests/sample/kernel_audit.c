@@ -312,6 +312,26 @@ int kaudit_landlock_denials(const char *log, pid_t pid, char *first, size_t len)
 	return count;
 }
 
+int kaudit_seccomp_records(const char *log, pid_t pid, char *first, size_t len)
+{
+	const char *line, *next;
+	char want[32], v[40];
+	int count = 0;
+
+	if (first && len)
+		first[0] = '\0';
+	snprintf(want, sizeof(want), "%d", (int)pid);
+	for (line = log; *line; line = next) {
+		size_t n = strcspn(line, "\n");
+
+		next = line + n + (line[n] == '\n');
+		if (contains(line, n, "type=1326 ") && field(line, n, "pid=", v, sizeof(v)) &&
+		    !strcmp(v, want) && count++ == 0)
+			copy_line(first, len, line, n);
+	}
+	return count;
+}
+
 int kaudit_records_lost(const char *log, char *first, size_t len)
 {
 	static const char *const signs[] = {

@@ -3,7 +3,7 @@
  * The kernel's audit log as the sample VMM's tests read it: audit enabled
  * over netlink (no audit daemon: the kernel prints each record to its log),
  * the log read from /dev/kmsg, and the Landlock denials (type=1423) of one
- * process picked out of it.
+ * process picked out of it, and its seccomp records (type=1326).
  */
 #ifndef TESTS_SAMPLE_KERNEL_AUDIT_H
 #define TESTS_SAMPLE_KERNEL_AUDIT_H
@@ -41,6 +41,11 @@ void kaudit_stop(struct kaudit *a);
  * copied into first (len bytes, may be 0).
  */
 int kaudit_landlock_denials(const char *log, pid_t pid, char *first, size_t len);
+
+/* The seccomp records (type=1326: a filter's SECCOMP_RET_LOG, or a kill
+ * the kernel logs) of process `pid` in `log`: how many, the first copied
+ * as above. */
+int kaudit_seccomp_records(const char *log, pid_t pid, char *first, size_t len);
 
 /* Lines of `log` saying the kernel dropped audit records (rate limit,
  * backlog): a log that proves nothing.  The first is copied as above. */

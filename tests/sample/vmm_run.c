@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -73,6 +74,11 @@ void make_disk(const char *path, size_t size)
 /* Starts sample-vmm with the NULL-terminated arguments after argv[0]. */
 void start(struct run *r, const char *const *args)
 {
+	start_in(r, args, 0);
+}
+
+void start_in(struct run *r, const char *const *args, int unshare_flags)
+{
 	static int runs;
 	const char *argv[MAX_ARGS + 8];
 	char name[32];
@@ -97,6 +103,8 @@ void start(struct run *r, const char *const *args)
 	r->pid = fork();
 	assert_true(r->pid >= 0);
 	if (r->pid == 0) {
+		if (unshare_flags && unshare(unshare_flags) < 0)
+			_exit(126);
 		int out = open(r->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		int err = open(r->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 

@@ -46,6 +46,11 @@ void make_disk(const char *path, size_t size);
 /* Starts sample-vmm with the NULL-terminated arguments after argv[0]. */
 void start(struct run *r, const char *const *args);
 
+/* start() in new namespaces (unshare(2) flags, e.g. CLONE_NEWNET: a
+ * network of its own, its taps gone with it); exit status 126 if the
+ * child could not make them. */
+void start_in(struct run *r, const char *const *args, int unshare_flags);
+
 /* Waits for the child (killing it after TIMEOUT_S) and reads its output. */
 void finish(struct run *r);
 
@@ -81,7 +86,8 @@ int wait_for_output(const struct run *r, const char *what, int timeout_ms);
 /* A small file (a /proc entry) into buf, NUL-terminated: 0 or -1. */
 int read_small(const char *path, char *buf, size_t len);
 
-/* Sends req to the API socket and returns the whole response (free it). */
+/* Sends req to the API socket and returns the whole response, in a static
+ * buffer the next call reuses. */
 char *api_request(const char *sock, const char *req);
 
 /* cmocka group set-up and teardown: tmpdir made, then emptied and removed. */
