@@ -23,7 +23,8 @@
 
 struct sc_landlock;
 
-#define DEVICE_OPTIONS_MAX 2
+#define DEVICE_OPTIONS_MAX 3
+#define DEVICE_WORKERS_MAX 4
 
 struct device_option {
 	const char *name; /* the long option without "--"; NULL ends the list */
@@ -55,9 +56,23 @@ struct device_type {
 	int (*create)(struct device *d, struct vm *vm, char *err, size_t errlen);
 	/* After the thread was joined: closes what create() opened. */
 	void (*destroy)(struct device *d);
+	/* Makes the device's workers' bodies return (after the device thread
+	 * was joined; may be NULL if it has none). */
+	void (*stop_workers)(struct device *d);
 	/* Extra JSON members for GET /vm (",\"read_only\":true"; may be NULL):
 	 * its length, or -1 if it does not fit. */
 	int (*info)(const struct device *d, char *buf, size_t len);
+};
+
+/* A thread of a device's besides its queue thread, set up by create():
+ * started after the queue thread in its own role, stopped after it. */
+struct device_worker {
+	char name[16]; /* its thread's name (at most 15 characters) */
+	enum vmm_seccomp_role role;
+	void *(*fn)(void *);
+	void *arg;
+	pthread_t thread;
+	bool started;
 };
 
 struct device {
@@ -70,6 +85,8 @@ struct device {
 	void *state;		  /* the device's own, set by create() */
 	pthread_t thread;
 	bool created, started;
+	struct device_worker workers[DEVICE_WORKERS_MAX]; /* set by create() */
+	unsigned nworkers;
 };
 
 /* The registered types, in slot order, NULL-terminated (devices.c). */

@@ -445,6 +445,14 @@ static int start_threads(struct vmm *vmm, char *err, size_t errlen)
 		if (rc < 0)
 			return rc;
 		d->started = true;
+		for (unsigned w = 0; w < d->nworkers; w++) {
+			struct device_worker *k = &d->workers[w];
+
+			rc = spawn(vmm, &k->thread, k->role, k->name, k->fn, k->arg, err, errlen);
+			if (rc < 0)
+				return rc;
+			k->started = true;
+		}
 	}
 	if (vmm->api) {
 		rc = spawn(vmm, &vmm->api_thread, VMM_SECCOMP_ROLE_API, "api", api_server_run,
@@ -481,11 +489,19 @@ static void stop_threads(struct vmm *vmm)
 	for (unsigned i = 0; i < VIRTIO_MMIO_SLOTS; i++) {
 		struct device *d = &vmm->devices[i];
 
-		if (!d->started)
-			continue;
-		virtio_mmio_stop(d->mmio);
-		pthread_join(d->thread, NULL);
-		d->started = false;
+		if (d->started) {
+			virtio_mmio_stop(d->mmio);
+			pthread_join(d->thread, NULL);
+			d->started = false;
+		}
+		if (d->nworkers && d->type->stop_workers)
+			d->type->stop_workers(d);
+		for (unsigned w = 0; w < d->nworkers; w++) {
+			if (!d->workers[w].started)
+				continue;
+			pthread_join(d->workers[w].thread, NULL);
+			d->workers[w].started = false;
+		}
 	}
 	if (vmm->api_started) {
 		api_server_stop(vmm->api);

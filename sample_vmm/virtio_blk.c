@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* virtio-blk (device ID 2) on a disk image opened before the threads start:
  * IN, OUT, FLUSH, GET_ID; read-only images report VIRTIO_BLK_F_RO.
- * --disk PATH adds it, --disk-ro makes it read-only. */
+ * --disk PATH adds it, --disk-ro makes it read-only, --disk-workers N moves
+ * its I/O to N threads in role io_worker. */
 #include "device.h"
 #include "seccomp.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/virtio_blk.h>
@@ -21,11 +23,30 @@
 #define SECTOR 512ULL
 #define BLK_ID "sample-vmm-disk"
 
+#define BLK_WORKERS_MAX 4 /* <= DEVICE_WORKERS_MAX, and one digit in the names */
+
+_Static_assert(BLK_WORKERS_MAX <= DEVICE_WORKERS_MAX, "more workers than a device has");
+
+/* A request the queue thread handed to the workers. */
+struct blk_job {
+	struct virtio_chain c;
+	uint32_t generation; /* the transport's when it was popped */
+};
+
 struct virtio_blk {
 	struct virtio_mmio dev;
 	int fd;
 	bool read_only;
 	uint64_t sectors;
+	/* --disk-workers N: the I/O runs on N threads in role io_worker; the
+	 * queue thread only moves chains.  A ring of jobs: the queue has at
+	 * most VIRTIO_QUEUE_MAX chains out. */
+	unsigned nworkers;
+	pthread_mutex_t jobs_lock;
+	pthread_cond_t jobs_cond;
+	struct blk_job jobs[VIRTIO_QUEUE_MAX];
+	unsigned first, count;
+	bool stopping;
 };
 
 /* Reads or writes the data buffers c->buf[1..n-2] at `sector`. */
@@ -121,9 +142,80 @@ static uint32_t blk_request(struct virtio_mmio *dev, const struct virtio_chain *
 
 static void blk_run(struct virtio_mmio *dev, const struct pollfd *fds, unsigned nfds)
 {
+	struct virtio_blk *blk = dev->priv;
+	struct virtio_chain c;
+
 	(void)fds;
 	(void)nfds;
-	virtio_queue_serve(dev, 0, blk_request);
+	if (!blk->nworkers) {
+		virtio_queue_serve(dev, 0, blk_request);
+		return;
+	}
+	pthread_mutex_lock(&blk->jobs_lock);
+	while (blk->count < VIRTIO_QUEUE_MAX && virtio_queue_pop(dev, 0, &c) > 0) {
+		struct blk_job *j = &blk->jobs[(blk->first + blk->count++) % VIRTIO_QUEUE_MAX];
+
+		j->c = c;
+		j->generation = dev->generation;
+		pthread_cond_signal(&blk->jobs_cond);
+	}
+	pthread_mutex_unlock(&blk->jobs_lock);
+}
+
+/* A worker (role io_worker): takes jobs, does their I/O and completes them
+ * without the queue thread. */
+static void *blk_worker(void *arg)
+{
+	struct virtio_blk *blk = arg;
+
+	for (;;) {
+		struct blk_job j;
+		uint32_t written;
+
+		pthread_mutex_lock(&blk->jobs_lock);
+		while (!blk->count && !blk->stopping)
+			pthread_cond_wait(&blk->jobs_cond, &blk->jobs_lock);
+		if (blk->stopping) {
+			pthread_mutex_unlock(&blk->jobs_lock);
+			return NULL;
+		}
+		j = blk->jobs[blk->first];
+		blk->first = (blk->first + 1) % VIRTIO_QUEUE_MAX;
+		blk->count--;
+		pthread_mutex_unlock(&blk->jobs_lock);
+		/* the chain's buffers are guest memory, mapped for the VM's life */
+		written = blk_request(&blk->dev, &j.c);
+		if (written != VIRTIO_REQUEST_ABANDON)
+			virtio_queue_complete(&blk->dev, 0, j.c.head, written, j.generation);
+	}
+}
+
+static void blk_stop_workers(struct device *d)
+{
+	struct virtio_blk *blk = d->state;
+
+	pthread_mutex_lock(&blk->jobs_lock);
+	blk->stopping = true;
+	pthread_cond_broadcast(&blk->jobs_cond);
+	pthread_mutex_unlock(&blk->jobs_lock);
+}
+
+static int blk_check(const struct device *d, char *err, size_t errlen)
+{
+	const char *s = d->args[2];
+	char *end;
+	unsigned long n;
+
+	if (!s)
+		return 0;
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (!*s || *end || errno || s[0] == '-' || n > BLK_WORKERS_MAX) {
+		snprintf(err, errlen, "--disk-workers '%s': expected a number from 0 to %d", s,
+			 BLK_WORKERS_MAX);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static const struct virtio_ops blk_ops = { .nqueues = 1, .run = blk_run };
@@ -151,6 +243,7 @@ static int blk_create(struct device *d, struct vm *vm, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	blk->read_only = read_only;
+	blk->nworkers = d->args[2] ? (unsigned)strtoul(d->args[2], NULL, 10) : 0;
 	blk->fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (blk->fd < 0) {
 		rc = -errno;
@@ -196,6 +289,17 @@ static int blk_create(struct device *d, struct vm *vm, char *err, size_t errlen)
 	/* struct virtio_blk_config: capacity in 512-byte sectors, little-endian. */
 	memcpy(blk->dev.config, &blk->sectors, sizeof(blk->sectors));
 	blk->dev.config_len = 8;
+	pthread_mutex_init(&blk->jobs_lock, NULL);
+	pthread_cond_init(&blk->jobs_cond, NULL);
+	for (unsigned i = 0; i < blk->nworkers; i++) {
+		struct device_worker *w = &d->workers[i];
+
+		snprintf(w->name, sizeof(w->name), "virtio-blk-io%u", i % 10);
+		w->role = VMM_SECCOMP_ROLE_IO_WORKER;
+		w->fn = blk_worker;
+		w->arg = blk;
+	}
+	d->nworkers = blk->nworkers;
 	d->state = blk;
 	return 0;
 
@@ -213,7 +317,10 @@ static void blk_destroy(struct device *d)
 
 	virtio_mmio_free(&blk->dev);
 	close(blk->fd);
+	pthread_mutex_destroy(&blk->jobs_lock);
+	pthread_cond_destroy(&blk->jobs_cond);
 	free(blk);
+	d->nworkers = 0;
 	d->state = NULL;
 	d->mmio = NULL;
 }
@@ -237,9 +344,14 @@ const struct device_type virtio_blk_type = {
 		{ "disk-ro", false,
 		  "\topen the disk read-only: the device reports VIRTIO_BLK_F_RO\n"
 		  "and fails writes with VIRTIO_BLK_S_IOERR" },
+		{ "disk-workers", true,
+		  "N\tthe disk's reads, writes and flushes on N threads (0-4, default 0:\n"
+		  "on the queue thread) in role io_worker" },
 	},
+	.check = blk_check,
 	.landlock = blk_landlock,
 	.create = blk_create,
 	.destroy = blk_destroy,
+	.stop_workers = blk_stop_workers,
 	.info = blk_info,
 };

@@ -94,6 +94,7 @@ static void reset(struct virtio_mmio *dev)
 	dev->driver_features = 0;
 	dev->dev_feat_sel = dev->drv_feat_sel = dev->queue_sel = 0;
 	dev->used = false;
+	dev->generation++;
 	memset(dev->vq, 0, sizeof(dev->vq));
 	if (dev->ops->reset)
 		dev->ops->reset(dev);
@@ -394,6 +395,18 @@ void virtio_queue_push(struct virtio_mmio *dev, unsigned qi, uint16_t head, uint
 	q->used_idx++;
 	__atomic_store_n(&q->used->idx, q->used_idx, __ATOMIC_RELEASE);
 	dev->used = true;
+}
+
+void virtio_queue_complete(struct virtio_mmio *dev, unsigned q, uint16_t head, uint32_t written,
+			   uint32_t generation)
+{
+	pthread_mutex_lock(&dev->lock);
+	if (dev->generation == generation && virtio_queue_running(dev, q)) {
+		virtio_queue_push(dev, q, head, written);
+		dev->used = false;
+		raise_irq(dev, VIRTIO_MMIO_INT_VRING);
+	}
+	pthread_mutex_unlock(&dev->lock);
 }
 
 unsigned virtio_queue_serve(struct virtio_mmio *dev, unsigned q, virtio_request_fn fn)

@@ -97,11 +97,12 @@ struct virtio_mmio {
 	struct virtio_queue vq[VIRTIO_QUEUES_MAX];
 	uint8_t config[VIRTIO_CONFIG_MAX];
 	uint32_t config_len;
-	int notify_fd;	/* ioeventfd on QueueNotify */
-	int irq_fd;	/* irqfd of gsi */
-	int stop_fd;	/* the VMM asks the thread to end */
-	bool used;	/* buffers were used since the last interrupt */
-	bool abandoned; /* VIRTIO_REQUEST_ABANDON: the device does nothing more */
+	int notify_fd;	     /* ioeventfd on QueueNotify */
+	int irq_fd;	     /* irqfd of gsi */
+	int stop_fd;	     /* the VMM asks the thread to end */
+	bool used;	     /* buffers were used since the last interrupt */
+	bool abandoned;	     /* VIRTIO_REQUEST_ABANDON: the device does nothing more */
+	uint32_t generation; /* moves on at each reset: see virtio_queue_complete() */
 	pthread_mutex_t lock;
 	const struct guest_mem *mem;
 	const struct virtio_ops *ops;
@@ -157,6 +158,13 @@ int virtio_queue_pop(struct virtio_mmio *dev, unsigned q, struct virtio_chain *c
 /* Gives chain `head` back to the driver with `written` bytes in it; the
  * interrupt follows after ops->run. */
 void virtio_queue_push(struct virtio_mmio *dev, unsigned q, uint16_t head, uint32_t written);
+
+/* From any thread, lock NOT held: gives chain `head` of queue q back with
+ * `written` bytes and raises the interrupt, unless the driver reset the
+ * device since the chain was popped (dev->generation then differs from
+ * `generation`, read when it was): that chain is gone. */
+void virtio_queue_complete(struct virtio_mmio *dev, unsigned q, uint16_t head, uint32_t written,
+			   uint32_t generation);
 
 /* Pops and pushes every chain of queue q through fn (a device whose
  * requests are answered at once: blk, rng, a transmit queue).  Returns how

@@ -758,6 +758,13 @@ static void test_bad_input(void **state)
 	expect_refused("--seccomp-role nobody=enforce", "--seccomp-role", "nobody=enforce");
 	expect_refused("unknown option '--frobnicate'", "--frobnicate");
 	expect_refused("--disk-ro needs --disk", "--disk-ro");
+	expect_refused("--disk-workers needs --disk", "--disk-workers", "2");
+	expect_refused("--disk-workers '5': expected a number from 0 to 4", "--disk", missing,
+		       "--disk-workers", "5");
+	expect_refused("--demo-exploit 'virtio-nothing': no such device",
+		       "--demo-exploit=virtio-nothing");
+	expect_refused("--demo-exploit needs --disk (the exploit goes through virtio-blk)",
+		       "--demo-exploit");
 	/* Landlock: the option, then what is wrong with its value */
 	expect_refused("--landlock 'maybe': expected true or false", "--landlock", "maybe");
 	expect_refused("--landlock-rule: landlock rule /no/such: No such file or directory",
@@ -855,6 +862,9 @@ static unsigned device_args(unsigned i, const char **argv, unsigned n, const cha
 		make_disk(d, 1 << 20);
 		argv[n++] = "--disk";
 		argv[n++] = d;
+		/* its I/O on threads in role io_worker */
+		argv[n++] = "--disk-workers";
+		argv[n++] = "2";
 	}
 	return n;
 }
@@ -885,6 +895,15 @@ static bool device_present(unsigned i)
  * thread its device's role. */
 static void test_every_device_thread_in_its_role(void **state)
 {
+	static const char *const others[][2] = {
+		{ "vmm", "vmm" },
+		{ "api", "api" },
+		{ "signals", "signal_handler" },
+		{ "vcpu0", "vcpu" },
+		{ "vcpu3", "vcpu" },
+		{ "virtio-blk-io0", "io_worker" },
+		{ "virtio-blk-io1", "io_worker" },
+	};
 	char sock[96], dir[64], path[384], status[4096], comm[32], want[160];
 	int seen[NDEVICES] = { 0 };
 	struct dirent *de;
@@ -926,6 +945,12 @@ static void test_every_device_thread_in_its_role(void **state)
 	}
 	closedir(d);
 	resp = api_request(sock, "GET /seccomp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	/* the threads that are no device's queue thread */
+	for (unsigned i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		snprintf(want, sizeof(want), "\"name\":\"%s\",\"role\":\"%s\",\"filtered\":true",
+			 others[i][0], others[i][1]);
+		assert_has(resp, want);
+	}
 	for (unsigned i = 0; i < NDEVICES; i++) {
 		if (!device_present(i))
 			continue;
