@@ -7,6 +7,12 @@
  * and clock_gettime are all it uses; everything else (socket, bind,
  * listen, eventfd, the memory of every connection) is set up beforehand
  * by api_server_new().
+ *
+ * Slow and idle clients cannot keep a request out: the accept queue is
+ * drained whenever the listener is readable, a newcomer finding the table
+ * full takes the place of the connection that made progress least
+ * recently, and a newcomer's request already there is read and answered
+ * in the same turn as its accept.
  */
 #include "api.h"
 #include "http.h"
@@ -25,20 +31,26 @@
 #include <time.h>
 #include <unistd.h>
 
-#define API_BACKLOG 16
 /* accept4 failing for lack of descriptors would wake poll at once, again
  * and again: the listening socket rests this long instead. */
 #define API_ACCEPT_PAUSE_MS 100
-/* Connections accepted per wake-up, and pipelined requests served per
- * wake-up of one connection, so that no client starves the others. */
-#define API_ACCEPT_BATCH 16
+/* Connections accepted per wake-up: more than the queue can hold
+ * (API_BACKLOG + 1), so every connection queued when the listener woke
+ * the thread is taken (accept stops earlier at EAGAIN), yet a client
+ * connecting as fast as the server accepts cannot keep it from the
+ * connections it holds.  Pipelined requests served per wake-up of one
+ * connection, so that no client starves the others. */
+#define API_ACCEPT_BATCH (2 * API_BACKLOG)
 #define API_REQUEST_BATCH 32
+/* Candidates for eviction looked at (a recv or send each) per newcomer. */
+#define API_EVICT_LOOKS 4
 
 struct api_conn {
-	int fd;		  /* -1: free slot */
-	int64_t deadline; /* ms, CLOCK_MONOTONIC: the current request or response is late */
-	bool close_after; /* close once out is sent */
-	bool more;	  /* complete requests wait in `in`, beyond one batch */
+	int fd;		   /* -1: free slot */
+	int64_t deadline;  /* ms, CLOCK_MONOTONIC: the current request or response is late */
+	uint64_t progress; /* s->ticks when it was accepted or last moved bytes */
+	bool close_after;  /* close once out is sent */
+	bool more;	   /* complete requests wait in `in`, beyond one batch */
 	size_t in_len;
 	size_t out_len, out_off;
 	char in[HTTP_MAX_REQUEST];
@@ -50,6 +62,9 @@ struct api_server {
 	int listen_fd;
 	int stop_fd;
 	int64_t accept_paused_until;
+	/* A counter, not a clock: orders the connections' progress even
+	 * within one millisecond, for the choice of the one to evict. */
+	uint64_t ticks;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct api_conn conns[API_MAX_CONNECTIONS];
 };
@@ -211,6 +226,7 @@ static void conn_progress(struct api_server *s, struct api_conn *c)
 				return;
 			}
 			c->out_off += (size_t)w;
+			c->progress = ++s->ticks;
 			if (c->out_off < c->out_len)
 				return;
 			c->out_off = c->out_len = 0;
@@ -272,6 +288,7 @@ static void conn_readable(struct api_server *s, struct api_conn *c)
 	n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
 	if (n > 0) {
 		c->in_len += (size_t)n;
+		c->progress = ++s->ticks;
 		conn_progress(s, c);
 	} else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
 		/* The client left, maybe mid-request: what it sent is dropped. */
@@ -291,14 +308,64 @@ static void conn_expire(struct api_conn *c)
 	conn_close(c);
 }
 
+/* A connection poll found ready, or one looked at before it is evicted:
+ * sends what is pending, else reads what came. */
+static void conn_service(struct api_server *s, struct api_conn *c)
+{
+	if (c->out_off < c->out_len || c->more)
+		conn_progress(s, c); /* POLLOUT, or an error send will see */
+	else
+		conn_readable(s, c); /* POLLIN, or HUP/ERR recv will see */
+}
+
+/*
+ * The slot a newcomer takes: a free one, else the connection that made
+ * progress least recently, closed (with a 503 if part of a request came:
+ * it can retry).  The candidate is looked at first: while the server
+ * drains the accept queue it polls no one, and a client whose request came
+ * after its accept must not lose its place for bytes the server did not
+ * read.  A few looks per eviction, so that a crowd of trickling clients
+ * costs a bounded amount of work per newcomer (API_EVICT_LOOKS).
+ */
+static struct api_conn *conn_slot(struct api_server *s)
+{
+	int looks = 0;
+
+	for (;;) {
+		struct api_conn *idlest = NULL;
+		uint64_t seen;
+		size_t i;
+
+		for (i = 0; i < API_MAX_CONNECTIONS; i++) {
+			struct api_conn *c = &s->conns[i];
+
+			if (c->fd < 0)
+				return c;
+			if (!idlest || c->progress < idlest->progress)
+				idlest = c;
+		}
+		if (looks++ < API_EVICT_LOOKS) {
+			seen = idlest->progress;
+			conn_service(s, idlest);
+			if (idlest->fd < 0 || idlest->progress != seen)
+				continue; /* it left, or it moved: look again */
+		}
+		if (idlest->in_len && idlest->out_off == idlest->out_len)
+			send_last_words(idlest->fd, 503,
+					"connection closed for a newer one: it had made progress "
+					"least recently of all");
+		conn_close(idlest);
+		return idlest;
+	}
+}
+
 static void accept_clients(struct api_server *s)
 {
 	int k;
 
 	for (k = 0; k < API_ACCEPT_BATCH; k++) {
 		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct api_conn *c = NULL;
-		size_t i;
+		struct api_conn *c;
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -307,22 +374,16 @@ static void accept_clients(struct api_server *s)
 				s->accept_paused_until = now_ms() + API_ACCEPT_PAUSE_MS;
 			return;
 		}
-		for (i = 0; i < API_MAX_CONNECTIONS && !c; i++)
-			if (s->conns[i].fd < 0)
-				c = &s->conns[i];
-		if (!c) {
-			char msg[64];
-
-			snprintf(msg, sizeof(msg), "too many connections (at most %d)",
-				 API_MAX_CONNECTIONS);
-			send_last_words(fd, 503, msg);
-			close(fd);
-			continue;
-		}
+		c = conn_slot(s);
 		c->fd = fd;
 		c->in_len = c->out_len = c->out_off = 0;
 		c->close_after = c->more = false;
 		c->deadline = now_ms() + API_TIMEOUT_MS;
+		c->progress = ++s->ticks;
+		/* A client sends its request right after connect: it is
+		 * usually there already, and answered before any later
+		 * newcomer could take this slot. */
+		conn_readable(s, c);
 	}
 }
 
@@ -377,10 +438,7 @@ void *api_server_run(void *server)
 
 			if (!pfd[k].revents || c->fd < 0)
 				continue;
-			if (c->out_off < c->out_len || c->more)
-				conn_progress(s, c); /* POLLOUT, or an error send will see */
-			else
-				conn_readable(s, c); /* POLLIN, or HUP/ERR recv will see */
+			conn_service(s, c);
 		}
 		now = now_ms();
 		for (i = 0; i < API_MAX_CONNECTIONS; i++)

@@ -13,23 +13,36 @@
  * Allow); a bad request line or header 400; a PUT without Content-Length
  * (or with Transfer-Encoding) 411; a body over 4 KiB 413; a target over
  * 255 bytes 414; request line and headers over 8 KiB 431; an HTTP version
- * other than 1.x 505; too many connections 503; a callback that fails 500
- * (any error from ops->action but -EINVAL, which is 400, and -EBUSY); a
- * NULL callback 501.  The action body is strict JSON with the one member
- * "action"; an unknown action is refused (400) before ops->action sees it.
- * Every error carries {"error":"<what was wrong, where>"}.  Every response
- * but 204 carries Content-Type: application/json and Content-Length; a 204
- * carries neither (RFC 9110 8.6 forbids Content-Length in a 204) and no
- * body.  Every response says Connection: close or keep-alive.
+ * other than 1.x 505; a callback that fails 500 (any error from
+ * ops->action but -EINVAL, which is 400, and -EBUSY); a NULL callback 501;
+ * 503 only to a connection evicted mid-request (below).  The action body
+ * is strict JSON with the one member "action"; an unknown action is
+ * refused (400) before ops->action sees it.  Every error carries
+ * {"error":"<what was wrong, where>"}.  Every response but 204 carries
+ * Content-Type: application/json and Content-Length; a 204 carries
+ * neither (RFC 9110 8.6 forbids Content-Length in a 204) and no body.
+ * Every response says Connection: close or keep-alive.
  *
  * Connections: keep-alive by default in HTTP/1.1 (several requests, also
  * pipelined, on one connection); "Connection: close" or an error ends one
- * after its response.  At most API_MAX_CONNECTIONS at once: further ones
- * get a 503 and are closed.  Each request must arrive whole within
+ * after its response.  Each request must arrive whole within
  * API_TIMEOUT_MS of the server being ready for it (accept, or the previous
  * response sent), and each response must be taken within API_TIMEOUT_MS;
  * else the connection is closed (with a 408 if part of a request came).
  * Idle keep-alive connections are therefore closed after API_TIMEOUT_MS.
+ *
+ * Slow or idle clients cannot deny a well-formed request.  The server
+ * accepts every connection waiting in its accept queue (API_BACKLOG deep)
+ * whenever the listening socket is readable, and reads and answers at
+ * once a request that arrived with its connection.  It holds at most
+ * API_MAX_CONNECTIONS: a newcomer finding them all taken is never
+ * refused, it takes the place of the connection that made progress (was
+ * accepted, or received or sent a byte) least recently, which is closed:
+ * with a 503 if part of a request had come, silently if it was idle
+ * between requests or had a response pending.  A flood of connections
+ * thus displaces connections in the order they went quiet, no newcomer
+ * waits for a deadline to free a slot, and a request sent with its
+ * connection is answered before any later connection can displace it.
  * All memory is allocated by api_server_new(): the thread allocates none.
  */
 #ifndef SAMPLE_VMM_API_H
@@ -38,8 +51,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define API_MAX_CONNECTIONS 8
+/* The connection table.  A VMM's API has a handful of legitimate clients
+ * (an orchestrator, a monitoring agent, an operator's curl); 64 leaves
+ * them room beside dozens of stalled connections, so that eviction, which
+ * is what keeps a flood out, rarely reaches one mid-request.  Each slot
+ * holds a whole request and a whole response (28.5 KiB): 1.8 MiB for the
+ * table, allocated by api_server_new(), and poll's cost grows with it. */
+#define API_MAX_CONNECTIONS 64
 #define API_TIMEOUT_MS 2000
+/* The listen backlog: a burst of this many connects is queued rather than
+ * refused (EAGAIN) until the server drains the queue.  A queued connection
+ * costs the kernel a socket, the server nothing.  The kernel caps it at
+ * net.core.somaxconn (4096 since Linux 5.4, 128 before). */
+#define API_BACKLOG 1024
 /* The largest JSON an info callback may write (NUL included), and the
  * largest response. */
 #define API_BODY_MAX 16384

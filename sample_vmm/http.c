@@ -253,13 +253,16 @@ enum http_parse http_parse_request(const char *buf, size_t len, struct http_requ
 		}
 		lineno++;
 		llen = (size_t)(lf - line);
+		/* A CR before the last byte first: that is what the check above
+		 * refuses when the line arrives without its LF yet, and the
+		 * answer must not depend on how the bytes were cut into reads. */
+		cr = memchr(line, '\r', llen ? llen - 1 : 0);
+		if (cr)
+			return fail(req, 400, "line %u: a CR not followed by LF", lineno);
 		if (llen == 0 || line[llen - 1] != '\r')
 			return fail(req, 400, "line %u: ends with a bare LF (CRLF expected)",
 				    lineno);
 		llen--;
-		cr = memchr(line, '\r', llen);
-		if (cr)
-			return fail(req, 400, "line %u: a CR not followed by LF", lineno);
 		pos += llen + 2;
 		if (lineno == 1)
 			r = parse_request_line(line, llen, req);

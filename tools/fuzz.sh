@@ -1,31 +1,72 @@
 #!/usr/bin/env bash
-# Fuzzes the policy parser and compiler with libFuzzer for a bounded time.
-# Usage: tools/fuzz.sh [SECONDS]   (default 60)
-# Seeds: the built-in policy files.  A crashing input is copied into
-# tests/fuzz/regressions/, where the test suite replays it from then on.
+# Fuzzes one target with libFuzzer for a bounded time.
+# Usage: tools/fuzz.sh [TARGET] [SECONDS]   (default: policy, 60)
+# Targets (tests/fuzz/CMakeLists.txt):
+#   policy  the policy parser and compiler; seeds: the built-in policy
+#           files; crashes kept in tests/fuzz/regressions/
+#   http    the API server's HTTP parser and router, fed in reads as the
+#           server gets them; seeds: tests/fuzz/seeds/http/; crashes kept
+#           in tests/fuzz/regressions-http/
+# A crashing input is copied into the target's regressions directory,
+# where the test suite replays it from then on (fuzz_replay,
+# fuzz_replay_http).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+target=policy
+case "${1:-}" in
+policy | http)
+  target=$1
+  shift
+  ;;
+'' | *[!0-9]*)
+  if [ -n "${1:-}" ]; then
+    echo "usage: tools/fuzz.sh [policy|http] [SECONDS]" >&2
+    exit 2
+  fi
+  ;;
+esac
 secs=${1:-60}
+case "$target" in
+policy)
+  seeds=(policy/roles policy/groups)
+  regressions=tests/fuzz/regressions
+  opts=(-max_len=4096)
+  ;;
+http)
+  seeds=(tests/fuzz/seeds/http)
+  regressions=tests/fuzz/regressions-http
+  # a request and its headers up to the server's buffer (HTTP_MAX_REQUEST)
+  # and a bit over, after the first byte (the cut and the callbacks)
+  opts=(-max_len=12800 -dict=tests/fuzz/http.dict)
+  ;;
+esac
 tools/deps.sh clang libclang-rt-14-dev
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMM_SECCOMP_FUZZ=ON \
   -DVMM_SECCOMP_SANITIZE=ON -DVMM_SECCOMP_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_policy >/dev/null
-corpus=build-fuzz/corpus
-mkdir -p "$corpus" build-fuzz/artifacts
-cp policy/roles/*.policy policy/groups/*.policy tests/fuzz/regressions/* "$corpus"/
-# A smaller quarantine than ASan's 256 MB: an execution frees a few MB (the
-# largest inputs ~20 MB), so a use after free within one is still caught,
-# and cycling 256 MB of freed memory cost about 13 % of the rate.  Options
-# given in ASAN_OPTIONS win.
+cmake --build build-fuzz -j"$(nproc)" --target "fuzz_$target" >/dev/null
+corpus=build-fuzz/corpus-$target
+[ "$target" = policy ] && corpus=build-fuzz/corpus # where earlier runs left it
+# artifacts of an earlier run were kept already (below)
+rm -rf build-fuzz/artifacts-"$target"
+mkdir -p "$corpus" build-fuzz/artifacts-"$target"
+for d in "${seeds[@]}" "$regressions"; do
+  find "$d" -maxdepth 1 -type f ! -name '.*' -exec cp {} "$corpus"/ \;
+done
+# A smaller quarantine than ASan's 256 MB: a policy execution frees a few
+# MB (the largest inputs ~20 MB), so a use after free within one is still
+# caught, and cycling 256 MB of freed memory cost about 13 % of the rate.
+# Options given in ASAN_OPTIONS win.
 export ASAN_OPTIONS="quarantine_size_mb=32${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 set +e
-./build-fuzz/fuzz_policy -max_total_time="$secs" -print_final_stats=1 -max_len=4096 \
-  -artifact_prefix=build-fuzz/artifacts/ "$corpus" 2>&1 | tee build-fuzz/fuzz.log | tail -25
+./build-fuzz/fuzz_"$target" -max_total_time="$secs" -print_final_stats=1 "${opts[@]}" \
+  -artifact_prefix=build-fuzz/artifacts-"$target"/ "$corpus" 2>&1 |
+  tee build-fuzz/fuzz-"$target".log | tail -25
 rc=${PIPESTATUS[0]}
 set -e
-for f in build-fuzz/artifacts/crash-* build-fuzz/artifacts/leak-* build-fuzz/artifacts/timeout-*; do
+for f in build-fuzz/artifacts-"$target"/crash-* build-fuzz/artifacts-"$target"/leak-* \
+  build-fuzz/artifacts-"$target"/timeout-*; do
   [ -e "$f" ] || continue
-  cp "$f" tests/fuzz/regressions/
-  echo "kept $f as a regression input in tests/fuzz/regressions/"
+  cp "$f" "$regressions"/
+  echo "kept $f as a regression input in $regressions/"
 done
 exit "$rc"

@@ -23,17 +23,21 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #define CHILD_TIMEOUT_S 240
+#define CONNECT_TIMEOUT_S 5
 
 /* ---- in the child: checks, the server, fake operations ---- */
 
@@ -196,6 +200,12 @@ static struct client *client_open(void)
 		return NULL;
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock_path);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* A full accept queue makes connect wait: EAGAIN after a while, not
+	 * a hang until the child's timeout. */
+	if (c->fd >= 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO,
+			   &(struct timeval){ .tv_sec = CONNECT_TIMEOUT_S },
+			   sizeof(struct timeval));
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&addr, sizeof(addr))) {
 		fprintf(stderr, "connect %s: errno %d\n", sock_path, errno);
 		if (c->fd >= 0)
@@ -314,51 +324,19 @@ static bool client_sees_close(struct client *c, int timeout_ms)
 	return rc == 0 && c->len == 0;
 }
 
-/* A new connection the server took: retries while it answers 503 (the
- * slots of connections just closed by the client free up asynchronously). */
-static struct client *client_open_served(void)
-{
-	int tries;
-
-	for (tries = 0; tries < 200; tries++) {
-		struct client *c = client_open();
-		struct pollfd p;
-
-		if (!c)
-			return NULL;
-		/* A 503 comes at once; silence means a slot was ours. */
-		p = (struct pollfd){ .fd = c->fd, .events = POLLIN };
-		if (poll(&p, 1, on_valgrind() ? 200 : 20) == 0)
-			return c;
-		c->len = 0;
-		if (client_fill(c, now_ms() + 1000) == 1 && memmem(c->buf, c->len, " 503 ", 5)) {
-			client_close(c);
-			sleep_ms(10);
-			continue;
-		}
-		return c; /* something else: the caller will see it */
-	}
-	return NULL;
-}
-
-/* One request on a connection of its own: the status of its response
- * (a 503 from a server whose slots are not yet free is retried). */
+/* One request on a connection of its own: the status of its response.
+ * The server never refuses a newcomer (it evicts the idlest connection
+ * instead), so there is nothing to retry. */
 static int one_request(const char *req, struct response *r)
 {
-	int tries, status = -10;
+	struct client *c = client_open();
+	int status;
 
-	for (tries = 0; tries < 100; tries++) {
-		struct client *c = client_open_served();
-
-		if (!c)
-			return -10;
-		client_send_str(c, req);
-		status = client_response(c, 5000, r);
-		client_close(c);
-		if (status != 503)
-			break;
-		sleep_ms(10);
-	}
+	if (!c)
+		return -10;
+	client_send_str(c, req);
+	status = client_response(c, 5000, r);
+	client_close(c);
 	return status;
 }
 
@@ -579,24 +557,16 @@ static bool allowed_status(int s)
  * -1 on anything else; *first gets the first status. */
 static int exchange(const char *data, size_t len, int *first)
 {
-	struct client *c = client_open_served();
+	struct client *c = client_open();
 	struct response r;
-	int n = 0, s, tries = 0;
+	int n = 0, s;
 
 	*first = 0;
-retry:
 	if (!c)
 		return -1;
 	client_send(c, data, len); /* the server may close before it all went */
 	shutdown(c->fd, SHUT_WR);
 	while ((s = client_response(c, 5000, &r)) > 0) {
-		if (!n && s == 503 && tries++ < 100) {
-			/* The slot of a connection just closed is not free yet. */
-			client_close(c);
-			sleep_ms(10);
-			c = client_open_served();
-			goto retry;
-		}
 		if (!allowed_status(s)) {
 			fprintf(stderr, "status %d for \"%.60s\"\n", s, data);
 			n = -100;
@@ -699,7 +669,7 @@ static int child_malformed(void *arg)
 
 	/* Clients leaving mid-request and mid-response, abruptly. */
 	for (i = 0; i < 20; i++, cases++) {
-		c = client_open_served();
+		c = client_open();
 		CHECK(c != NULL);
 		if (!c)
 			continue;
@@ -807,9 +777,23 @@ static void test_slow_idle_and_hogging_clients(void **state)
 	run_live(child_slow, false);
 }
 
-static int child_limit(void *arg)
+/* The next response's status if one comes within timeout_ms (the server
+ * closing afterwards or not), else what client_response() said. */
+static int expect_close_after(struct client *c, int timeout_ms, struct response *r)
 {
-	struct client *c[API_MAX_CONNECTIONS], *extra;
+	int got = client_response(c, timeout_ms, r);
+
+	if (got > 0)
+		CHECK(r->close_conn && client_sees_close(c, 2000));
+	return got;
+}
+
+/* A full table: a newcomer takes the place of the connection that made
+ * progress least recently, with a 503 to one evicted mid-request and
+ * silence to an idle one; every other connection goes on. */
+static int child_evict(void *arg)
+{
+	struct client *c[API_MAX_CONNECTIONS - 1], *partial = NULL, *late, *later;
 	struct server srv;
 	struct response r;
 	int i, attempt, got = 0;
@@ -819,52 +803,295 @@ static int child_limit(void *arg)
 	memset(&r, 0, sizeof(r));
 	if (server_start(&srv))
 		return 2;
-	/* Fill every slot (a request answered proves the server holds it),
-	 * then one more.  All within API_TIMEOUT_MS, else idle slots expire:
-	 * a loaded machine gets another attempt. */
+	/* The partial request first (the server reads it before the others
+	 * come), then every other slot filled by a request answered, in
+	 * order.  All within API_TIMEOUT_MS, else the partial one expires
+	 * (408): a loaded machine gets another attempt. */
 	for (attempt = 0; attempt < 3; attempt++) {
 		start = now_ms();
-		for (i = 0; i < API_MAX_CONNECTIONS; i++) {
+		partial = client_open();
+		if (!partial)
+			return 3;
+		CHECK(client_send_str(partial, "GET /vm HT"));
+		sleep_ms(on_valgrind() ? 300 : 50);
+		for (i = 0; i < API_MAX_CONNECTIONS - 1; i++) {
 			c[i] = client_open();
 			if (!c[i])
 				return 3;
 			CHECK(client_send_str(c[i], GET_VM) &&
 			      client_response(c[i], 5000, &r) == 200);
 		}
-		extra = client_open();
-		if (!extra)
+		/* The table is full: this one evicts the partial request. */
+		late = client_open();
+		if (!late)
 			return 3;
-		got = client_response(extra, 5000, &r);
+		CHECK(client_send_str(late, GET_VM) && client_response(late, 5000, &r) == 200);
+		got = expect_close_after(partial, 5000, &r);
 		if (got == 503 || now_ms() - start < API_TIMEOUT_MS - 300)
 			break;
-		fprintf(stderr, "note: filling the slots took %lld ms, again\n",
+		fprintf(stderr, "note: filling the table took %lld ms, again\n",
 			(long long)(now_ms() - start));
-		client_close(extra);
-		for (i = 0; i < API_MAX_CONNECTIONS; i++)
+		client_close(partial);
+		client_close(late);
+		for (i = 0; i < API_MAX_CONNECTIONS - 1; i++)
 			client_close(c[i]);
 		sleep_ms(API_TIMEOUT_MS);
 	}
-	CHECK(got == 503 && r.close_conn);
-	CHECK(strstr(r.body, "too many connections (at most 8)") != NULL);
-	CHECK(client_sees_close(extra, 2000));
-	client_close(extra);
-	/* The slots still serve. */
-	CHECK(client_send_str(c[API_MAX_CONNECTIONS - 1], GET_VM) &&
-	      client_response(c[API_MAX_CONNECTIONS - 1], 5000, &r) == 200);
-	/* One leaves: a newcomer is served (once the server saw it leave). */
-	client_close(c[0]);
-	c[0] = NULL;
-	CHECK(one_request(GET_VM, &r) == 200);
-	for (i = 0; i < API_MAX_CONNECTIONS; i++)
+	CHECK(got == 503);
+	CHECK(strstr(r.body, "closed for a newer one") != NULL);
+	client_close(partial);
+	/* Next, the idle keep-alive connection served first: closed without
+	 * a word. */
+	later = client_open();
+	CHECK(later && client_send_str(later, GET_VM) && client_response(later, 5000, &r) == 200);
+	CHECK(client_sees_close(c[0], 2000));
+	/* The others still serve, the newcomers too. */
+	for (i = 1; i < API_MAX_CONNECTIONS - 1; i += 20)
+		CHECK(client_send_str(c[i], GET_VM) && client_response(c[i], 5000, &r) == 200);
+	CHECK(client_send_str(late, GET_VM) && client_response(late, 5000, &r) == 200);
+	CHECK(later && client_send_str(later, GET_VM) && client_response(later, 5000, &r) == 200);
+	client_close(late);
+	client_close(later);
+	for (i = 0; i < API_MAX_CONNECTIONS - 1; i++)
 		client_close(c[i]);
+	check_alive();
 	server_finish(&srv, true);
 	return failures ? 1 : 0;
 }
 
-static void test_connection_limit(void **state)
+static void test_connection_eviction(void **state)
 {
 	(void)state;
-	run_live(child_limit, false);
+	run_live(child_evict, false);
+}
+
+/* ---- floods of idle connections ---- */
+
+#define FLOOD_IDLE 300
+
+/* Room for n descriptors: raised (up to the hard limit) before the
+ * baseline goes in, which allows only reading the limit. */
+static bool nofile_at_least(rlim_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return false;
+	if (rl.rlim_cur >= n)
+		return true;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n) {
+		fprintf(stderr, "RLIMIT_NOFILE: a hard limit of %llu, %llu needed\n",
+			(unsigned long long)rl.rlim_max, (unsigned long long)n);
+		return false;
+	}
+	rl.rlim_cur = n;
+	return setrlimit(RLIMIT_NOFILE, &rl) == 0;
+}
+
+/* A connection that sends `first` (NULL: nothing) and then waits.  The
+ * connect does not block: a full accept queue is EAGAIN, counted in
+ * *refused.  The descriptor, or -1. */
+static int idle_open(const char *first, atomic_int *refused)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -1;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock_path);
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		if (errno == EAGAIN)
+			atomic_fetch_add(refused, 1);
+		else
+			fprintf(stderr, "idle connect: errno %d\n", errno);
+		close(fd);
+		return -1;
+	}
+	if (first && send(fd, first, strlen(first), MSG_NOSIGNAL) < 0) {
+		/* already evicted: it is idle all the same */
+	}
+	return fd;
+}
+
+/* What the server did with an idle connection: -1 still open, else it
+ * closed it, and the status of what it said before (0: nothing). */
+static int idle_outcome(int fd)
+{
+	char buf[1024];
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf + len, sizeof(buf) - 1 - len, MSG_DONTWAIT);
+
+		if (n > 0 && len + (size_t)n < sizeof(buf) - 1) {
+			len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -1;
+		if (n < 0 && errno != ECONNRESET)
+			return -2;
+		break;
+	}
+	buf[len] = '\0';
+	if (!len)
+		return 0;
+	return strncmp(buf, "HTTP/1.1 ", 9) ? -3 : atoi(buf + 9);
+}
+
+/* A well-formed request on a connection of its own, answered with a 200
+ * within the request deadline (more under valgrind, which slows the
+ * server as much as the flood). */
+static bool served_despite_flood(void)
+{
+	struct client *c = client_open();
+	struct response r;
+	int got = -10;
+
+	if (c && client_send_str(c, GET_VM))
+		got = client_response(c, on_valgrind() ? 3 * API_TIMEOUT_MS : API_TIMEOUT_MS, &r);
+	client_close(c);
+	if (got != 200)
+		fprintf(stderr, "GET /vm during the flood: %d\n", got);
+	return got == 200 && strstr(r.body, "\"state\":") != NULL;
+}
+
+/* FLOOD_IDLE connections held open, some having sent a byte, some
+ * nothing; well-formed requests in between are all answered. */
+static int child_idle_flood(void *arg)
+{
+	static int fds[FLOOD_IDLE];
+	atomic_int refused = 0;
+	struct server srv;
+	int i, k, n = 0, open_left = 0, closed = 0, bad = 0;
+	int64_t until;
+
+	(void)arg;
+	if (!nofile_at_least(1024))
+		return 4;
+	if (server_start(&srv))
+		return 2;
+	for (k = 0; k < 6; k++) {
+		/* 150 first, then 30 more before each request */
+		for (i = 0; i < (k ? 30 : 150) && n < FLOOD_IDLE; i++) {
+			fds[n] = idle_open(n % 2 ? "G" : NULL, &refused);
+			CHECK(fds[n] >= 0);
+			if (fds[n] < 0)
+				return 3;
+			n++;
+		}
+		CHECK(served_despite_flood());
+	}
+	CHECK(n == FLOOD_IDLE && atomic_load(&refused) == 0);
+	/* The server holds at most its table: the others were closed (evicted,
+	 * or expired if this took long), a byte's worth of request with a
+	 * 503 (or a 408), nothing with nothing. */
+	until = now_ms() + (on_valgrind() ? 4000 : 1000);
+	do {
+		open_left = closed = bad = 0;
+		for (i = 0; i < n; i++) {
+			int got = idle_outcome(fds[i]);
+
+			if (got == -1)
+				open_left++;
+			else if (i % 2 ? got == 503 || got == 408 : got == 0)
+				closed++;
+			else
+				bad++;
+		}
+	} while (open_left > API_MAX_CONNECTIONS && now_ms() < until && (sleep_ms(50), true));
+	fprintf(stderr, "note: of %d idle connections the server closed %d, holds %d\n", n, closed,
+		open_left);
+	CHECK(bad == 0 && open_left <= API_MAX_CONNECTIONS);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	check_alive();
+	server_finish(&srv, true);
+	return failures ? 1 : 0;
+}
+
+static void test_idle_flood_does_not_deny(void **state)
+{
+	(void)state;
+	run_live(child_idle_flood, false);
+}
+
+/* A client that opens a batch of idle connections, then closes the batch
+ * before, again and again: the attack that kept the old server (8 slots,
+ * a 16-deep backlog) down for good. */
+#define REOPEN_BATCH 100
+#define REOPEN_PERIOD_MS 200
+
+struct reopener {
+	atomic_bool stop;
+	atomic_int refused;
+	int rounds;
+};
+
+static void *reopener_run(void *arg)
+{
+	static int gen[2][REOPEN_BATCH];
+	struct reopener *f = arg;
+	int cur = 0, i;
+
+	for (i = 0; i < REOPEN_BATCH; i++)
+		gen[1][i] = -1;
+	while (!atomic_load(&f->stop)) {
+		for (i = 0; i < REOPEN_BATCH; i++)
+			gen[cur][i] = idle_open(i % 3 ? NULL : "P", &f->refused);
+		for (i = 0; i < REOPEN_BATCH; i++)
+			if (gen[!cur][i] >= 0)
+				close(gen[!cur][i]);
+		cur = !cur;
+		f->rounds++;
+		sleep_ms(REOPEN_PERIOD_MS);
+	}
+	for (i = 0; i < REOPEN_BATCH; i++)
+		if (gen[!cur][i] >= 0)
+			close(gen[!cur][i]);
+	return NULL;
+}
+
+static int child_reopen(void *arg)
+{
+	struct reopener f = { .stop = false, .refused = 0 };
+	struct server srv;
+	pthread_t t;
+	int64_t until;
+	int requests = 0, served = 0;
+
+	(void)arg;
+	if (!nofile_at_least(1024))
+		return 4;
+	if (server_start(&srv))
+		return 2;
+	if (pthread_create(&t, NULL, reopener_run, &f))
+		return 3;
+	/* Longer than the old server took to recover from one round (its
+	 * slots expiring after API_TIMEOUT_MS), three times over. */
+	until = now_ms() + 3 * API_TIMEOUT_MS;
+	while (now_ms() < until) {
+		requests++;
+		served += served_despite_flood();
+		sleep_ms(50);
+	}
+	atomic_store(&f.stop, true);
+	CHECK(pthread_join(t, NULL) == 0);
+	fprintf(stderr,
+		"note: %d of %d requests answered while a client reopened %d idle "
+		"connections %d times (%d connects refused)\n",
+		served, requests, REOPEN_BATCH, f.rounds, atomic_load(&f.refused));
+	CHECK(requests >= 10 && served == requests);
+	CHECK(f.rounds >= 10 && atomic_load(&f.refused) == 0);
+	check_alive();
+	server_finish(&srv, true);
+	return failures ? 1 : 0;
+}
+
+static void test_reopening_client_does_not_deny(void **state)
+{
+	(void)state;
+	run_live(child_reopen, false);
 }
 
 static int child_shutdown(void *arg)
@@ -1077,7 +1304,9 @@ int main(void)
 		cmocka_unit_test(test_valid_requests),
 		cmocka_unit_test(test_shutdown_action),
 		cmocka_unit_test(test_stop_with_clients),
-		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test(test_connection_eviction),
+		cmocka_unit_test(test_idle_flood_does_not_deny),
+		cmocka_unit_test(test_reopening_client_does_not_deny),
 		cmocka_unit_test(test_malformed_truncated_oversized),
 		cmocka_unit_test(test_slow_idle_and_hogging_clients),
 	};

@@ -356,6 +356,11 @@ static void test_bad_request_lines(void **state)
 	assert_non_null(strstr(refused("GET /vm HTTP/1.1\n\r\n", 400), "bare LF"));
 	assert_non_null(strstr(refused("GET /vm HTTP/1.1\r\n\n", 400), "line 2"));
 	refused("GET /vm HTTP/1.1\rX\n\r\n", 400);
+	/* A stray CR, then a bare LF: the CR is named whether the line came
+	 * whole or without its LF yet (fuzz_http, regressions-http/
+	 * cr_before_bare_lf). */
+	assert_non_null(strstr(refused("GET /vm P\r?\n\r\n", 400), "line 1: a CR not followed"));
+	assert_non_null(strstr(refused("GET /vm P\r?", 400), "line 1: a CR not followed"));
 	refused("GET /vm HTTP/0.9\r\n\r\n", 505);
 	refused("GET /vm HTTP/3.0\r\n\r\n", 505);
 }
