@@ -1,6 +1,6 @@
 # vmm_seccomp_fuzz_target(<name> SOURCES <file>... [INCLUDES <dir>...]
-#   [LIBRARIES <lib>...] [FUZZ_OPTIONS <flag>...] [REPLAY <test name>]
-#   CORPUS <dir or file>...)
+#   [LIBRARIES <lib>...] [DEFINITIONS <def>...] [FUZZ_OPTIONS <flag>...]
+#   [REPLAY <test name>] CORPUS <dir or file>...)
 #
 # One fuzz target, from the sources holding its LLVMFuzzerTestOneInput:
 #  - with VMM_SECCOMP_FUZZ (clang), the libFuzzer binary fuzz_<name> in the
@@ -10,11 +10,12 @@
 #    every CORPUS entry (its seeds and the inputs that once crashed it) as
 #    the test REPLAY (default fuzz_replay_<name>), and under valgrind
 #    memcheck as memcheck_<REPLAY>.
-# FUZZ_OPTIONS go to the libFuzzer binary's compile only (e.g. leaving out
+# DEFINITIONS are compile definitions of both binaries (one harness built
+# as several targets).  FUZZ_OPTIONS go to the libFuzzer binary's compile only (e.g. leaving out
 # trace-cmp).  Sources are paths relative to the project's top.
 function(vmm_seccomp_fuzz_target name)
   cmake_parse_arguments(PARSE_ARGV 1 FT "" "REPLAY"
-    "SOURCES;INCLUDES;LIBRARIES;FUZZ_OPTIONS;CORPUS")
+    "SOURCES;INCLUDES;LIBRARIES;DEFINITIONS;FUZZ_OPTIONS;CORPUS")
   if(NOT FT_REPLAY)
     set(FT_REPLAY fuzz_replay_${name})
   endif()
@@ -29,6 +30,7 @@ function(vmm_seccomp_fuzz_target name)
     target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
     target_include_directories(fuzz_${name} PRIVATE ${FT_INCLUDES})
     target_link_libraries(fuzz_${name} PRIVATE ${FT_LIBRARIES})
+    target_compile_definitions(fuzz_${name} PRIVATE ${FT_DEFINITIONS})
   endif()
 
   if(VMM_SECCOMP_TESTS)
@@ -36,6 +38,7 @@ function(vmm_seccomp_fuzz_target name)
     target_compile_options(${FT_REPLAY} PRIVATE ${VMM_SECCOMP_WARNINGS})
     target_include_directories(${FT_REPLAY} PRIVATE ${FT_INCLUDES})
     target_link_libraries(${FT_REPLAY} PRIVATE ${FT_LIBRARIES})
+    target_compile_definitions(${FT_REPLAY} PRIVATE ${FT_DEFINITIONS})
     add_test(NAME ${FT_REPLAY} COMMAND ${FT_REPLAY} ${FT_CORPUS})
     set_tests_properties(${FT_REPLAY} PROPERTIES TIMEOUT 300 LABELS native)
     find_program(VALGRIND valgrind)

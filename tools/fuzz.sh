@@ -7,6 +7,10 @@
 #   http    the API server's HTTP parser and router, fed in reads as the
 #           server gets them; seeds: tests/fuzz/seeds/http/; crashes kept
 #           in tests/fuzz/regressions-http/
+#   virtio_blk, virtio_rng, ...  a sample VMM device's queues and requests
+#           driven through the transport without KVM (tests/fuzz/fuzz_device.c);
+#           seeds: tests/fuzz/seeds/TARGET/; crashes kept in
+#           tests/fuzz/regressions-TARGET/
 # A crashing input is copied into the target's regressions directory,
 # where the test suite replays it from then on (fuzz_replay,
 # fuzz_replay_http).
@@ -14,13 +18,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target=policy
 case "${1:-}" in
-policy | http)
+policy | http | virtio_*)
   target=$1
   shift
   ;;
 '' | *[!0-9]*)
   if [ -n "${1:-}" ]; then
-    echo "usage: tools/fuzz.sh [policy|http] [SECONDS]" >&2
+    echo "usage: tools/fuzz.sh [policy|http|virtio_DEVICE] [SECONDS]" >&2
     exit 2
   fi
   ;;
@@ -38,6 +42,19 @@ http)
   # a request and its headers up to the server's buffer (HTTP_MAX_REQUEST)
   # and a bit over, after the first byte (the cut and the callbacks)
   opts=(-max_len=12800 -dict=tests/fuzz/http.dict)
+  ;;
+virtio_*)
+  seeds=(tests/fuzz/seeds/"$target")
+  regressions=tests/fuzz/regressions-$target
+  if [ ! -d "${seeds[0]}" ]; then
+    echo "tools/fuzz.sh: no target $target (no ${seeds[0]}/)" >&2
+    exit 2
+  fi
+  # a program of some dozens of ops; the target's stderr closed
+  # (-close_fd_mask=2): the transport names every malformed queue there,
+  # thousands of lines a second, and libFuzzer's and the sanitizers'
+  # reports still get through
+  opts=(-max_len=1024 -close_fd_mask=2)
   ;;
 esac
 tools/deps.sh clang libclang-rt-14-dev
