@@ -430,7 +430,7 @@ static int start_threads(struct vmm *vmm, char *err, size_t errlen)
 	int rc;
 
 	/* first: a signal sent during start-up waits, blocked, until it runs */
-	rc = spawn(vmm, &vmm->signals_thread, VMM_SECCOMP_ROLE_SIGNAL_HANDLER, "signals",
+	rc = spawn(vmm, &vmm->signals_thread, VMM_SECCOMP_ROLE_SIGNAL_HANDLER, "signal-handler",
 		   signals_thread, &vmm->signals, err, errlen);
 	if (rc < 0)
 		return rc;

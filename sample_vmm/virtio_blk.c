@@ -294,7 +294,7 @@ static int blk_create(struct device *d, struct vm *vm, char *err, size_t errlen)
 	for (unsigned i = 0; i < blk->nworkers; i++) {
 		struct device_worker *w = &d->workers[i];
 
-		snprintf(w->name, sizeof(w->name), "virtio-blk-io%u", i % 10);
+		snprintf(w->name, sizeof(w->name), "io-worker%u", i % 10);
 		w->role = VMM_SECCOMP_ROLE_IO_WORKER;
 		w->fn = blk_worker;
 		w->arg = blk;

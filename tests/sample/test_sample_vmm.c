@@ -172,7 +172,7 @@ static void test_hostile_guest(void **state)
 static void test_threads_filtered(void **state)
 {
 	static const char *const expected[] = { "vmm",	      "vcpu0",	    "vcpu1",
-						"virtio-blk", "virtio-rng", "signals" };
+						"virtio-blk", "virtio-rng", "signal-handler" };
 	char disk[96], sock[96], dir[64], path[384], status[4096], comm[32];
 	int seen[6] = { 0 }, api = 0, threads = 0;
 	struct dirent *de;
@@ -898,11 +898,11 @@ static void test_every_device_thread_in_its_role(void **state)
 	static const char *const others[][2] = {
 		{ "vmm", "vmm" },
 		{ "api", "api" },
-		{ "signals", "signal_handler" },
+		{ "signal-handler", "signal_handler" },
 		{ "vcpu0", "vcpu" },
 		{ "vcpu3", "vcpu" },
-		{ "virtio-blk-io0", "io_worker" },
-		{ "virtio-blk-io1", "io_worker" },
+		{ "io-worker0", "io_worker" },
+		{ "io-worker1", "io_worker" },
 	};
 	char sock[96], dir[64], path[384], status[4096], comm[32], want[160];
 	int seen[NDEVICES] = { 0 };
