@@ -270,9 +270,10 @@ static void net_rx(struct virtio_net *net)
 	struct virtio_net_hdr_v1 hdr = { .num_buffers = 1 }, skip;
 
 	while (!net->dead && virtio_queue_running(dev, RXQ)) {
-		struct iovec iov[VIRTIO_CHAIN_MAX + 1];
+		struct iovec iov[VIRTIO_CHAIN_MAX + 2];
 		uint64_t room = 0;
 		unsigned n = 0;
+		uint8_t spill;
 		ssize_t got;
 
 		if (!net->rx_pending) {
@@ -291,6 +292,10 @@ static void net_rx(struct virtio_net *net)
 		if (net->vnet_hdr)
 			iov[n++] = (struct iovec){ &skip, net->vnet_hdr };
 		n += chain_iov(&net->rx, true, HDR_LEN, iov + n, &room);
+		/* A byte past the chain: a socket cuts a frame short silently,
+		 * so a frame that reaches it did not fit.  (A tap returns the
+		 * whole frame's length anyway.) */
+		iov[n++] = (struct iovec){ &spill, 1 };
 		got = readv(net->fd, iov, (int)n);
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -300,8 +305,7 @@ static void net_rx(struct virtio_net *net)
 			net_dead(net, "read", got < 0 ? errno : 0);
 			return;
 		}
-		/* A tap returns the frame's whole length even when it did not
-		 * fit: bigger than the chain, dropped, and the chain kept. */
+		/* Bigger than the chain: dropped, and the chain kept. */
 		if ((uint64_t)got < net->vnet_hdr + ETH_HLEN ||
 		    (uint64_t)got - net->vnet_hdr > room) {
 			count(&net->rx_dropped);
