@@ -82,7 +82,8 @@ static void enter_ns(int ns)
  * after saying why the test skips. */
 static int netns_new(void)
 {
-	int ns;
+	struct ifreq ifr = { .ifr_name = "svmmprobe", .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int ns, tun;
 
 	if (access("/dev/net/tun", F_OK) < 0) {
 		printf("SKIP virtio-net: /dev/net/tun absent\n");
@@ -93,11 +94,23 @@ static int netns_new(void)
 	assert_true(home_ns >= 0);
 	if (unshare(CLONE_NEWNET) < 0) {
 		printf("SKIP virtio-net: cannot make a network namespace (%s): needs "
-		       "CAP_NET_ADMIN\n",
+		       "CAP_SYS_ADMIN\n",
 		       strerror(errno));
 		return -1;
 	}
 	ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	/* a tap made and gone at once: can this process make taps? */
+	tun = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (tun < 0 || ioctl(tun, TUNSETIFF, &ifr) < 0) {
+		printf("SKIP virtio-net: cannot make a tap (%s): needs CAP_NET_ADMIN\n",
+		       strerror(errno));
+		enter_ns(home_ns);
+		if (tun >= 0)
+			close(tun);
+		close(ns);
+		return -1;
+	}
+	close(tun);
 	enter_ns(home_ns);
 	assert_true(ns >= 0);
 	return ns;
