@@ -230,7 +230,7 @@ static void assert_request_arrived(int s, const uint8_t *mac)
 		fail_msg("the host saw the guest's ARP request %d times", seen);
 }
 
-static void start_in(int ns, struct run *r, const char *const *args)
+static void start_in_ns(int ns, struct run *r, const char *const *args)
 {
 	enter_ns(ns);
 	start(r, args);
@@ -270,7 +270,7 @@ static void round_trip(const char *const *args, const uint8_t *mac, const char *
 	}
 	make_persistent_tap(ns, hw);
 	s = sniff(ns, TAP);
-	start_in(ns, &r, args);
+	start_in_ns(ns, &r, args);
 	finish(&r);
 	assert_exit(&r, 0);
 	assert_has(r.out, mac_line);
@@ -331,7 +331,7 @@ static void test_thread_filtered(void **state)
 	}
 	make_persistent_tap(ns, hw);
 	path_in_tmp(sock, sizeof(sock), "net.sock");
-	start_in(ns, &r, VMM_ARGS("--net", "tap=" TAP, "--guest-stay", "--api-sock", sock));
+	start_in_ns(ns, &r, VMM_ARGS("--net", "tap=" TAP, "--guest-stay", "--api-sock", sock));
 	if (!wait_for_output(&r, "sample-guest: staying up", TIMEOUT_S * 1000)) {
 		finish(&r);
 		print_run(&r);
@@ -381,7 +381,7 @@ static void test_tap_chosen_by_kernel(void **state)
 		skip();
 		return;
 	}
-	start_in(ns, &r, VMM_ARGS("--net", "tap"));
+	start_in_ns(ns, &r, VMM_ARGS("--net", "tap"));
 	finish(&r);
 	assert_exit(&r, 0);
 	assert_has(r.err, "sample-vmm: virtio-net: tap tap0\n"); /* the namespace's first */
@@ -408,7 +408,7 @@ static void test_tap_fd_with_vnet_hdr(void **state)
 	fd = make_tap(ns, TAP, IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, 0, hw);
 	s = sniff(ns, TAP);
 	snprintf(opt, sizeof(opt), "fd=%d", fd);
-	start_in(ns, &r, VMM_ARGS("--net", opt));
+	start_in_ns(ns, &r, VMM_ARGS("--net", opt));
 	close(fd); /* the VMM's now */
 	finish(&r);
 	assert_exit(&r, 0);
