@@ -80,6 +80,13 @@ struct guest_boot_info {
 #define GUEST_PATTERN_SECTORS 4
 #define GUEST_PATTERN(s, i) ((uint8_t)(((s) * 31u + (i) * 7u + 0x5au) & 0xffu))
 
+/* The default guest's virtio-net test: its address and the peer it asks
+ * for (ARP who-has GUEST_NET_PEER tell GUEST_NET_IP), on a /GUEST_NET_PREFIX
+ * network; the host side of the tap is the peer.  Host byte order. */
+#define GUEST_NET_IP 0x0a00020fU   /* 10.0.2.15 */
+#define GUEST_NET_PEER 0x0a000201U /* 10.0.2.1 */
+#define GUEST_NET_PREFIX 24
+
 /* --demo-exploit: a descriptor chain whose first buffer starts with these
  * 16 bytes, on a queue the device serves, "takes over" the device thread
  * (no device would ever read such a request: it is the sample's stand-in

@@ -21,3 +21,18 @@ if(VALGRIND AND NOT VMM_SECCOMP_SANITIZE)
   set_tests_properties(memcheck_sample_vmm PROPERTIES TIMEOUT 600 LABELS memcheck
     ENVIRONMENT "SAMPLE_VMM_VALGRIND=${VALGRIND}")
 endif()
+
+# virtio-net end to end (tests/sample/test_virtio_net.c): the guest's ARP
+# request answered by the kernel of a network namespace of the test's own
+# (CAP_NET_ADMIN and /dev/net/tun, else those cases skip), or by the test
+# on a socket pair.
+add_executable(test_virtio_net ${CMAKE_CURRENT_SOURCE_DIR}/test_virtio_net.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/vmm_run.c)
+target_compile_options(test_virtio_net PRIVATE ${VMM_SECCOMP_WARNINGS})
+target_include_directories(test_virtio_net PRIVATE ${PROJECT_SOURCE_DIR}/sample_vmm)
+target_compile_definitions(test_virtio_net PRIVATE SAMPLE_VMM="$<TARGET_FILE:sample-vmm>")
+target_link_libraries(test_virtio_net PRIVATE PkgConfig::CMOCKA)
+add_dependencies(test_virtio_net sample-vmm)
+
+add_test(NAME test_virtio_net COMMAND test_virtio_net)
+set_tests_properties(test_virtio_net PROPERTIES TIMEOUT 300 LABELS native)
