@@ -21,3 +21,17 @@ if(VALGRIND AND NOT VMM_SECCOMP_SANITIZE)
   set_tests_properties(memcheck_sample_vmm PROPERTIES TIMEOUT 600 LABELS memcheck
     ENVIRONMENT "SAMPLE_VMM_VALGRIND=${VALGRIND}")
 endif()
+
+# One end-to-end test program per device (tests/sample/test_<device>.c),
+# built like test_sample_vmm on vmm_run.c.
+foreach(device virtio_console)
+  add_executable(test_${device} ${CMAKE_CURRENT_SOURCE_DIR}/test_${device}.c
+    ${CMAKE_CURRENT_SOURCE_DIR}/vmm_run.c)
+  target_compile_options(test_${device} PRIVATE ${VMM_SECCOMP_WARNINGS})
+  target_include_directories(test_${device} PRIVATE ${PROJECT_SOURCE_DIR}/sample_vmm)
+  target_compile_definitions(test_${device} PRIVATE SAMPLE_VMM="$<TARGET_FILE:sample-vmm>")
+  target_link_libraries(test_${device} PRIVATE PkgConfig::CMOCKA)
+  add_dependencies(test_${device} sample-vmm)
+  add_test(NAME test_${device} COMMAND test_${device})
+  set_tests_properties(test_${device} PROPERTIES TIMEOUT 300 LABELS native)
+endforeach()
