@@ -9,10 +9,11 @@
 
 #include <string.h>
 
-#define DEVICE_LIST(X) \
-	X(virtio_blk)  \
-	X(virtio_rng)  \
-	X(virtio_console)
+#define DEVICE_LIST(X)    \
+	X(virtio_blk)     \
+	X(virtio_rng)     \
+	X(virtio_console) \
+	X(virtio_balloon)
 
 #define DECLARE(t) extern const struct device_type t##_type;
 #define ENTRY(t) &t##_type,

@@ -24,7 +24,7 @@ endif()
 
 # One end-to-end test program per device (tests/sample/test_<device>.c),
 # built like test_sample_vmm on vmm_run.c.
-foreach(device virtio_console)
+foreach(device virtio_console virtio_balloon)
   add_executable(test_${device} ${CMAKE_CURRENT_SOURCE_DIR}/test_${device}.c
     ${CMAKE_CURRENT_SOURCE_DIR}/vmm_run.c)
   target_compile_options(test_${device} PRIVATE ${VMM_SECCOMP_WARNINGS})
