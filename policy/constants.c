@@ -84,6 +84,9 @@ static const struct constant constants[] = {
 	A64("O_DIRECT", 0200000, K_PLAIN), A64("O_TMPFILE", 020040000, K_PLAIN),
 	/* terminals, files, block devices, tap */
 	I(TCGETS), I(TCSETS), I(TCSETSW), I(TCSETSF), I(TIOCGWINSZ), I(TIOCSWINSZ),
+	/* pseudo-terminals: grantpt()/ptsname() and unlockpt() (asm-generic:
+	 * the same on aarch64) */
+	I(TIOCGPTN), I(TIOCSPTLCK),
 	/* termios2 (glibc 2.42+ tcgetattr/tcsetattr/isatty): _IOR/_IOW('T', 0x2a-0x2d,
 	 * struct termios2 of 44 bytes), the same on aarch64 */
 	{ "TCGETS2", 0x802c542a, K_IOCTL, 0 }, { "TCSETS2", 0x402c542b, K_IOCTL, 0 },

@@ -9,10 +9,12 @@
 
 #include <string.h>
 
-#define DEVICE_LIST(X) \
-	X(virtio_blk)  \
-	X(virtio_rng)  \
-	X(virtio_net)
+#define DEVICE_LIST(X)    \
+	X(virtio_blk)     \
+	X(virtio_rng)     \
+	X(virtio_net)     \
+	X(virtio_console) \
+	X(virtio_balloon)
 
 #define DECLARE(t) extern const struct device_type t##_type;
 #define ENTRY(t) &t##_type,

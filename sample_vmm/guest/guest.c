@@ -18,6 +18,8 @@ static const struct guest_driver *const drivers[] = {
 	&blk_driver,
 	&rng_driver,
 	&net_driver,
+	&console_driver,
+	&balloon_driver,
 };
 
 #define NDRIVERS (sizeof(drivers) / sizeof(drivers[0]))

@@ -182,5 +182,7 @@ struct guest_driver {
 
 extern const struct guest_driver blk_driver, rng_driver;
 extern const struct guest_driver net_driver;
+extern const struct guest_driver console_driver;
+extern const struct guest_driver balloon_driver;
 
 #endif

@@ -821,6 +821,9 @@ static const struct device_case devices[] = {
 	{ "virtio-blk", "virtio_block", "virtio-blk: pattern ok\n", false },
 	{ "virtio-rng", "virtio_rng", "virtio-rng: 32 bytes\n", false },
 	{ "virtio-net", "virtio_net", "virtio-net: sent ARP request\n", true },
+	{ "virtio-console", "virtio_console", "virtio-console: sent 29 bytes\n", false },
+	{ "virtio-balloon", "virtio_balloon",
+	  "virtio-balloon: inflated 4 pages, read back as zero\n", false },
 };
 
 #define NDEVICES (sizeof(devices) / sizeof(devices[0]))
@@ -871,6 +874,13 @@ static unsigned device_args(unsigned i, const char **argv, unsigned n, const cha
 		 * guest's ARP request goes unanswered */
 		argv[n++] = "--net";
 		argv[n++] = "tap";
+	} else if (!strcmp(devices[i].name, "virtio-console")) {
+		/* a pseudo-terminal nobody types on: the guest's line goes out,
+		 * no input comes */
+		argv[n++] = "--console";
+		argv[n++] = "pty";
+	} else if (!strcmp(devices[i].name, "virtio-balloon")) {
+		argv[n++] = "--balloon";
 	}
 	return n;
 }

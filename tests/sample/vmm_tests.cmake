@@ -22,17 +22,19 @@ if(VALGRIND AND NOT VMM_SECCOMP_SANITIZE)
     ENVIRONMENT "SAMPLE_VMM_VALGRIND=${VALGRIND}")
 endif()
 
-# virtio-net end to end (tests/sample/test_virtio_net.c): the guest's ARP
-# request answered by the kernel of a network namespace of the test's own
-# (CAP_NET_ADMIN and /dev/net/tun, else those cases skip), or by the test
-# on a socket pair.
-add_executable(test_virtio_net ${CMAKE_CURRENT_SOURCE_DIR}/test_virtio_net.c
-  ${CMAKE_CURRENT_SOURCE_DIR}/vmm_run.c)
-target_compile_options(test_virtio_net PRIVATE ${VMM_SECCOMP_WARNINGS})
-target_include_directories(test_virtio_net PRIVATE ${PROJECT_SOURCE_DIR}/sample_vmm)
-target_compile_definitions(test_virtio_net PRIVATE SAMPLE_VMM="$<TARGET_FILE:sample-vmm>")
-target_link_libraries(test_virtio_net PRIVATE PkgConfig::CMOCKA)
-add_dependencies(test_virtio_net sample-vmm)
-
-add_test(NAME test_virtio_net COMMAND test_virtio_net)
-set_tests_properties(test_virtio_net PROPERTIES TIMEOUT 300 LABELS native)
+# One end-to-end test program per device (tests/sample/test_<device>.c),
+# built like test_sample_vmm on vmm_run.c.  test_virtio_net: the guest's
+# ARP request answered by the kernel of a network namespace of the test's
+# own (CAP_SYS_ADMIN, CAP_NET_ADMIN and /dev/net/tun, else those cases
+# skip), or by the test on a socket pair.
+foreach(device virtio_net virtio_console virtio_balloon)
+  add_executable(test_${device} ${CMAKE_CURRENT_SOURCE_DIR}/test_${device}.c
+    ${CMAKE_CURRENT_SOURCE_DIR}/vmm_run.c)
+  target_compile_options(test_${device} PRIVATE ${VMM_SECCOMP_WARNINGS})
+  target_include_directories(test_${device} PRIVATE ${PROJECT_SOURCE_DIR}/sample_vmm)
+  target_compile_definitions(test_${device} PRIVATE SAMPLE_VMM="$<TARGET_FILE:sample-vmm>")
+  target_link_libraries(test_${device} PRIVATE PkgConfig::CMOCKA)
+  add_dependencies(test_${device} sample-vmm)
+  add_test(NAME test_${device} COMMAND test_${device})
+  set_tests_properties(test_${device} PROPERTIES TIMEOUT 300 LABELS native)
+endforeach()
