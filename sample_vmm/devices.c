@@ -11,7 +11,8 @@
 
 #define DEVICE_LIST(X) \
 	X(virtio_blk)  \
-	X(virtio_rng)
+	X(virtio_rng)  \
+	X(virtio_vsock)
 
 #define DECLARE(t) extern const struct device_type t##_type;
 #define ENTRY(t) &t##_type,
