@@ -17,6 +17,7 @@
 static const struct guest_driver *const drivers[] = {
 	&blk_driver,
 	&rng_driver,
+	&vsock_driver,
 };
 
 #define NDRIVERS (sizeof(drivers) / sizeof(drivers[0]))

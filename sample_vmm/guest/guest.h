@@ -181,5 +181,6 @@ struct guest_driver {
 };
 
 extern const struct guest_driver blk_driver, rng_driver;
+extern const struct guest_driver vsock_driver;
 
 #endif
