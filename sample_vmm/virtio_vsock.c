@@ -258,7 +258,16 @@ static struct conn *conn_find(struct virtio_vsock *vs, uint32_t local_port, uint
 	return NULL;
 }
 
-/* A free slot, set up for fd (NULL: none free). */
+static bool have_free_slot(const struct virtio_vsock *vs)
+{
+	for (unsigned i = 0; i < VSOCK_CONNS; i++)
+		if (vs->conns[i].state == CONN_FREE)
+			return true;
+	return false;
+}
+
+/* A free slot, set up for fd (NULL: none free; callers check
+ * have_free_slot() before they open anything). */
 static struct conn *conn_new(struct virtio_vsock *vs, int fd, enum conn_state state)
 {
 	for (unsigned i = 0; i < VSOCK_CONNS; i++) {
@@ -383,17 +392,24 @@ static void guest_connect(struct virtio_vsock *vs, const struct virtio_vsock_hdr
 	struct conn *c;
 	int fd;
 
+	/* no slot: refused before the host service sees a connection */
+	if (!have_free_slot(vs))
+		goto refuse;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto refuse;
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s_%u", vs->path, h->dst_port);
 	/* A Unix stream connect completes at once or fails (EAGAIN: the
 	 * listener's backlog is full): no connection in progress to track. */
-	if (connect(fd, (const struct sockaddr *)&addr, sizeof(addr)) < 0)
-		goto refuse_close;
+	if (connect(fd, (const struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(fd);
+		goto refuse;
+	}
 	c = conn_new(vs, fd, CONN_OPEN);
-	if (!c)
-		goto refuse_close;
+	if (!c) {
+		close(fd);
+		goto refuse;
+	}
 	c->local_port = h->dst_port;
 	c->peer_port = h->src_port;
 	c->peer_buf_alloc = h->buf_alloc;
@@ -401,8 +417,6 @@ static void guest_connect(struct virtio_vsock *vs, const struct virtio_vsock_hdr
 	c->send_response = true;
 	return;
 
-refuse_close:
-	close(fd);
 refuse:
 	notice(vs, VIRTIO_VSOCK_OP_RST, 0, h->dst_port, h->src_port, false);
 }
@@ -507,19 +521,15 @@ static void tx_packet(struct virtio_vsock *vs, const struct virtio_chain *ch)
 
 /* ---- host sockets ------------------------------------------------------------- */
 
+/* Accepts while there is room: the others wait in the backlog. */
 static void host_accept(struct virtio_vsock *vs)
 {
-	for (;;) {
-		struct conn *c;
+	while (have_free_slot(vs)) {
 		int fd = accept4(vs->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0)
 			return; /* EAGAIN, or the peer left already */
-		c = conn_new(vs, fd, CONN_LINE);
-		if (!c) {
-			close(fd);
-			return;
-		}
+		conn_new(vs, fd, CONN_LINE);
 	}
 }
 
@@ -749,7 +759,10 @@ static void apply_reset(struct virtio_vsock *vs)
 static unsigned vsock_poll_fds(struct virtio_mmio *dev, struct pollfd *fds, unsigned max)
 {
 	struct virtio_vsock *vs = dev->priv;
-	bool rx_room = vs->rx_held || virtio_queue_has_chain(dev, VSOCK_RX);
+	/* a held chain with room for a header only takes no data: polling
+	 * for input then would wake the thread for nothing, again and again */
+	bool rx_room = vs->rx_held ? virtio_chain_size(&vs->rx, true) > HDR_LEN
+				   : virtio_queue_has_chain(dev, VSOCK_RX);
 	bool free_slot = false;
 	unsigned n = 0;
 
