@@ -46,9 +46,9 @@
 
 #define VSOCK_CONNS 16
 /* Our receive buffer per connection: the credit we give the guest. */
-#define VSOCK_BUF_ALLOC (32U * 1024)
+#define VSOCK_BUF_ALLOC 32768U
 /* At most this much host data in one packet to the guest. */
-#define VSOCK_PKT_MAX (16U * 1024)
+#define VSOCK_PKT_MAX 16384U
 /* Ports the device gives host-initiated connections (Firecracker starts
  * its local ports at 1 << 30 as well). */
 #define VSOCK_LOCAL_PORT_BASE (1U << 30)
@@ -555,7 +555,7 @@ static bool parse_connect(const char *line, unsigned len, uint32_t *port)
 	uint64_t p = 0;
 	unsigned i;
 
-	if (len < 10 || memcmp(line, "CONNECT ", 8) || line[len - 1] != '\n')
+	if (len < 10 || memcmp(line, "CONNECT ", 8) != 0 || line[len - 1] != '\n')
 		return false;
 	for (i = 8; i < len - 1; i++) {
 		if (line[i] < '0' || line[i] > '9' || p > UINT32_MAX)
