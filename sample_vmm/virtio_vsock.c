@@ -80,8 +80,8 @@ struct conn {
 	uint32_t fwd_cnt, fwd_cnt_told;
 	/* control packets owed to the guest */
 	bool send_request, send_response, send_credit;
-	bool readable;	      /* the host socket had news at the last poll */
-	bool host_eof;	      /* the host sent its last byte */
+	bool readable; /* the host socket had news at the last poll */
+	bool host_eof; /* no more host data for the guest: the host ended, or the guest takes none */
 	bool guest_shut_send; /* the guest sends no more: shut the host's side once flushed */
 	uint8_t *out;	      /* host-bound bytes the socket did not take yet (a ring) */
 	uint32_t out_head, out_len;
