@@ -881,6 +881,18 @@ static unsigned device_args(unsigned i, const char **argv, unsigned n, const cha
 		argv[n++] = "pty";
 	} else if (!strcmp(devices[i].name, "virtio-balloon")) {
 		argv[n++] = "--balloon";
+	} else if (!strcmp(devices[i].name, "virtio-vsock")) {
+		/* no host program: the guest's connection is refused, nobody
+		 * connects to it */
+		static char uds[4][128];
+		char *u = uds[next++ % 4];
+		char name[64], path[96];
+
+		snprintf(name, sizeof(name), "%s.vsock", tag);
+		path_in_tmp(path, sizeof(path), name);
+		snprintf(u, 128, "cid=3,uds=%s", path);
+		argv[n++] = "--vsock";
+		argv[n++] = u;
 	}
 	return n;
 }

@@ -231,7 +231,11 @@ int wait_for_output(const struct run *r, const char *what, int timeout_ms)
 		free(out);
 		if (found)
 			return 1;
-		if (waitpid(r->pid, NULL, WNOHANG) != 0)
+		siginfo_t si = { 0 };
+
+		/* ended? (WNOWAIT: finish() still reaps it and gets its status) */
+		if (waitid(P_PID, (id_t)r->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+		    si.si_pid != 0)
 			return 0;
 		usleep(20000);
 	}
