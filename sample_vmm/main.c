@@ -224,7 +224,8 @@ static int vmm_init(struct vmm *vmm, const struct options *o, char *err, size_t 
 			continue;
 		vmm->devices[i].type = device_types[i];
 		vmm->devices[i].slot = i;
-		memcpy(vmm->devices[i].args, o->device_args[i], sizeof(vmm->devices[i].args));
+		for (unsigned j = 0; j < DEVICE_OPTIONS_MAX; j++)
+			vmm->devices[i].args[j] = o->device_args[i][j];
 		if (device_types[i]->check && device_types[i]->check(&vmm->devices[i], err, errlen))
 			return -EINVAL;
 	}
@@ -249,7 +250,7 @@ static int load_linux(struct vmm *vmm, const struct options *o, struct linux_boo
 			goto out_free_kernel;
 	}
 	/* " virtio_mmio.device=4K@0xd0000000:5" per device */
-	clen = (o->cmdline ? strlen(o->cmdline) : 0) + 32 + VIRTIO_MMIO_SLOTS * 48;
+	clen = (o->cmdline ? strlen(o->cmdline) : 0) + 32 + (size_t)VIRTIO_MMIO_SLOTS * 48;
 	cmdline = malloc(clen);
 	if (!cmdline) {
 		snprintf(err, errlen, "--cmdline: out of memory");

@@ -270,7 +270,7 @@ static int check_combinations(const struct options *o, char *err, size_t errlen)
 
 int options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
-	struct option longopts[NFIXED + MAX_DEVICE_TYPES * DEVICE_OPTIONS_MAX + 1];
+	struct option longopts[NFIXED + (size_t)MAX_DEVICE_TYPES * DEVICE_OPTIONS_MAX + 1];
 	unsigned long v;
 	int c;
 

@@ -105,7 +105,7 @@ static int parse_net(const char *v, struct net_spec *s, char *err, size_t errlen
 			return -EINVAL;
 		}
 		s->kind = NET_TAP_NAMED;
-		strcpy(s->name, v + 4);
+		snprintf(s->name, sizeof(s->name), "%s", v + 4); /* length checked above */
 		return 0;
 	}
 	if (!strncmp(v, "fd=", 3) && v[3] >= '0' && v[3] <= '9') {
@@ -141,9 +141,10 @@ static int parse_mac(const char *v, uint8_t mac[ETH_ALEN], char *err, size_t err
 	if (strlen(v) != 3 * ETH_ALEN - 1)
 		goto bad;
 	for (unsigned i = 0; i < ETH_ALEN; i++) {
-		int hi = hex_digit(v[3 * i]), lo = hex_digit(v[3 * i + 1]);
+		const char *x = v + (size_t)3 * i;
+		int hi = hex_digit(x[0]), lo = hex_digit(x[1]);
 
-		if (hi < 0 || lo < 0 || (i + 1 < ETH_ALEN && v[3 * i + 2] != ':'))
+		if (hi < 0 || lo < 0 || (i + 1 < ETH_ALEN && x[2] != ':'))
 			goto bad;
 		mac[i] = (uint8_t)(hi << 4 | lo);
 	}
