@@ -282,36 +282,40 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		/* NULL only for an option without a value, or --demo-exploit
+		 * without one */
+		const bool given = optarg != NULL;
+		const char *arg = given ? optarg : "";
+
 		switch (c) {
 		case OPT_MEM:
-			if (parse_uint("--mem", optarg, MEM_MIN_MIB, MEM_MAX_MIB, &v, err, errlen))
+			if (parse_uint("--mem", arg, MEM_MIN_MIB, MEM_MAX_MIB, &v, err, errlen))
 				return -EINVAL;
 			o->mem_mib = (unsigned)v;
 			break;
 		case OPT_VCPUS:
-			if (parse_uint("--vcpus", optarg, 1, GUEST_MAX_VCPUS, &v, err, errlen))
+			if (parse_uint("--vcpus", arg, 1, GUEST_MAX_VCPUS, &v, err, errlen))
 				return -EINVAL;
 			o->vcpus = (unsigned)v;
 			break;
 		case OPT_BENCH:
-			if (parse_uint("--bench", optarg, 1, UINT32_MAX, &v, err, errlen))
+			if (parse_uint("--bench", arg, 1, UINT32_MAX, &v, err, errlen))
 				return -EINVAL;
 			o->bench = (uint32_t)v;
 			break;
 		case OPT_SERIAL_OUT:
-			o->serial_out = optarg;
+			o->serial_out = arg;
 			break;
 		case OPT_GUEST:
-			o->guest = optarg;
+			o->guest = arg;
 			break;
 		case OPT_GUEST_STAY:
 			o->guest_stay = true;
 			break;
 		case OPT_DEMO:
-			o->demo_device = device_type_find(optarg ? optarg : "virtio-blk");
+			o->demo_device = device_type_find(given ? arg : "virtio-blk");
 			if (!o->demo_device) {
-				snprintf(err, errlen, "--demo-exploit '%s': no such device",
-					 optarg);
+				snprintf(err, errlen, "--demo-exploit '%s': no such device", arg);
 				return -EINVAL;
 			}
 			break;
@@ -322,42 +326,42 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 			o->guest_hostile = true;
 			break;
 		case OPT_KERNEL:
-			o->kernel = optarg;
+			o->kernel = arg;
 			break;
 		case OPT_INITRD:
-			o->initrd = optarg;
+			o->initrd = arg;
 			break;
 		case OPT_CMDLINE:
-			o->cmdline = optarg;
+			o->cmdline = arg;
 			break;
 		case OPT_API_SOCK:
-			o->api_sock = optarg;
+			o->api_sock = arg;
 			break;
 		case OPT_SECCOMP:
-			o->seccomp = optarg;
+			o->seccomp = arg;
 			break;
 		case OPT_SECCOMP_POLICY:
-			o->seccomp_policy = optarg;
+			o->seccomp_policy = arg;
 			break;
 		case OPT_SECCOMP_ALLOW_DANGEROUS:
 			o->seccomp_allow_dangerous = true;
 			break;
 		case OPT_SECCOMP_ROLE:
-			if (push_value("--seccomp-role", optarg, o->roles, &o->nroles,
+			if (push_value("--seccomp-role", arg, o->roles, &o->nroles,
 				       MAX_ROLE_OPTIONS, err, errlen))
 				return -EINVAL;
 			break;
 		case OPT_LANDLOCK:
 			/* Cloud Hypervisor's spelling, as --seccomp true|false */
-			if (strcmp(optarg, "true") != 0 && strcmp(optarg, "false") != 0) {
+			if (strcmp(arg, "true") != 0 && strcmp(arg, "false") != 0) {
 				snprintf(err, errlen, "--landlock '%s': expected true or false",
-					 optarg);
+					 arg);
 				return -EINVAL;
 			}
-			o->landlock = optarg[0] == 't';
+			o->landlock = arg[0] == 't';
 			break;
 		case OPT_LANDLOCK_RULE:
-			if (push_value("--landlock-rule", optarg, o->landlock_rules,
+			if (push_value("--landlock-rule", arg, o->landlock_rules,
 				       &o->nlandlock_rules, MAX_LANDLOCK_RULES, err, errlen))
 				return -EINVAL;
 			break;
@@ -371,7 +375,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 				unsigned k = (unsigned)(c - OPT_DEVICE);
 
 				o->device_args[k / DEVICE_OPTIONS_MAX][k % DEVICE_OPTIONS_MAX] =
-					optarg ? optarg : "";
+					arg;
 			} else if (optopt >= OPT_MEM) {
 				snprintf(err, errlen, "%s needs a value", argv[optind - 1]);
 				return -EINVAL;
