@@ -51,21 +51,7 @@
 
 static const uint8_t guest_mac[ETH_ALEN] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
-/* Every run has a disk too: a guest whose only interrupts are virtio-rng's
- * and virtio-net's sometimes takes none at all ("no interrupt taken", seen
- * without virtio-net as well: the built-in guest with virtio-rng alone);
- * virtio-blk's come first and always arrive. */
-static char disk[96];
-#define VMM_ARGS(...) ARGS("--disk", disk, __VA_ARGS__)
-
-static int setup(void **state)
-{
-	if (make_tmpdir(state) < 0)
-		return -1;
-	path_in_tmp(disk, sizeof(disk), "net.img");
-	make_disk(disk, 1 << 20);
-	return 0;
-}
+#define VMM_ARGS(...) ARGS(__VA_ARGS__)
 
 /* ---- the network namespace ------------------------------------------------ */
 
@@ -486,7 +472,7 @@ static void test_demo_contained(void **state)
 		return;
 	}
 	socket_pair(sv, opt, sizeof(opt));
-	run_vmm(&r, "--disk", disk, "--net", opt, "--demo-exploit=virtio-net");
+	run_vmm(&r, "--net", opt, "--demo-exploit=virtio-net");
 	close(sv[0]);
 	close(sv[1]);
 	assert_demo_contained(&r, "virtio-net", "virtio_net");
@@ -505,7 +491,7 @@ static void test_hostile_guest(void **state)
 		return;
 	}
 	socket_pair(sv, opt, sizeof(opt));
-	run_vmm(&r, "--disk", disk, "--net", opt, "--guest-hostile", "--mem", "16");
+	run_vmm(&r, "--net", opt, "--guest-hostile", "--mem", "16");
 	close(sv[0]);
 	close(sv[1]);
 	assert_exit(&r, 0);
@@ -589,5 +575,5 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 	};
 
-	return cmocka_run_group_tests_name("virtio_net", tests, setup, remove_tmpdir);
+	return cmocka_run_group_tests_name("virtio_net", tests, make_tmpdir, remove_tmpdir);
 }
