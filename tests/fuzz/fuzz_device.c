@@ -8,7 +8,9 @@
  * The input plays both the driver and the device thread's wake-ups:
  *
  *   byte 0          which of the device's lines in `lines` below (its
- *                   option sets: virtio-blk read-write or --disk-ro)
+ *                   option sets and host sides: virtio-blk read-write or
+ *                   --disk-ro, virtio-net on a seqpacket or a datagram
+ *                   socket, ...)
  *   then ops, each an opcode byte (modulo OP_COUNT) and its operands
  *   (little-endian); the input ends at the first op short of operands:
  *
@@ -41,8 +43,18 @@
  *                              host descriptors the device polls)
  *   OP_HOST     n bytes        the host side: a disk image's new size
  *                              (bytes[0..1]), a socket's peer sends bytes
- *   OP_DRAIN                   a socket's peer reads what is there
+ *                              (one message: a frame on a datagram or
+ *                              seqpacket socket), a terminal's user types
+ *   OP_DRAIN                   a socket's peer or a terminal's slave reads
+ *                              what is there (a device waiting for POLLOUT
+ *                              can go on)
  *   OP_RESET                   Status 0
+ *   OP_HOSTCTL  ctl arg16      the host side changes: a socket's peer shuts
+ *                              down its sending (ctl % 3 == 0: the device
+ *                              reads an end of file) or receiving (1: its
+ *                              writes fail) or closes (2); a terminal is
+ *                              resized to arg's columns and rows (ctl even)
+ *                              or its slave closed (odd: a hang-up)
  *
  * The rings of queue q are at QUEUE_AREA + q * QUEUE_STRIDE, sized for 256
  * entries; descriptor i's buffer (OP_CHAIN, OP_BUF) at SLOT_AREA + i *
@@ -50,7 +62,11 @@
  * addresses outside memory and misaligned rings included.
  *
  * Each input gets a new device (destroyed after it: ASan's leak check sees
- * what a device forgets), zeroed memory and a fresh host side.  Guest
+ * what a device forgets), zeroed memory and a fresh host side.  A socket's
+ * device end has the smallest send buffer the kernel allows, so that a
+ * full socket (a write that returns EAGAIN, a device waiting for POLLOUT)
+ * is a write or two away rather than hundreds of KiB.  SIGPIPE is ignored,
+ * as in the VMM (main.c): a write to a peer that left fails with EPIPE.  Guest
  * memory has an inaccessible page on either side: a device that reads or
  * writes past its ends faults (ASan reports the SEGV), which is what
  * guest_ptr() is there to prevent.  Mapped memory rather than a malloc'd
@@ -70,12 +86,15 @@
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 #ifndef FUZZ_DEVICE
@@ -104,7 +123,12 @@ enum fuzz_host {
 	HOST_NONE,
 	HOST_DISK,   /* an image of DISK_SIZE bytes: "%s" is its path */
 	HOST_SOCKET, /* a connected AF_UNIX pair of `sock` type: "%s" is the device's end's number */
+	HOST_PTY,    /* a pseudo-terminal, raw: "%s" is the master's number, the harness holds
+			the slave */
 };
+
+/* at_once for every queue */
+#define QUEUES_ALL ((1U << VIRTIO_QUEUES_MAX) - 1)
 
 /* A device to fuzz: one line.  Its options' values, each "%s" replaced by
  * the host side (NULL: the option is not given, "": given without a
@@ -113,20 +137,32 @@ struct fuzz_line {
 	const char *name;
 	enum fuzz_host host;
 	int sock; /* HOST_SOCKET: SOCK_STREAM, SOCK_SEQPACKET, ... */
-	/* The device completes a chain in the wake-up that took it
-	 * (virtio_queue_serve()): each used entry is then checked against the
-	 * chain as it was popped (its length within the chain's writable
-	 * bytes, the virtio spec's "MUST NOT"). */
-	bool at_once;
+	/* The queues (a bit each) on which the device completes a chain in
+	 * the wake-up that took it (virtio_queue_serve()): each of their used
+	 * entries is then checked against the chain as it was popped (its
+	 * length within the chain's writable bytes, the virtio spec's "MUST
+	 * NOT").  Not a queue whose chains wait for the host side (virtio-net's
+	 * receiveq, virtio-console's transmitq): the driver may have rewritten
+	 * a waiting chain's descriptors since the device took it. */
+	unsigned at_once;
 	const char *args[DEVICE_OPTIONS_MAX];
 };
 
 static const struct fuzz_line lines[] = {
-	{ "virtio-blk", HOST_DISK, 0, true, { "%s", NULL } },
-	{ "virtio-blk", HOST_DISK, 0, true, { "%s", "" } }, /* --disk-ro */
-	{ "virtio-rng", HOST_NONE, 0, true, { NULL, NULL } },
-	/* a device on a host descriptor:
-	 * { "virtio-net", HOST_SOCKET, SOCK_SEQPACKET, false, { "fd=%s" } } */
+	{ "virtio-blk", HOST_DISK, 0, QUEUES_ALL, { "%s", NULL } },
+	{ "virtio-blk", HOST_DISK, 0, QUEUES_ALL, { "%s", "" } }, /* --disk-ro */
+	{ "virtio-rng", HOST_NONE, 0, QUEUES_ALL, { NULL, NULL } },
+	/* frames as messages (a tap is out of reach: it needs CAP_NET_ADMIN
+	 * and an interface per input); transmitq (1) at once */
+	{ "virtio-net", HOST_SOCKET, SOCK_SEQPACKET, 1U << 1, { "fd=%s", NULL } },
+	{ "virtio-net", HOST_SOCKET, SOCK_DGRAM, 1U << 1, { "fd=%s", "02:00:00:00:00:01" } },
+	/* receiveq (0) at once; a terminal offers VIRTIO_CONSOLE_F_SIZE */
+	{ "virtio-console", HOST_SOCKET, SOCK_STREAM, 1U << 0, { "fd=%s" } },
+	{ "virtio-console", HOST_PTY, 0, 1U << 0, { "fd=%s" } },
+	/* --balloon, with the default target, none, and the largest */
+	{ "virtio-balloon", HOST_NONE, 0, QUEUES_ALL, { "", NULL } },
+	{ "virtio-balloon", HOST_NONE, 0, QUEUES_ALL, { "", "0" } },
+	{ "virtio-balloon", HOST_NONE, 0, QUEUES_ALL, { "", "1048576" } },
 };
 
 enum {
@@ -145,6 +181,7 @@ enum {
 	OP_HOST,
 	OP_DRAIN,
 	OP_RESET,
+	OP_HOSTCTL,
 	OP_COUNT
 };
 
@@ -157,8 +194,9 @@ struct fuzz {
 	struct device d;
 	struct virtio_mmio *dev;
 	const struct fuzz_line *line;
-	int host_fd;			 /* the harness's end: the image, or the socket's peer */
-	int device_fd;			 /* the device's end of a socket, -1 */
+	int host_fd;			 /* the harness's end: the image, the socket's peer, the
+					    terminal's slave; -1 once closed (OP_HOSTCTL) */
+	int device_fd;			 /* the device's end of a socket or terminal, -1 */
 	uint32_t num[VIRTIO_QUEUES_MAX]; /* QueueNum OP_SETUP/OP_QUEUE gave */
 };
 
@@ -200,6 +238,9 @@ static void setup_process(void)
 	disk_fd = memfd_create("fuzz-disk", MFD_CLOEXEC);
 	if (disk_fd < 0)
 		die("memfd_create", strerror(errno));
+	/* as the VMM: a peer that left is an EPIPE, not the end of the process */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		die("SIGPIPE", strerror(errno));
 }
 
 /* --demo-exploit's hook: the transport's path for a GUEST_DEMO_MAGIC chain
@@ -221,9 +262,28 @@ static const char *expand(char *buf, size_t len, const char *fmt, const char *va
 	return buf;
 }
 
+/* A raw pseudo-terminal: the master is the device's (fd=N), the slave the
+ * harness's, non-blocking.  Raw, as a terminal program would set it for
+ * a guest's console: no echo of what is typed back to the device, input
+ * readable without a newline. */
+static void pty_open(struct fuzz *f)
+{
+	struct termios t;
+
+	f->device_fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (f->device_fd < 0 || grantpt(f->device_fd) < 0 || unlockpt(f->device_fd) < 0)
+		die("pseudo-terminal", strerror(errno));
+	f->host_fd = open(ptsname(f->device_fd), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (f->host_fd < 0 || tcgetattr(f->host_fd, &t) < 0)
+		die("pseudo-terminal's slave", strerror(errno));
+	cfmakeraw(&t);
+	if (tcsetattr(f->host_fd, TCSANOW, &t) < 0)
+		die("raw mode", strerror(errno));
+}
+
 static void host_open(struct fuzz *f, char *val, size_t len)
 {
-	int sv[2];
+	int sv[2], small = 1;
 
 	f->host_fd = f->device_fd = -1;
 	val[0] = '\0';
@@ -240,18 +300,26 @@ static void host_open(struct fuzz *f, char *val, size_t len)
 	case HOST_SOCKET:
 		if (socketpair(AF_UNIX, f->line->sock | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
 			die("socketpair", strerror(errno));
+		/* the kernel's minimum (about 4 KiB) */
+		if (setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) < 0)
+			die("SO_SNDBUF", strerror(errno));
 		f->host_fd = sv[0];
 		f->device_fd = sv[1];
 		snprintf(val, len, "%d", sv[1]);
+		break;
+	case HOST_PTY:
+		pty_open(f);
+		snprintf(val, len, "%d", f->device_fd);
 		break;
 	}
 }
 
 static void host_close(struct fuzz *f)
 {
-	if (f->line->host != HOST_SOCKET)
+	if (f->line->host != HOST_SOCKET && f->line->host != HOST_PTY)
 		return;
-	close(f->host_fd);
+	if (f->host_fd >= 0)
+		close(f->host_fd);
 	/* The device may have closed its end in destroy(), or only borrowed it. */
 	if (fcntl(f->device_fd, F_GETFD) >= 0)
 		close(f->device_fd);
@@ -395,8 +463,9 @@ static void wake(struct fuzz *f)
 			die("poll", strerror(errno));
 	}
 	virtio_mmio_wake(f->dev, fds, n);
-	for (unsigned q = 0; f->line->at_once && q < VIRTIO_QUEUES_MAX; q++)
-		if (f->dev->vq[q].used && f->dev->vq[q].used_idx != used[q])
+	for (unsigned q = 0; q < VIRTIO_QUEUES_MAX; q++)
+		if ((f->line->at_once & 1U << q) && f->dev->vq[q].used &&
+		    f->dev->vq[q].used_idx != used[q])
 			check_used(f, q, used[q], f->dev->vq[q].used_idx);
 }
 
@@ -416,9 +485,17 @@ static void host_send(struct fuzz *f, const uint8_t *b, size_t n)
 		}
 		break;
 	case HOST_SOCKET:
-		/* a full socket is one more thing the device meets */
-		if (send(f->host_fd, b, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN)
+		/* a full socket is one more thing the device meets; so is one
+		 * whose device end was shut or closed (OP_HOSTCTL) */
+		if (f->host_fd >= 0 && send(f->host_fd, b, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+		    errno != EAGAIN && errno != EPIPE && errno != ECONNREFUSED)
 			die("send", strerror(errno));
+		break;
+	case HOST_PTY:
+		/* a full input queue, a master that went away: the same */
+		if (f->host_fd >= 0 && write(f->host_fd, b, n) < 0 && errno != EAGAIN &&
+		    errno != EIO)
+			die("write to the terminal", strerror(errno));
 		break;
 	}
 }
@@ -427,10 +504,42 @@ static void host_drain(struct fuzz *f)
 {
 	uint8_t buf[4096];
 
-	if (f->line->host != HOST_SOCKET)
+	if ((f->line->host != HOST_SOCKET && f->line->host != HOST_PTY) || f->host_fd < 0)
 		return;
-	while (recv(f->host_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+	while (read(f->host_fd, buf, sizeof(buf)) > 0)
 		continue;
+}
+
+static void host_ctl(struct fuzz *f, uint8_t ctl, uint16_t arg)
+{
+	struct winsize ws = { .ws_col = arg & 0xff, .ws_row = arg >> 8 };
+
+	if (f->host_fd < 0)
+		return;
+	switch (f->line->host) {
+	case HOST_NONE:
+	case HOST_DISK:
+		break;
+	case HOST_SOCKET:
+		if (ctl % 3 < 2) {
+			/* ENOTCONN: a datagram pair's peer, already shut */
+			if (shutdown(f->host_fd, ctl % 3 ? SHUT_RD : SHUT_WR) < 0 &&
+			    errno != ENOTCONN)
+				die("shutdown", strerror(errno));
+			break;
+		}
+		close(f->host_fd);
+		f->host_fd = -1;
+		break;
+	case HOST_PTY:
+		if (ctl & 1) {
+			close(f->host_fd);
+			f->host_fd = -1;
+		} else if (ioctl(f->host_fd, TIOCSWINSZ, &ws) < 0) {
+			die("TIOCSWINSZ", strerror(errno));
+		}
+		break;
+	}
 }
 
 static void op_chain(struct fuzz *f, struct prog *pr, unsigned q, uint8_t head, uint8_t count)
@@ -558,6 +667,11 @@ static void run(struct fuzz *f, struct prog *pr)
 			break;
 		case OP_RESET:
 			reg_write(f, VIRTIO_MMIO_STATUS, 0);
+			break;
+		case OP_HOSTCTL:
+			if (!take(pr, &a, 1) || !take(pr, &len, 2))
+				return;
+			host_ctl(f, a, len);
 			break;
 		default:
 			break;
