@@ -14,7 +14,8 @@
 	X(virtio_rng)     \
 	X(virtio_net)     \
 	X(virtio_console) \
-	X(virtio_balloon)
+	X(virtio_balloon) \
+	X(virtio_vsock)
 
 #define DECLARE(t) extern const struct device_type t##_type;
 #define ENTRY(t) &t##_type,

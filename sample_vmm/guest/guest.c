@@ -20,6 +20,7 @@ static const struct guest_driver *const drivers[] = {
 	&net_driver,
 	&console_driver,
 	&balloon_driver,
+	&vsock_driver,
 };
 
 #define NDRIVERS (sizeof(drivers) / sizeof(drivers[0]))

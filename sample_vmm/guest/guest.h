@@ -184,5 +184,6 @@ extern const struct guest_driver blk_driver, rng_driver;
 extern const struct guest_driver net_driver;
 extern const struct guest_driver console_driver;
 extern const struct guest_driver balloon_driver;
+extern const struct guest_driver vsock_driver;
 
 #endif

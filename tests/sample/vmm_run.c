@@ -231,7 +231,11 @@ int wait_for_output(const struct run *r, const char *what, int timeout_ms)
 		free(out);
 		if (found)
 			return 1;
-		if (waitpid(r->pid, NULL, WNOHANG) != 0)
+		siginfo_t si = { 0 };
+
+		/* ended? (WNOWAIT: finish() still reaps it and gets its status) */
+		if (waitid(P_PID, (id_t)r->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+		    si.si_pid != 0)
 			return 0;
 		usleep(20000);
 	}
@@ -301,4 +305,54 @@ int remove_tmpdir(void **state)
 		closedir(d);
 	rmdir(tmpdir);
 	return 0;
+}
+
+int threads_filtered(pid_t pid, const char *comm)
+{
+	char dir[64], path[384], status[4096], name[32];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/comm", dir, de->d_name);
+		if (read_small(path, name, sizeof(name)) < 0)
+			continue; /* the thread just ended */
+		name[strcspn(name, "\n")] = 0;
+		if (strcmp(name, comm) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/status", dir, de->d_name);
+		assert_int_equal(read_small(path, status, sizeof(status)), 0);
+		if (!strstr(status, "\nSeccomp:\t2\n") ||
+		    !strstr(status, "\nSeccomp_filters:\t2\n"))
+			fail_msg("thread %s (%s) is not under baseline + role filter:\n%s",
+				 de->d_name, comm, status);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+void assert_demo_contained(const struct run *r, const char *thread, const char *role)
+{
+	char want[128];
+
+	if (!WIFSIGNALED(r->status) || WTERMSIG(r->status) != SIGSYS) {
+		print_run(r);
+		fail_msg("--demo-exploit=%s: expected death by SIGSYS", thread);
+	}
+	snprintf(want, sizeof(want), "demo: sending %s\n", thread);
+	assert_has(r->out, want);
+	snprintf(want, sizeof(want), "vmm_seccomp: violation thread=%s ", thread);
+	assert_has(r->err, want);
+	snprintf(want, sizeof(want), " role=%s ", role);
+	assert_has(r->err, want);
+	assert_has(r->err, " syscall=execve ");
+	assert_lacks(r->err, "reached the kernel");
+	assert_lacks(r->out, "FAILED");
 }

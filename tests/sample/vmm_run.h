@@ -95,4 +95,14 @@ int make_tmpdir(void **state);
 
 int remove_tmpdir(void **state);
 
+/* The running VMM's threads named `comm`: how many there are, each checked
+ * to be under the baseline and one role filter (Seccomp: 2,
+ * Seccomp_filters: 2 in /proc/PID/task/TID/status), failing otherwise. */
+int threads_filtered(pid_t pid, const char *comm);
+
+/* The run ended as --demo-exploit=`thread` must where seccomp holds: killed
+ * by SIGSYS, the guest sent the demo chain and the report names the
+ * thread, its role and execve, which never reached the kernel. */
+void assert_demo_contained(const struct run *r, const char *thread, const char *role);
+
 #endif

@@ -27,7 +27,7 @@ endif()
 # ARP request answered by the kernel of a network namespace of the test's
 # own (CAP_SYS_ADMIN, CAP_NET_ADMIN and /dev/net/tun, else those cases
 # skip), or by the test on a socket pair.
-foreach(device virtio_net virtio_console virtio_balloon)
+foreach(device virtio_net virtio_console virtio_balloon virtio_vsock)
   add_executable(test_${device} ${CMAKE_CURRENT_SOURCE_DIR}/test_${device}.c
     ${CMAKE_CURRENT_SOURCE_DIR}/vmm_run.c)
   target_compile_options(test_${device} PRIVATE ${VMM_SECCOMP_WARNINGS})
