@@ -44,17 +44,23 @@
  *   OP_HOST     n bytes        the host side: a disk image's new size
  *                              (bytes[0..1]), a socket's peer sends bytes
  *                              (one message: a frame on a datagram or
- *                              seqpacket socket), a terminal's user types
- *   OP_DRAIN                   a socket's peer or a terminal's slave reads
- *                              what is there (a device waiting for POLLOUT
- *                              can go on)
+ *                              seqpacket socket), a terminal's user types,
+ *                              vsock's current host connection sends
+ *   OP_DRAIN                   a socket's peer, a terminal's slave, every
+ *                              vsock host connection reads what is there
+ *                              (a device waiting for POLLOUT can go on)
  *   OP_RESET                   Status 0
  *   OP_HOSTCTL  ctl arg16      the host side changes: a socket's peer shuts
  *                              down its sending (ctl % 3 == 0: the device
  *                              reads an end of file) or receiving (1: its
  *                              writes fail) or closes (2); a terminal is
  *                              resized to arg's columns and rows (ctl even)
- *                              or its slave closed (odd: a hang-up)
+ *                              or its slave closed (odd: a hang-up); vsock:
+ *                              a host program connects to the device's
+ *                              PATH (ctl % 4 == 0, then the current one),
+ *                              host connection arg becomes the current one
+ *                              (1), the current one shuts down its sending
+ *                              (2) or closes (3)
  *
  * The rings of queue q are at QUEUE_AREA + q * QUEUE_STRIDE, sized for 256
  * entries; descriptor i's buffer (OP_CHAIN, OP_BUF) at SLOT_AREA + i *
@@ -66,7 +72,13 @@
  * device end has the smallest send buffer the kernel allows, so that a
  * full socket (a write that returns EAGAIN, a device waiting for POLLOUT)
  * is a write or two away rather than hundreds of KiB.  SIGPIPE is ignored,
- * as in the VMM (main.c): a write to a peer that left fails with EPIPE.  Guest
+ * as in the VMM (main.c): a write to a peer that left fails with EPIPE.
+ * virtio-vsock's host side is a directory made once per process (removed
+ * at exit): the device listens on DIR/v, and the harness on DIR/v_52 (host
+ * port VSOCK_HOST_PORT: a guest's OP_REQUEST to it succeeds) and accepts
+ * what the device connects there after each wake-up, up to PEERS_MAX
+ * host connections an input (the others are closed at once: a refusing
+ * host program).  Guest
  * memory has an inaccessible page on either side: a device that reads or
  * writes past its ends faults (ASan reports the SEGV), which is what
  * guest_ptr() is there to prevent.  Mapped memory rather than a malloc'd
@@ -94,6 +106,7 @@
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -125,7 +138,11 @@ enum fuzz_host {
 	HOST_SOCKET, /* a connected AF_UNIX pair of `sock` type: "%s" is the device's end's number */
 	HOST_PTY,    /* a pseudo-terminal, raw: "%s" is the master's number, the harness holds
 			the slave */
+	HOST_VSOCK,  /* "%s" is the path the device listens on: vsock_dir/v */
 };
+
+#define VSOCK_HOST_PORT 52 /* the built-in guest's (guest/vsock.c) */
+#define PEERS_MAX 8
 
 /* at_once for every queue */
 #define QUEUES_ALL ((1U << VIRTIO_QUEUES_MAX) - 1)
@@ -159,6 +176,9 @@ static const struct fuzz_line lines[] = {
 	/* receiveq (0) at once; a terminal offers VIRTIO_CONSOLE_F_SIZE */
 	{ "virtio-console", HOST_SOCKET, SOCK_STREAM, 1U << 0, { "fd=%s" } },
 	{ "virtio-console", HOST_PTY, 0, 1U << 0, { "fd=%s" } },
+	/* TX (1) at once; RX chains wait for host data, the event queue is
+	 * never used */
+	{ "virtio-vsock", HOST_VSOCK, 0, 1U << 1, { "cid=3,uds=%s" } },
 	/* --balloon, with the default target, none, and the largest */
 	{ "virtio-balloon", HOST_NONE, 0, QUEUES_ALL, { "", NULL } },
 	{ "virtio-balloon", HOST_NONE, 0, QUEUES_ALL, { "", "0" } },
@@ -194,9 +214,12 @@ struct fuzz {
 	struct device d;
 	struct virtio_mmio *dev;
 	const struct fuzz_line *line;
-	int host_fd;			 /* the harness's end: the image, the socket's peer, the
+	int host_fd;   /* the harness's end: the image, the socket's peer, the
 					    terminal's slave; -1 once closed (OP_HOSTCTL) */
-	int device_fd;			 /* the device's end of a socket or terminal, -1 */
+	int device_fd; /* the device's end of a socket or terminal, -1 */
+	/* HOST_VSOCK: the host connections (host_fd the current one) */
+	int peers[PEERS_MAX];
+	unsigned npeers;
 	uint32_t num[VIRTIO_QUEUES_MAX]; /* QueueNum OP_SETUP/OP_QUEUE gave */
 };
 
@@ -204,6 +227,10 @@ struct fuzz {
 static struct vm vm = { .kvm_fd = -1, .vm_fd = -1 };
 static struct guest_mem mapping;
 static int disk_fd = -1;
+/* HOST_VSOCK's directory, and the harness's listener in it */
+static char vsock_dir[32];
+static char vsock_path[40], vsock_port_path[64];
+static int vsock_listen_fd = -1;
 
 static __attribute__((noreturn)) void die(const char *what, const char *why)
 {
@@ -281,6 +308,90 @@ static void pty_open(struct fuzz *f)
 		die("raw mode", strerror(errno));
 }
 
+static void vsock_cleanup(void)
+{
+	close(vsock_listen_fd);
+	unlink(vsock_port_path);
+	unlink(vsock_path); /* a device destroy() did not reach (a crash) */
+	rmdir(vsock_dir);
+}
+
+/* Once a process: a directory of its own, the host service on port
+ * VSOCK_HOST_PORT listening in it. */
+static void vsock_setup(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	snprintf(vsock_dir, sizeof(vsock_dir), "/tmp/fuzz-vsock-XXXXXX");
+	if (!mkdtemp(vsock_dir))
+		die("mkdtemp", strerror(errno));
+	snprintf(vsock_path, sizeof(vsock_path), "%s/v", vsock_dir);
+	snprintf(vsock_port_path, sizeof(vsock_port_path), "%s_%u", vsock_path, VSOCK_HOST_PORT);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", vsock_port_path);
+	vsock_listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (vsock_listen_fd < 0 || bind(vsock_listen_fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(vsock_listen_fd, 64) < 0)
+		die("the host service's socket", strerror(errno));
+	if (atexit(vsock_cleanup) != 0)
+		die("atexit", "failed");
+}
+
+static void peer_add(struct fuzz *f, int fd)
+{
+	if (f->npeers == PEERS_MAX) {
+		close(fd);
+		return;
+	}
+	f->peers[f->npeers++] = fd;
+	f->host_fd = fd;
+}
+
+static void peer_close_current(struct fuzz *f)
+{
+	for (unsigned i = 0; i < f->npeers; i++) {
+		if (f->peers[i] != f->host_fd)
+			continue;
+		close(f->host_fd);
+		f->peers[i] = f->peers[--f->npeers];
+		break;
+	}
+	f->host_fd = f->npeers ? f->peers[f->npeers - 1] : -1;
+}
+
+/* The connections the device made to the host service (it connects in
+ * run(): after a wake-up), or closes them when `close_all` (the input's
+ * end). */
+static void vsock_accept(struct fuzz *f, bool close_all)
+{
+	int fd;
+
+	while ((fd = accept4(vsock_listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+		if (close_all)
+			close(fd);
+		else
+			peer_add(f, fd);
+}
+
+/* A host program connecting to the device's socket (the device accepts
+ * when it polls). */
+static void vsock_connect(struct fuzz *f)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket", strerror(errno));
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", vsock_path);
+	/* EAGAIN: the device's backlog is full */
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		if (errno != EAGAIN)
+			die("connect", strerror(errno));
+		close(fd);
+		return;
+	}
+	peer_add(f, fd);
+}
+
 static void host_open(struct fuzz *f, char *val, size_t len)
 {
 	int sv[2], small = 1;
@@ -311,11 +422,23 @@ static void host_open(struct fuzz *f, char *val, size_t len)
 		pty_open(f);
 		snprintf(val, len, "%d", f->device_fd);
 		break;
+	case HOST_VSOCK:
+		if (vsock_listen_fd < 0)
+			vsock_setup();
+		f->npeers = 0;
+		snprintf(val, len, "%s", vsock_path);
+		break;
 	}
 }
 
 static void host_close(struct fuzz *f)
 {
+	if (f->line->host == HOST_VSOCK) {
+		while (f->npeers)
+			peer_close_current(f);
+		vsock_accept(f, true);
+		return;
+	}
 	if (f->line->host != HOST_SOCKET && f->line->host != HOST_PTY)
 		return;
 	if (f->host_fd >= 0)
@@ -463,6 +586,8 @@ static void wake(struct fuzz *f)
 			die("poll", strerror(errno));
 	}
 	virtio_mmio_wake(f->dev, fds, n);
+	if (f->line->host == HOST_VSOCK)
+		vsock_accept(f, false);
 	for (unsigned q = 0; q < VIRTIO_QUEUES_MAX; q++)
 		if ((f->line->at_once & 1U << q) && f->dev->vq[q].used &&
 		    f->dev->vq[q].used_idx != used[q])
@@ -485,10 +610,12 @@ static void host_send(struct fuzz *f, const uint8_t *b, size_t n)
 		}
 		break;
 	case HOST_SOCKET:
+	case HOST_VSOCK:
 		/* a full socket is one more thing the device meets; so is one
 		 * whose device end was shut or closed (OP_HOSTCTL) */
 		if (f->host_fd >= 0 && send(f->host_fd, b, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
-		    errno != EAGAIN && errno != EPIPE && errno != ECONNREFUSED)
+		    errno != EAGAIN && errno != EPIPE && errno != ECONNREFUSED &&
+		    errno != ECONNRESET)
 			die("send", strerror(errno));
 		break;
 	case HOST_PTY:
@@ -504,6 +631,12 @@ static void host_drain(struct fuzz *f)
 {
 	uint8_t buf[4096];
 
+	if (f->line->host == HOST_VSOCK) {
+		for (unsigned i = 0; i < f->npeers; i++)
+			while (read(f->peers[i], buf, sizeof(buf)) > 0)
+				continue;
+		return;
+	}
 	if ((f->line->host != HOST_SOCKET && f->line->host != HOST_PTY) || f->host_fd < 0)
 		return;
 	while (read(f->host_fd, buf, sizeof(buf)) > 0)
@@ -514,11 +647,23 @@ static void host_ctl(struct fuzz *f, uint8_t ctl, uint16_t arg)
 {
 	struct winsize ws = { .ws_col = arg & 0xff, .ws_row = arg >> 8 };
 
+	if (f->line->host == HOST_VSOCK) {
+		if (ctl % 4 == 0)
+			vsock_connect(f);
+		else if (ctl % 4 == 1 && f->npeers)
+			f->host_fd = f->peers[arg % f->npeers];
+		else if (ctl % 4 == 2 && f->host_fd >= 0)
+			(void)shutdown(f->host_fd, SHUT_WR);
+		else if (ctl % 4 == 3 && f->host_fd >= 0)
+			peer_close_current(f);
+		return;
+	}
 	if (f->host_fd < 0)
 		return;
 	switch (f->line->host) {
 	case HOST_NONE:
 	case HOST_DISK:
+	case HOST_VSOCK:
 		break;
 	case HOST_SOCKET:
 		if (ctl % 3 < 2) {

@@ -94,6 +94,34 @@ def pfns(*nums):
     return struct.pack("<%dI" % len(nums), *nums)
 
 
+# virtio-vsock: the guest is CID 3 (fuzz_device.c's line), the host 2; the
+# harness's host service listens on port 52
+V_REQUEST, V_RESPONSE, V_RST, V_SHUTDOWN, V_RW, V_CREDIT_UPDATE, V_CREDIT_REQUEST = range(1, 8)
+V_STREAM, V_SEQPACKET = 1, 2
+HOST_PORT, GUEST_PORT = 52, 1000
+LOCAL_PORT = 1 << 30  # the device's first port for a host-initiated connection
+
+
+def vsock_hdr(op, length=0, flags=0, src_cid=3, dst_cid=2, src=GUEST_PORT, dst=HOST_PORT,
+              kind=V_STREAM, buf_alloc=4096, fwd_cnt=0):
+    return struct.pack("<QQIIIHHIII", src_cid, dst_cid, src, dst, length, kind, op, flags,
+                       buf_alloc, fwd_cnt)
+
+
+def vsock_tx(idx, op, data=b"", chain_len=None, **kw):
+    """a packet in descriptor idx (8 on: apart from the receive buffers'
+    slots, which are shared by every queue; QueueNum 16)"""
+    pkt = vsock_hdr(op, len(data), **kw) + data
+    return buf(idx, pkt) + chain(idx, [(chain_len or len(pkt), False)], q=1)
+
+
+def vsock_rx(n=4, room=256):
+    """n receive buffers of a header and room bytes, descriptors 0 on"""
+    return b"".join(chain(i, [(44 + room, True)], q=0) for i in range(n))
+
+
+VSOCK_OPEN = b"\x00" + setup(16) + vsock_rx() + vsock_tx(8, V_REQUEST)
+
 seeds = {
     "virtio_blk": {
         "read": RW + setup() + buf(0, blk_hdr(IN, 1)) +
@@ -202,6 +230,52 @@ seeds = {
         # without F_SIZE
         "pty_no_size": PTY + setup(8, 0x40 | CON_F_SIZE) + hostctl(0, 50 << 8 | 132) +
         bytes([OP_WAKE]),
+    },
+    "virtio_vsock": {
+        # a connection to the host service, answered with OP_RESPONSE
+        "request": VSOCK_OPEN,
+        # ... bytes both ways, the host's read by the host service
+        "request_rw": VSOCK_OPEN + vsock_tx(9, V_RW, b"hello") + bytes([OP_DRAIN]) +
+        host(b"world") + bytes([OP_WAKE]),
+        # no one listens on port 53: OP_RST
+        "refused": b"\x00" + setup(16) + vsock_rx() + vsock_tx(8, V_REQUEST, dst=53),
+        "shutdown": VSOCK_OPEN + vsock_tx(9, V_SHUTDOWN, flags=3),
+        # the guest stops sending (the host's end shut for writing), then
+        # the host program: OP_SHUTDOWN to the guest
+        "shutdown_send": VSOCK_OPEN + vsock_tx(9, V_SHUTDOWN, flags=1) + host(b"last") +
+        hostctl(2) + bytes([OP_WAKE, OP_WAKE]),
+        "shutdown_rcv": VSOCK_OPEN + vsock_tx(9, V_SHUTDOWN, flags=2) + host(b"unread") +
+        bytes([OP_WAKE]),
+        "credit": VSOCK_OPEN + vsock_tx(9, V_CREDIT_REQUEST) +
+        vsock_tx(10, V_CREDIT_UPDATE, buf_alloc=16, fwd_cnt=0) + host(b"0123456789abcdefXYZ") +
+        bytes([OP_WAKE]) + vsock_tx(11, V_CREDIT_UPDATE, buf_alloc=16, fwd_cnt=16) +
+        bytes([OP_WAKE]),
+        # a host program connects to PATH and asks for guest port 1234:
+        # OP_REQUEST to the guest, its OP_RESPONSE, "OK <port>\n" back
+        "host_connect": b"\x00" + setup(16) + vsock_rx() + hostctl(0) + bytes([OP_WAKE]) +
+        host(b"CONNECT 1234\n") + bytes([OP_WAKE]) +
+        vsock_tx(8, V_RESPONSE, src=1234, dst=LOCAL_PORT) + bytes([OP_DRAIN]) + host(b"hi") +
+        bytes([OP_WAKE]) + vsock_tx(9, V_RW, b"ho", src=1234, dst=LOCAL_PORT),
+        # ... refused by the guest; and a line that is no CONNECT
+        "host_refused": b"\x00" + setup(16) + vsock_rx() + hostctl(0) + bytes([OP_WAKE]) +
+        host(b"CONNECT 1234\n") + bytes([OP_WAKE]) +
+        vsock_tx(8, V_RST, src=1234, dst=LOCAL_PORT) + hostctl(0) + bytes([OP_WAKE]) +
+        host(b"HELLO\n") + bytes([OP_WAKE]),
+        # short of a header, another CID, SEQPACKET, a length beyond the
+        # chain, no connection, an unknown op on an open one
+        "bad_packets": VSOCK_OPEN + buf(9, bytes(20)) + chain(9, [(20, False)], q=1) +
+        vsock_tx(10, V_RW, b"x", src_cid=4) + vsock_tx(11, V_REQUEST, kind=V_SEQPACKET) +
+        vsock_tx(12, V_RW, b"abcd", chain_len=46) + vsock_tx(13, V_RW, b"y", src=7) +
+        vsock_tx(14, 99),
+        # the guest sends more than the device's credit (32 KiB): OP_RST
+        "over_credit": VSOCK_OPEN + buf(9, vsock_hdr(V_RW, 36000)) +
+        chain(9, [(44, False), (36000, False)], q=1),
+        # a reset with a connection open, a second start
+        "reset_open": VSOCK_OPEN + bytes([OP_RESET]) + bytes([OP_WAKE]) + setup(16) +
+        vsock_rx(2) + vsock_tx(8, V_REQUEST, src=1001),
+        # a receive buffer shorter than a header: the device needs a reset
+        "rx_short": b"\x00" + setup(16) + chain(0, [(40, True)], q=0) + vsock_tx(8, V_REQUEST),
+        "config_cid": b"\x00" + config_read(0, 8) + setup(16),
     },
     "virtio_balloon": {
         "inflate": DEFAULT + setup() + buf(0, pfns(0xf0, 0xf1, 0xf2, 0xf3)) +
