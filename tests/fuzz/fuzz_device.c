@@ -159,8 +159,9 @@ struct fuzz_line {
 	 * entries is then checked against the chain as it was popped (its
 	 * length within the chain's writable bytes, the virtio spec's "MUST
 	 * NOT").  Not a queue whose chains wait for the host side (virtio-net's
-	 * receiveq, virtio-console's transmitq): the driver may have rewritten
-	 * a waiting chain's descriptors since the device took it. */
+	 * and virtio-vsock's receiveq, virtio-console's transmitq): the driver
+	 * may have rewritten a waiting chain's descriptors since the device
+	 * took it. */
 	unsigned at_once;
 	const char *args[DEVICE_OPTIONS_MAX];
 };
@@ -214,8 +215,9 @@ struct fuzz {
 	struct device d;
 	struct virtio_mmio *dev;
 	const struct fuzz_line *line;
-	int host_fd;   /* the harness's end: the image, the socket's peer, the
-					    terminal's slave; -1 once closed (OP_HOSTCTL) */
+	/* the harness's end: the image, the socket's peer, the terminal's
+	 * slave, vsock's current host connection; -1 once closed (OP_HOSTCTL) */
+	int host_fd;
 	int device_fd; /* the device's end of a socket or terminal, -1 */
 	/* HOST_VSOCK: the host connections (host_fd the current one) */
 	int peers[PEERS_MAX];
