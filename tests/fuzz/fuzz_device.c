@@ -8,7 +8,9 @@
  * The input plays both the driver and the device thread's wake-ups:
  *
  *   byte 0          which of the device's lines in `lines` below (its
- *                   option sets: virtio-blk read-write or --disk-ro)
+ *                   option sets and host sides: virtio-blk read-write or
+ *                   --disk-ro, virtio-net on a seqpacket or a datagram
+ *                   socket, ...)
  *   then ops, each an opcode byte (modulo OP_COUNT) and its operands
  *   (little-endian); the input ends at the first op short of operands:
  *
@@ -41,8 +43,24 @@
  *                              host descriptors the device polls)
  *   OP_HOST     n bytes        the host side: a disk image's new size
  *                              (bytes[0..1]), a socket's peer sends bytes
- *   OP_DRAIN                   a socket's peer reads what is there
+ *                              (one message: a frame on a datagram or
+ *                              seqpacket socket), a terminal's user types,
+ *                              vsock's current host connection sends
+ *   OP_DRAIN                   a socket's peer, a terminal's slave, every
+ *                              vsock host connection reads what is there
+ *                              (a device waiting for POLLOUT can go on)
  *   OP_RESET                   Status 0
+ *   OP_HOSTCTL  ctl arg16      the host side changes: a socket's peer shuts
+ *                              down its sending (ctl % 3 == 0: the device
+ *                              reads an end of file) or receiving (1: its
+ *                              writes fail) or closes (2); a terminal is
+ *                              resized to arg's columns and rows (ctl even)
+ *                              or its slave closed (odd: a hang-up); vsock:
+ *                              a host program connects to the device's
+ *                              PATH (ctl % 4 == 0, then the current one),
+ *                              host connection arg becomes the current one
+ *                              (1), the current one shuts down its sending
+ *                              (2) or closes (3)
  *
  * The rings of queue q are at QUEUE_AREA + q * QUEUE_STRIDE, sized for 256
  * entries; descriptor i's buffer (OP_CHAIN, OP_BUF) at SLOT_AREA + i *
@@ -50,7 +68,17 @@
  * addresses outside memory and misaligned rings included.
  *
  * Each input gets a new device (destroyed after it: ASan's leak check sees
- * what a device forgets), zeroed memory and a fresh host side.  Guest
+ * what a device forgets), zeroed memory and a fresh host side.  A socket's
+ * device end has the smallest send buffer the kernel allows, so that a
+ * full socket (a write that returns EAGAIN, a device waiting for POLLOUT)
+ * is a write or two away rather than hundreds of KiB.  SIGPIPE is ignored,
+ * as in the VMM (main.c): a write to a peer that left fails with EPIPE.
+ * virtio-vsock's host side is a directory made once per process (removed
+ * at exit): the device listens on DIR/v, and the harness on DIR/v_52 (host
+ * port VSOCK_HOST_PORT: a guest's OP_REQUEST to it succeeds) and accepts
+ * what the device connects there after each wake-up, up to PEERS_MAX
+ * host connections an input (the others are closed at once: a refusing
+ * host program).  Guest
  * memory has an inaccessible page on either side: a device that reads or
  * writes past its ends faults (ASan reports the SEGV), which is what
  * guest_ptr() is there to prevent.  Mapped memory rather than a malloc'd
@@ -70,12 +98,16 @@
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 #ifndef FUZZ_DEVICE
@@ -104,7 +136,16 @@ enum fuzz_host {
 	HOST_NONE,
 	HOST_DISK,   /* an image of DISK_SIZE bytes: "%s" is its path */
 	HOST_SOCKET, /* a connected AF_UNIX pair of `sock` type: "%s" is the device's end's number */
+	HOST_PTY,    /* a pseudo-terminal, raw: "%s" is the master's number, the harness holds
+			the slave */
+	HOST_VSOCK,  /* "%s" is the path the device listens on: vsock_dir/v */
 };
+
+#define VSOCK_HOST_PORT 52 /* the built-in guest's (guest/vsock.c) */
+#define PEERS_MAX 8
+
+/* at_once for every queue */
+#define QUEUES_ALL ((1U << VIRTIO_QUEUES_MAX) - 1)
 
 /* A device to fuzz: one line.  Its options' values, each "%s" replaced by
  * the host side (NULL: the option is not given, "": given without a
@@ -113,20 +154,36 @@ struct fuzz_line {
 	const char *name;
 	enum fuzz_host host;
 	int sock; /* HOST_SOCKET: SOCK_STREAM, SOCK_SEQPACKET, ... */
-	/* The device completes a chain in the wake-up that took it
-	 * (virtio_queue_serve()): each used entry is then checked against the
-	 * chain as it was popped (its length within the chain's writable
-	 * bytes, the virtio spec's "MUST NOT"). */
-	bool at_once;
+	/* The queues (a bit each) on which the device completes a chain in
+	 * the wake-up that took it (virtio_queue_serve()): each of their used
+	 * entries is then checked against the chain as it was popped (its
+	 * length within the chain's writable bytes, the virtio spec's "MUST
+	 * NOT").  Not a queue whose chains wait for the host side (virtio-net's
+	 * and virtio-vsock's receiveq, virtio-console's transmitq): the driver
+	 * may have rewritten a waiting chain's descriptors since the device
+	 * took it. */
+	unsigned at_once;
 	const char *args[DEVICE_OPTIONS_MAX];
 };
 
 static const struct fuzz_line lines[] = {
-	{ "virtio-blk", HOST_DISK, 0, true, { "%s", NULL } },
-	{ "virtio-blk", HOST_DISK, 0, true, { "%s", "" } }, /* --disk-ro */
-	{ "virtio-rng", HOST_NONE, 0, true, { NULL, NULL } },
-	/* a device on a host descriptor:
-	 * { "virtio-net", HOST_SOCKET, SOCK_SEQPACKET, false, { "fd=%s" } } */
+	{ "virtio-blk", HOST_DISK, 0, QUEUES_ALL, { "%s", NULL } },
+	{ "virtio-blk", HOST_DISK, 0, QUEUES_ALL, { "%s", "" } }, /* --disk-ro */
+	{ "virtio-rng", HOST_NONE, 0, QUEUES_ALL, { NULL, NULL } },
+	/* frames as messages (a tap is out of reach: it needs CAP_NET_ADMIN
+	 * and an interface per input); transmitq (1) at once */
+	{ "virtio-net", HOST_SOCKET, SOCK_SEQPACKET, 1U << 1, { "fd=%s", NULL } },
+	{ "virtio-net", HOST_SOCKET, SOCK_DGRAM, 1U << 1, { "fd=%s", "02:00:00:00:00:01" } },
+	/* receiveq (0) at once; a terminal offers VIRTIO_CONSOLE_F_SIZE */
+	{ "virtio-console", HOST_SOCKET, SOCK_STREAM, 1U << 0, { "fd=%s" } },
+	{ "virtio-console", HOST_PTY, 0, 1U << 0, { "fd=%s" } },
+	/* TX (1) at once; RX chains wait for host data, the event queue is
+	 * never used */
+	{ "virtio-vsock", HOST_VSOCK, 0, 1U << 1, { "cid=3,uds=%s" } },
+	/* --balloon, with the default target, none, and the largest */
+	{ "virtio-balloon", HOST_NONE, 0, QUEUES_ALL, { "", NULL } },
+	{ "virtio-balloon", HOST_NONE, 0, QUEUES_ALL, { "", "0" } },
+	{ "virtio-balloon", HOST_NONE, 0, QUEUES_ALL, { "", "1048576" } },
 };
 
 enum {
@@ -145,6 +202,7 @@ enum {
 	OP_HOST,
 	OP_DRAIN,
 	OP_RESET,
+	OP_HOSTCTL,
 	OP_COUNT
 };
 
@@ -157,8 +215,13 @@ struct fuzz {
 	struct device d;
 	struct virtio_mmio *dev;
 	const struct fuzz_line *line;
-	int host_fd;			 /* the harness's end: the image, or the socket's peer */
-	int device_fd;			 /* the device's end of a socket, -1 */
+	/* the harness's end: the image, the socket's peer, the terminal's
+	 * slave, vsock's current host connection; -1 once closed (OP_HOSTCTL) */
+	int host_fd;
+	int device_fd; /* the device's end of a socket or terminal, -1 */
+	/* HOST_VSOCK: the host connections (host_fd the current one) */
+	int peers[PEERS_MAX];
+	unsigned npeers;
 	uint32_t num[VIRTIO_QUEUES_MAX]; /* QueueNum OP_SETUP/OP_QUEUE gave */
 };
 
@@ -166,6 +229,10 @@ struct fuzz {
 static struct vm vm = { .kvm_fd = -1, .vm_fd = -1 };
 static struct guest_mem mapping;
 static int disk_fd = -1;
+/* HOST_VSOCK's directory, and the harness's listener in it */
+static char vsock_dir[32];
+static char vsock_path[40], vsock_port_path[64];
+static int vsock_listen_fd = -1;
 
 static __attribute__((noreturn)) void die(const char *what, const char *why)
 {
@@ -200,6 +267,9 @@ static void setup_process(void)
 	disk_fd = memfd_create("fuzz-disk", MFD_CLOEXEC);
 	if (disk_fd < 0)
 		die("memfd_create", strerror(errno));
+	/* as the VMM: a peer that left is an EPIPE, not the end of the process */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		die("SIGPIPE", strerror(errno));
 }
 
 /* --demo-exploit's hook: the transport's path for a GUEST_DEMO_MAGIC chain
@@ -221,9 +291,112 @@ static const char *expand(char *buf, size_t len, const char *fmt, const char *va
 	return buf;
 }
 
+/* A raw pseudo-terminal: the master is the device's (fd=N), the slave the
+ * harness's, non-blocking.  Raw, as a terminal program would set it for
+ * a guest's console: no echo of what is typed back to the device, input
+ * readable without a newline. */
+static void pty_open(struct fuzz *f)
+{
+	struct termios t;
+
+	f->device_fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (f->device_fd < 0 || grantpt(f->device_fd) < 0 || unlockpt(f->device_fd) < 0)
+		die("pseudo-terminal", strerror(errno));
+	f->host_fd = open(ptsname(f->device_fd), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (f->host_fd < 0 || tcgetattr(f->host_fd, &t) < 0)
+		die("pseudo-terminal's slave", strerror(errno));
+	cfmakeraw(&t);
+	if (tcsetattr(f->host_fd, TCSANOW, &t) < 0)
+		die("raw mode", strerror(errno));
+}
+
+static void vsock_cleanup(void)
+{
+	close(vsock_listen_fd);
+	unlink(vsock_port_path);
+	unlink(vsock_path); /* a device destroy() did not reach (a crash) */
+	rmdir(vsock_dir);
+}
+
+/* Once a process: a directory of its own, the host service on port
+ * VSOCK_HOST_PORT listening in it. */
+static void vsock_setup(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	snprintf(vsock_dir, sizeof(vsock_dir), "/tmp/fuzz-vsock-XXXXXX");
+	if (!mkdtemp(vsock_dir))
+		die("mkdtemp", strerror(errno));
+	snprintf(vsock_path, sizeof(vsock_path), "%s/v", vsock_dir);
+	snprintf(vsock_port_path, sizeof(vsock_port_path), "%s_%u", vsock_path, VSOCK_HOST_PORT);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", vsock_port_path);
+	vsock_listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (vsock_listen_fd < 0 || bind(vsock_listen_fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(vsock_listen_fd, 64) < 0)
+		die("the host service's socket", strerror(errno));
+	if (atexit(vsock_cleanup) != 0)
+		die("atexit", "failed");
+}
+
+static void peer_add(struct fuzz *f, int fd)
+{
+	if (f->npeers == PEERS_MAX) {
+		close(fd);
+		return;
+	}
+	f->peers[f->npeers++] = fd;
+	f->host_fd = fd;
+}
+
+static void peer_close_current(struct fuzz *f)
+{
+	for (unsigned i = 0; i < f->npeers; i++) {
+		if (f->peers[i] != f->host_fd)
+			continue;
+		close(f->host_fd);
+		f->peers[i] = f->peers[--f->npeers];
+		break;
+	}
+	f->host_fd = f->npeers ? f->peers[f->npeers - 1] : -1;
+}
+
+/* The connections the device made to the host service (it connects in
+ * run(): after a wake-up), or closes them when `close_all` (the input's
+ * end). */
+static void vsock_accept(struct fuzz *f, bool close_all)
+{
+	int fd;
+
+	while ((fd = accept4(vsock_listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+		if (close_all)
+			close(fd);
+		else
+			peer_add(f, fd);
+}
+
+/* A host program connecting to the device's socket (the device accepts
+ * when it polls). */
+static void vsock_connect(struct fuzz *f)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket", strerror(errno));
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", vsock_path);
+	/* EAGAIN: the device's backlog is full */
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		if (errno != EAGAIN)
+			die("connect", strerror(errno));
+		close(fd);
+		return;
+	}
+	peer_add(f, fd);
+}
+
 static void host_open(struct fuzz *f, char *val, size_t len)
 {
-	int sv[2];
+	int sv[2], small = 1;
 
 	f->host_fd = f->device_fd = -1;
 	val[0] = '\0';
@@ -240,18 +413,38 @@ static void host_open(struct fuzz *f, char *val, size_t len)
 	case HOST_SOCKET:
 		if (socketpair(AF_UNIX, f->line->sock | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
 			die("socketpair", strerror(errno));
+		/* the kernel's minimum (about 4 KiB) */
+		if (setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) < 0)
+			die("SO_SNDBUF", strerror(errno));
 		f->host_fd = sv[0];
 		f->device_fd = sv[1];
 		snprintf(val, len, "%d", sv[1]);
+		break;
+	case HOST_PTY:
+		pty_open(f);
+		snprintf(val, len, "%d", f->device_fd);
+		break;
+	case HOST_VSOCK:
+		if (vsock_listen_fd < 0)
+			vsock_setup();
+		f->npeers = 0;
+		snprintf(val, len, "%s", vsock_path);
 		break;
 	}
 }
 
 static void host_close(struct fuzz *f)
 {
-	if (f->line->host != HOST_SOCKET)
+	if (f->line->host == HOST_VSOCK) {
+		while (f->npeers)
+			peer_close_current(f);
+		vsock_accept(f, true);
 		return;
-	close(f->host_fd);
+	}
+	if (f->line->host != HOST_SOCKET && f->line->host != HOST_PTY)
+		return;
+	if (f->host_fd >= 0)
+		close(f->host_fd);
 	/* The device may have closed its end in destroy(), or only borrowed it. */
 	if (fcntl(f->device_fd, F_GETFD) >= 0)
 		close(f->device_fd);
@@ -395,8 +588,11 @@ static void wake(struct fuzz *f)
 			die("poll", strerror(errno));
 	}
 	virtio_mmio_wake(f->dev, fds, n);
-	for (unsigned q = 0; f->line->at_once && q < VIRTIO_QUEUES_MAX; q++)
-		if (f->dev->vq[q].used && f->dev->vq[q].used_idx != used[q])
+	if (f->line->host == HOST_VSOCK)
+		vsock_accept(f, false);
+	for (unsigned q = 0; q < VIRTIO_QUEUES_MAX; q++)
+		if ((f->line->at_once & 1U << q) && f->dev->vq[q].used &&
+		    f->dev->vq[q].used_idx != used[q])
 			check_used(f, q, used[q], f->dev->vq[q].used_idx);
 }
 
@@ -416,9 +612,19 @@ static void host_send(struct fuzz *f, const uint8_t *b, size_t n)
 		}
 		break;
 	case HOST_SOCKET:
-		/* a full socket is one more thing the device meets */
-		if (send(f->host_fd, b, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN)
+	case HOST_VSOCK:
+		/* a full socket is one more thing the device meets; so is one
+		 * whose device end was shut or closed (OP_HOSTCTL) */
+		if (f->host_fd >= 0 && send(f->host_fd, b, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+		    errno != EAGAIN && errno != EPIPE && errno != ECONNREFUSED &&
+		    errno != ECONNRESET)
 			die("send", strerror(errno));
+		break;
+	case HOST_PTY:
+		/* a full input queue, a master that went away: the same */
+		if (f->host_fd >= 0 && write(f->host_fd, b, n) < 0 && errno != EAGAIN &&
+		    errno != EIO)
+			die("write to the terminal", strerror(errno));
 		break;
 	}
 }
@@ -427,10 +633,60 @@ static void host_drain(struct fuzz *f)
 {
 	uint8_t buf[4096];
 
-	if (f->line->host != HOST_SOCKET)
+	if (f->line->host == HOST_VSOCK) {
+		for (unsigned i = 0; i < f->npeers; i++)
+			while (read(f->peers[i], buf, sizeof(buf)) > 0)
+				continue;
 		return;
-	while (recv(f->host_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+	}
+	if ((f->line->host != HOST_SOCKET && f->line->host != HOST_PTY) || f->host_fd < 0)
+		return;
+	while (read(f->host_fd, buf, sizeof(buf)) > 0)
 		continue;
+}
+
+static void host_ctl(struct fuzz *f, uint8_t ctl, uint16_t arg)
+{
+	struct winsize ws = { .ws_col = arg & 0xff, .ws_row = arg >> 8 };
+
+	if (f->line->host == HOST_VSOCK) {
+		if (ctl % 4 == 0)
+			vsock_connect(f);
+		else if (ctl % 4 == 1 && f->npeers)
+			f->host_fd = f->peers[arg % f->npeers];
+		else if (ctl % 4 == 2 && f->host_fd >= 0)
+			(void)shutdown(f->host_fd, SHUT_WR);
+		else if (ctl % 4 == 3 && f->host_fd >= 0)
+			peer_close_current(f);
+		return;
+	}
+	if (f->host_fd < 0)
+		return;
+	switch (f->line->host) {
+	case HOST_NONE:
+	case HOST_DISK:
+	case HOST_VSOCK:
+		break;
+	case HOST_SOCKET:
+		if (ctl % 3 < 2) {
+			/* ENOTCONN: a datagram pair's peer, already shut */
+			if (shutdown(f->host_fd, ctl % 3 ? SHUT_RD : SHUT_WR) < 0 &&
+			    errno != ENOTCONN)
+				die("shutdown", strerror(errno));
+			break;
+		}
+		close(f->host_fd);
+		f->host_fd = -1;
+		break;
+	case HOST_PTY:
+		if (ctl & 1) {
+			close(f->host_fd);
+			f->host_fd = -1;
+		} else if (ioctl(f->host_fd, TIOCSWINSZ, &ws) < 0) {
+			die("TIOCSWINSZ", strerror(errno));
+		}
+		break;
+	}
 }
 
 static void op_chain(struct fuzz *f, struct prog *pr, unsigned q, uint8_t head, uint8_t count)
@@ -558,6 +814,11 @@ static void run(struct fuzz *f, struct prog *pr)
 			break;
 		case OP_RESET:
 			reg_write(f, VIRTIO_MMIO_STATUS, 0);
+			break;
+		case OP_HOSTCTL:
+			if (!take(pr, &a, 1) || !take(pr, &len, 2))
+				return;
+			host_ctl(f, a, len);
 			break;
 		default:
 			break;
