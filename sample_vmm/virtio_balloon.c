@@ -62,28 +62,55 @@ static int balloon_check(const struct device *d, char *err, size_t errlen)
 	return parse_pages(d->args[1], &n, err, errlen);
 }
 
-/* The PFNs of one chain: discarded (inflate) or only counted (deflate). */
+/* Discards the run of n pages at p; false if the kernel refused. */
+static bool discard(uint8_t *p, uint32_t n)
+{
+	return !n || madvise(p, (size_t)n * BALLOON_PAGE, MADV_DONTNEED) == 0;
+}
+
+/* The PFNs of one chain: discarded (inflate) or only counted (deflate).
+ * Consecutive pages are discarded together, and a page named again right
+ * after itself is not discarded twice: one madvise() per run, not per PFN
+ * (a guest's chain of zeroes names page 0 thousands of times). */
 static uint32_t pages_request(struct virtio_mmio *dev, const struct virtio_chain *c, bool inflate)
 {
 	struct virtio_balloon *b = dev->priv;
-	uint32_t size = virtio_chain_size(c, false), bad = 0, first_bad = 0;
+	uint32_t size = virtio_chain_size(c, false), bad = 0, first_bad = 0, run = 0;
+	uint8_t *start = NULL;
 
 	/* trailing bytes short of a PFN are no page */
 	for (uint32_t off = 0; off + 4 <= size; off += 4) {
 		uint32_t pfn;
-		void *p;
+		uint8_t *p;
 
 		virtio_chain_read(c, off, &pfn, sizeof(pfn));
 		p = guest_ptr(dev->mem, (uint64_t)pfn * BALLOON_PAGE, BALLOON_PAGE);
-		if (!p || (inflate && madvise(p, BALLOON_PAGE, MADV_DONTNEED) < 0)) {
+		if (!p) {
 			if (!bad++)
 				first_bad = pfn;
 			continue;
 		}
-		if (inflate)
-			b->inflated++;
-		else
+		if (!inflate) {
 			b->deflated++;
+			continue;
+		}
+		b->inflated++;
+		if (run && (p == start + (size_t)(run - 1) * BALLOON_PAGE))
+			continue; /* the page just named */
+		if (run && p == start + (size_t)run * BALLOON_PAGE) {
+			run++;
+			continue;
+		}
+		if (!discard(start, run)) {
+			b->inflated -= run;
+			bad += run;
+		}
+		start = p;
+		run = 1;
+	}
+	if (inflate && !discard(start, run)) {
+		b->inflated -= run;
+		bad += run;
 	}
 	if (bad) {
 		b->refused += bad;
