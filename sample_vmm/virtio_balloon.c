@@ -35,6 +35,7 @@ struct virtio_balloon {
 	struct virtio_mmio dev;
 	uint32_t target;
 	uint64_t inflated, deflated, refused;
+	uint32_t pfns[256]; /* a block of a chain's PFNs (the device thread's) */
 };
 
 static int parse_pages(const char *v, unsigned long *out, char *err, size_t errlen)
@@ -78,12 +79,19 @@ static uint32_t pages_request(struct virtio_mmio *dev, const struct virtio_chain
 	uint32_t size = virtio_chain_size(c, false), bad = 0, first_bad = 0, run = 0;
 	uint8_t *start = NULL;
 
-	/* trailing bytes short of a PFN are no page */
-	for (uint32_t off = 0; off + 4 <= size; off += 4) {
+	/* trailing bytes short of a PFN are no page; read in blocks, not a
+	 * chain walk per PFN */
+	for (uint32_t off = 0, k = 0, n = 0; off + 4 <= size; off += 4, k++) {
 		uint32_t pfn;
 		uint8_t *p;
 
-		virtio_chain_read(c, off, &pfn, sizeof(pfn));
+		if (k == n) {
+			uint32_t want = size - off < sizeof(b->pfns) ? size - off : sizeof(b->pfns);
+
+			n = virtio_chain_read(c, off, b->pfns, want & ~3U) / 4;
+			k = 0;
+		}
+		pfn = b->pfns[k];
 		p = guest_ptr(dev->mem, (uint64_t)pfn * BALLOON_PAGE, BALLOON_PAGE);
 		if (!p) {
 			if (!bad++)
