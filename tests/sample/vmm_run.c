@@ -72,6 +72,20 @@ void make_disk(const char *path, size_t size)
 }
 
 /* Starts sample-vmm with the NULL-terminated arguments after argv[0]. */
+/* VMMs started and not yet reaped: a failed check leaves its test before
+ * finish(), and a --guest-stay VMM would run on; remove_tmpdir() kills
+ * what is left. */
+static pid_t running[16];
+
+static void track(pid_t pid, pid_t replace)
+{
+	for (unsigned i = 0; i < sizeof(running) / sizeof(running[0]); i++)
+		if (running[i] == replace) {
+			running[i] = pid;
+			return;
+		}
+}
+
 void start(struct run *r, const char *const *args)
 {
 	start_in(r, args, 0);
@@ -102,6 +116,8 @@ void start_in(struct run *r, const char *const *args, int unshare_flags)
 	path_in_tmp(r->err_path, sizeof(r->err_path), name);
 	r->pid = fork();
 	assert_true(r->pid >= 0);
+	if (r->pid > 0)
+		track(r->pid, 0);
 	if (r->pid == 0) {
 		if (unshare_flags && unshare(unshare_flags) < 0)
 			_exit(126);
@@ -130,6 +146,7 @@ void finish(struct run *r)
 		kill(r->pid, SIGKILL);
 		waitpid(r->pid, &r->status, 0);
 	}
+	track(0, r->pid);
 	r->out = slurp(r->out_path);
 	r->err = slurp(r->err_path);
 	if (p == 0)
@@ -290,9 +307,17 @@ int make_tmpdir(void **state)
 
 int remove_tmpdir(void **state)
 {
-	DIR *d = opendir(tmpdir);
+	DIR *d;
 	struct dirent *de;
 	char path[384];
+
+	for (unsigned i = 0; i < sizeof(running) / sizeof(running[0]); i++)
+		if (running[i] > 0) {
+			kill(running[i], SIGKILL);
+			waitpid(running[i], NULL, 0);
+			running[i] = 0;
+		}
+	d = opendir(tmpdir);
 
 	(void)state;
 	while (d && (de = readdir(d))) {
