@@ -11,7 +11,7 @@
 # the suite's work.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-tools/deps.sh cppcheck clang-tidy clang-format git || exit 1
+tools/deps.sh cppcheck clang-tidy clang-format git groff-base || exit 1
 jobs=$(nproc)
 passed=0
 failed=0
