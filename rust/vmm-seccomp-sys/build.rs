@@ -52,6 +52,8 @@ fn main() {
     println!("cargo:rerun-if-changed={}", header.display());
     // Dependent crates' build scripts see it as DEP_VMM_SECCOMP_INCLUDE.
     println!("cargo:include={}", found.include_dir.display());
+    // And DEP_VMM_SECCOMP_LIB_DIR: where the archive linked was found.
+    println!("cargo:lib_dir={}", found.lib_dir.display());
 
     // The layout probe the tests compare the Rust declarations with: the
     // header's own sizes, offsets and constants, compiled by the C compiler.
@@ -63,10 +65,7 @@ fn main() {
         .flag_if_supported("-Werror")
         .compile("vmm_seccomp_sys_layout");
 
-    println!(
-        "cargo:rustc-link-search=native={}",
-        found.lib_dir.display()
-    );
+    println!("cargo:rustc-link-search=native={}", found.lib_dir.display());
     println!("cargo:rustc-link-lib=static=vmm_seccomp");
     if env::var_os("VMM_SECCOMP_STATIC_LIBSECCOMP").is_some() {
         println!("cargo:rustc-link-lib=static=seccomp");
@@ -128,7 +127,12 @@ fn build_from_repository() -> Found {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
     let repo = manifest.join("..").join("..");
     let repo = repo.canonicalize().unwrap_or(repo);
-    if !repo.join("vmm_seccomp").join("include").join("vmm_seccomp.h").is_file() {
+    if !repo
+        .join("vmm_seccomp")
+        .join("include")
+        .join("vmm_seccomp.h")
+        .is_file()
+    {
         panic!(
             "vmm-seccomp-sys: libvmm_seccomp not found: set VMM_SECCOMP_LIB_DIR, install it \
              (cmake --install) so pkg-config finds vmm_seccomp.pc, or build the crate inside \
@@ -139,7 +143,10 @@ fn build_from_repository() -> Found {
     for dir in ["vmm_seccomp", "policy", "threads", "cmake", "tools"] {
         println!("cargo:rerun-if-changed={}", repo.join(dir).display());
     }
-    println!("cargo:rerun-if-changed={}", repo.join("CMakeLists.txt").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        repo.join("CMakeLists.txt").display()
+    );
 
     let build = PathBuf::from(env::var_os("OUT_DIR").unwrap()).join("cmake-build");
     run(Command::new("cmake")
@@ -180,5 +187,7 @@ fn libseccomp_dir() -> Option<PathBuf> {
         .ok()?;
     let dir = String::from_utf8(out.stdout).ok()?.trim().to_owned();
     let dir = Path::new(&dir);
-    dir.join("libseccomp.a").is_file().then(|| dir.to_path_buf())
+    dir.join("libseccomp.a")
+        .is_file()
+        .then(|| dir.to_path_buf())
 }

@@ -10,6 +10,7 @@
 //! The safe interface is the `vmm-seccomp` crate.
 #![allow(non_camel_case_types)]
 #![no_std]
+#![deny(missing_docs)]
 
 use libc::{c_char, c_int, c_uint, c_void, pthread_attr_t, pthread_t, size_t};
 
@@ -244,10 +245,8 @@ extern "C" {
     ) -> c_int;
 
     /// See vmm_seccomp.h.
-    pub fn vmm_seccomp_set_landlock(
-        ctx: *mut vmm_seccomp,
-        landlock: vmm_seccomp_landlock,
-    ) -> c_int;
+    pub fn vmm_seccomp_set_landlock(ctx: *mut vmm_seccomp, landlock: vmm_seccomp_landlock)
+        -> c_int;
     /// See vmm_seccomp.h.
     pub fn vmm_seccomp_allow_path(
         ctx: *mut vmm_seccomp,

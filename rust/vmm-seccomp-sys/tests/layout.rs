@@ -118,7 +118,11 @@ fn layout_matches_header() {
             bad.push(format!("{name}: in csrc/layout.c, not checked in Rust"));
         }
     }
-    assert!(bad.is_empty(), "declarations differ from vmm_seccomp.h:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "declarations differ from vmm_seccomp.h:\n{}",
+        bad.join("\n")
+    );
     assert!(rust.len() > 60, "the table lost entries: {}", rust.len());
 }
 
@@ -171,8 +175,14 @@ fn raw_life_cycle() {
         let ctx = vmm_seccomp_new();
         assert!(!ctx.is_null());
         assert_eq!(vmm_seccomp_configure(ctx, c"enforce,vcpu=log".as_ptr()), 0);
-        assert_eq!(vmm_seccomp_get_role_mode(ctx, VMM_SECCOMP_ROLE_VCPU), VMM_SECCOMP_MODE_LOG);
-        assert_eq!(vmm_seccomp_configure(ctx, c"enforce,bogus".as_ptr()), -libc::EINVAL);
+        assert_eq!(
+            vmm_seccomp_get_role_mode(ctx, VMM_SECCOMP_ROLE_VCPU),
+            VMM_SECCOMP_MODE_LOG
+        );
+        assert_eq!(
+            vmm_seccomp_configure(ctx, c"enforce,bogus".as_ptr()),
+            -libc::EINVAL
+        );
         let msg = CStr::from_ptr(vmm_seccomp_last_error(ctx)).to_string_lossy();
         assert!(msg.contains("bogus"), "message: {msg}");
         assert_eq!(vmm_seccomp_compile(ctx), 0);

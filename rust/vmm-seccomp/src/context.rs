@@ -439,7 +439,9 @@ impl Context {
     pub fn compile(&mut self) -> Result<()> {
         let p = self.raw.as_ptr();
         // SAFETY: p is a live context.
-        check(p, "vmm_seccomp_compile", unsafe { sys::vmm_seccomp_compile(p) })
+        check(p, "vmm_seccomp_compile", unsafe {
+            sys::vmm_seccomp_compile(p)
+        })
     }
 
     /// Installs the baseline on every thread of the process at once, and

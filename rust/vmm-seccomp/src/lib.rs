@@ -29,7 +29,7 @@
 //! ```
 //!
 //! Errors carry the library's own message ([`Error::Library`]), which names
-//! what and where (`embedder:3:1: unknown syscall "getpidd"`).
+//! what and where (`embedder:2:1: unknown syscall 'getpidd'`).
 #![deny(missing_docs)]
 
 mod context;
@@ -38,7 +38,9 @@ mod report;
 mod role;
 pub mod thread;
 
-pub use context::{is_dangerous, threads, Context, ContextBuilder, LandlockStatus, RoleRef, ThreadInfo};
+pub use context::{
+    is_dangerous, threads, Context, ContextBuilder, LandlockStatus, RoleRef, ThreadInfo,
+};
 pub use error::{Error, Result};
 pub use report::{Report, Reports};
 pub use role::{Landlock, Mode, PathAccess, Role};

@@ -39,7 +39,10 @@ fn malformed_policy_file_gives_file_and_line() {
     assert_eq!(call, "vmm_seccomp_load_policy_dir");
     assert_eq!(errno, libc::EINVAL);
     assert!(message.contains("vcpu.policy:3"), "message: {message}");
-    assert!(message.contains("not_a_syscall_at_all"), "message: {message}");
+    assert!(
+        message.contains("not_a_syscall_at_all"),
+        "message: {message}"
+    );
     assert!(shown.contains(&message), "Display: {shown}");
 }
 
@@ -160,7 +163,11 @@ fn bad_path_rules() {
     assert!(message.contains("fly"), "message: {message}");
     Context::builder()
         .path_rule(Role::PROCESS, "/tmp:read+write")
-        .allow_path(Role::PROCESS, "/dev/null", PathAccess::READ | PathAccess::WRITE)
+        .allow_path(
+            Role::PROCESS,
+            "/dev/null",
+            PathAccess::READ | PathAccess::WRITE,
+        )
         .build()
         .unwrap();
 }
@@ -190,11 +197,16 @@ fn spawn_before_apply_is_refused() {
     let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let r2 = ran.clone();
     let e = ctx
-        .spawn(Role::VCPU, "vcpu0", move || r2.store(true, std::sync::atomic::Ordering::SeqCst))
+        .spawn(Role::VCPU, "vcpu0", move || {
+            r2.store(true, std::sync::atomic::Ordering::SeqCst)
+        })
         .unwrap_err();
     let (call, errno, message) = library_error(e);
     assert_eq!(call, "vmm_seccomp_enter_role");
     assert_eq!(errno, libc::EPERM);
     assert!(!message.is_empty());
-    assert!(!ran.load(std::sync::atomic::Ordering::SeqCst), "the closure ran unconfined");
+    assert!(
+        !ran.load(std::sync::atomic::Ordering::SeqCst),
+        "the closure ran unconfined"
+    );
 }

@@ -92,10 +92,13 @@ fn spawned_role_thread_dies_by_sigsys_on_refused_syscall() {
         ctx.apply_process().map_err(|e| e.to_string())?;
         // The baseline alone lets the main thread make it.
         if getppid_raw() < 0 {
-            return Err(format!("getppid refused under the baseline: errno {}", errno()));
+            return Err(format!(
+                "getppid refused under the baseline: errno {}",
+                errno()
+            ));
         }
         let t = ctx
-            .spawn(Role::VCPU, "vcpu0", || getppid_raw())
+            .spawn(Role::VCPU, "vcpu0", getppid_raw)
             .map_err(|e| e.to_string())?;
         let _ = t.join();
         Err("the vcpu thread's getppid did not kill the process".into())
@@ -258,14 +261,17 @@ fn role_threads_run_join_and_are_registered() {
 fn landlock_refuses_a_path_outside_the_rules() {
     let abi = Context::builder().build().unwrap().landlock_status().abi;
     if abi == 0 {
-        println!("SKIP landlock_refuses_a_path_outside_the_rules because the kernel has no Landlock");
+        println!(
+            "SKIP landlock_refuses_a_path_outside_the_rules because the kernel has no Landlock"
+        );
         return;
     }
     let dir = std::env::temp_dir().join(format!("vmm-seccomp-rs-ll-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let allowed = dir.join("allowed");
     std::fs::write(&allowed, b"yes").unwrap();
-    let denied = std::env::temp_dir().join(format!("vmm-seccomp-rs-ll-{}.denied", std::process::id()));
+    let denied =
+        std::env::temp_dir().join(format!("vmm-seccomp-rs-ll-{}.denied", std::process::id()));
     std::fs::write(&denied, b"no").unwrap();
     let end = in_child(|| {
         let mut ctx = Context::builder()
