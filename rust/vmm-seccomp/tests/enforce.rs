@@ -293,3 +293,37 @@ fn landlock_refuses_a_path_outside_the_rules() {
     let _ = std::fs::remove_file(&denied);
     assert_eq!(end, End::Exited(0));
 }
+
+/// The tokio pattern: threads someone else creates (a runtime's workers)
+/// enter their role themselves, here from a plain std thread sharing the
+/// context through an Arc, as `on_thread_start` would.
+#[test]
+fn foreign_thread_enters_the_runtime_role() {
+    let end = in_child(|| {
+        let mut ctx = Context::builder()
+            .landlock(Landlock::IfAvailable)
+            .build()
+            .map_err(|e| e.to_string())?;
+        ctx.apply_process().map_err(|e| e.to_string())?;
+        let ctx = std::sync::Arc::new(ctx);
+        let c2 = ctx.clone();
+        let t = std::thread::spawn(move || -> Result<Vec<vmm_seccomp::ThreadInfo>, String> {
+            c2.enter_role(Role::RUNTIME, Some("rt-worker-0"))
+                .map_err(|e| e.to_string())?;
+            Ok(vmm_seccomp::threads())
+        });
+        let seen = t.join().map_err(|_| "the worker panicked")??;
+        let w = seen
+            .iter()
+            .find(|t| t.name == "rt-worker-0")
+            .ok_or(format!("rt-worker-0 not registered: {seen:?}"))?;
+        if w.role != Role::RUNTIME || !w.filtered {
+            return Err(format!("rt-worker-0: {w:?}"));
+        }
+        if ctx.role_name(w.role) != Some("runtime") {
+            return Err("runtime's name".into());
+        }
+        Ok(())
+    });
+    assert_eq!(end, End::Exited(0));
+}
