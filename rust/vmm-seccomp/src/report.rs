@@ -1,0 +1,168 @@
+//! Violation reports read from the library's report descriptor.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+
+/// One report line the library wrote for a refused (or unreviewed)
+/// syscall, with its fields picked out.  The library's line is
+/// `vmm_seccomp: violation thread=NAME tid=N role=ROLE [layer=LAYER]
+/// syscall=NAME nr=N arch=ARCH args=... [request=...] mode=MODE
+/// action=ACTION`; a field the line lacks is left empty (or 0).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Report {
+    /// The whole line, without its newline.
+    pub line: String,
+    /// The offending thread's name ("vcpu0").
+    pub thread: String,
+    /// Its thread id.
+    pub tid: i32,
+    /// Its role's name.
+    pub role: String,
+    /// The name of the layer that refused: the role's, or "process" when
+    /// the baseline alone checks what refused.
+    pub layer: String,
+    /// The syscall's name ("execve", or "?").
+    pub syscall: String,
+    /// The syscall's number (-1 when the line has none).
+    pub nr: i64,
+    /// The refusing layer's mode ("enforce", "errno").
+    pub mode: String,
+    /// What happened: "kill-process", "EPERM" or "ENOSYS".
+    pub action: String,
+    /// A syscall no policy has reviewed: it failed with ENOSYS and the
+    /// thread went on, whatever the mode.
+    pub unreviewed: bool,
+}
+
+impl Report {
+    /// Picks the fields out of one report line.  `None` if the line is no
+    /// report of this library.
+    pub fn parse(line: &str) -> Option<Report> {
+        let line = line.trim_end_matches('\n');
+        let (unreviewed, rest) = if let Some(r) = line.strip_prefix("vmm_seccomp: violation ") {
+            (false, r)
+        } else if let Some(r) = line.strip_prefix("vmm_seccomp: unreviewed syscall ") {
+            (true, r)
+        } else {
+            return None;
+        };
+        let mut r = Report {
+            line: line.to_owned(),
+            unreviewed,
+            nr: -1,
+            ..Report::default()
+        };
+        for field in rest.split(' ') {
+            let Some((key, value)) = field.split_once('=') else {
+                continue;
+            };
+            match key {
+                "thread" => r.thread = value.to_owned(),
+                "tid" => r.tid = value.parse().unwrap_or(0),
+                "role" => r.role = value.to_owned(),
+                "layer" => r.layer = value.to_owned(),
+                "syscall" => r.syscall = value.to_owned(),
+                "nr" => r.nr = value.parse().unwrap_or(-1),
+                "mode" => r.mode = value.to_owned(),
+                "action" => r.action = value.to_owned(),
+                _ => {}
+            }
+        }
+        if r.layer.is_empty() {
+            r.layer = r.role.clone();
+        }
+        Some(r)
+    }
+}
+
+/// The reports of a context built with
+/// [`ContextBuilder::report_channel`](crate::ContextBuilder::report_channel),
+/// as a blocking iterator: each `next()` waits for the next report line.
+///
+/// The library writes each report with one write(2) from the SIGSYS
+/// handler of the offending thread, the only thing a signal handler can
+/// safely do; this reads them on whichever thread iterates, in ordinary
+/// Rust.  The iterator ends when the write end is closed.  In
+/// [`Mode::Enforce`](crate::Mode::Enforce) the process dies right after the
+/// report is written, so in-process reading mostly serves
+/// [`Mode::Errno`](crate::Mode::Errno) and unreviewed syscalls; a parent
+/// process can read the same pipe across a fork.
+///
+/// The thread that iterates makes read(2) on the pipe: it must run under a
+/// role whose policy allows it (the baseline does).
+#[derive(Debug)]
+pub struct Reports {
+    reader: BufReader<File>,
+}
+
+impl Reports {
+    pub(crate) fn new(file: File) -> Reports {
+        Reports {
+            reader: BufReader::new(file),
+        }
+    }
+
+    /// The pipe's read end, to poll it with an event loop.
+    pub fn get_ref(&self) -> &File {
+        self.reader.get_ref()
+    }
+}
+
+impl Iterator for Reports {
+    type Item = io::Result<Report>;
+
+    fn next(&mut self) -> Option<io::Result<Report>> {
+        loop {
+            let mut line = String::new();
+            match self.reader.read_line(&mut line) {
+                Ok(0) => return None,
+                Ok(_) => {
+                    if let Some(r) = Report::parse(&line) {
+                        return Some(Ok(r));
+                    }
+                    // Not a report line: nothing else writes there, but
+                    // skip rather than fail.
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_report_line() {
+        let r = Report::parse(
+            "vmm_seccomp: violation thread=vcpu0 tid=42 role=vcpu syscall=execve nr=59 \
+             arch=x86_64 args=0x0,0x0,0x0,0x0,0x0,0x0 mode=enforce action=kill-process\n",
+        )
+        .unwrap();
+        assert_eq!(r.thread, "vcpu0");
+        assert_eq!(r.tid, 42);
+        assert_eq!(r.role, "vcpu");
+        assert_eq!(r.layer, "vcpu");
+        assert_eq!(r.syscall, "execve");
+        assert_eq!(r.nr, 59);
+        assert_eq!(r.mode, "enforce");
+        assert_eq!(r.action, "kill-process");
+        assert!(!r.unreviewed);
+        assert!(!r.line.ends_with('\n'));
+    }
+
+    #[test]
+    fn parses_layer_and_unreviewed() {
+        let r = Report::parse(
+            "vmm_seccomp: unreviewed syscall thread=t tid=1 role=api layer=process \
+             syscall=? nr=999 arch=x86_64 args=0x0 mode=errno action=ENOSYS",
+        )
+        .unwrap();
+        assert!(r.unreviewed);
+        assert_eq!(r.layer, "process");
+        assert_eq!(r.action, "ENOSYS");
+        assert!(Report::parse("something else").is_none());
+    }
+}
