@@ -8,7 +8,7 @@
 # Per suite, under build-matrix/SUITE (kept and reused; /build*/ is ignored):
 #   setup      debootstrap --variant=minbase from the host's configured Debian
 #              mirror (only when the chroot is new), then tools/deps.sh with
-#              what tools/test.sh asks for
+#              what tools/test.sh asks for, and tools/rust-deps.sh
 #   test.sh    a fresh copy of the checkout in /src, tools/test.sh there (but
 #              the memcheck runs of the pure filter verification, which the
 #              host's suite has: TEST_SKIP_MEMCHECK_PURE)
@@ -233,8 +233,8 @@ setup() { # setup SUITE: runs in the background, writes its log, returns its sta
   fi
   rm -rf --one-file-system "$c/src" && cp -a "$top/src" "$c/src" || return 1
   for try in 1 2 3; do
-    echo "== tools/deps.sh $test_deps, try $try ($(date -u +%T))" >>"$log"
-    in_chroot "$c" "$log" 1200 "cd /src && tools/deps.sh $test_deps" && return 0
+    echo "== tools/deps.sh $test_deps; tools/rust-deps.sh, try $try ($(date -u +%T))" >>"$log"
+    in_chroot "$c" "$log" 1200 "cd /src && tools/deps.sh $test_deps && tools/rust-deps.sh" && return 0
     in_chroot "$c" "$log" 300 "dpkg --configure -a; apt-get -f install -y -qq" # an interrupted install
     sleep $((try * 10))
   done
@@ -263,7 +263,7 @@ for s in "${suites[@]}"; do
     for step in test.sh "sample-vmm enforce" "sample-vmm errno" test_live; do result "$s" "$step" 1 0 "not run: setup failed"; done
     continue
   fi
-  vers=$(in_chroot "$c" /dev/stdout 60 'dpkg-query -W -f "\${Package} \${Version}\n" libc6 gcc valgrind libseccomp2 clang-tidy cppcheck cmake 2>/dev/null | sed -E "s/ ([0-9]+:)?/ /" | tr "\n" " "')
+  vers=$(in_chroot "$c" /dev/stdout 60 'dpkg-query -W -f "\${Package} \${Version}\n" libc6 gcc valgrind libseccomp2 clang-tidy cppcheck cmake rustc librust-tokio-dev 2>/dev/null | sed -E "s/ ([0-9]+:)?/ /" | tr "\n" " "')
   result "$s" setup 0 "${setup_t[$s]}" "$(cat "$c/etc/debian_version"): $vers"
 
   t=$SECONDS

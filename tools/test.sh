@@ -101,6 +101,60 @@ else
   passed=$((passed + 1))
 fi
 
+echo "== rust: cargo test --offline (rust/, rust/README.md)"
+if tools/rust-deps.sh; then
+  PATH=$(tools/rust-deps.sh --path)
+  # Debian 12's packaged crates are the ones Cargo.lock pins (a stale lock
+  # is an error there).  Another release packages other versions, which
+  # cargo, offline, will not put in place of locked ones: there the
+  # workspace runs from a copy without the lock, in build-rust/tree (the
+  # rest of the tree linked beside it, for the build scripts' ../..).
+  locked=--locked
+  ws=$PWD/rust
+  if ! grep -q '^VERSION_ID="12"' /etc/os-release 2>/dev/null; then
+    locked=
+    ws=$PWD/build-rust/tree/rust
+    rm -rf build-rust/tree && mkdir -p build-rust/tree &&
+      for f in * .[!.]*; do
+        case $f in rust | build* | .git) ;; *) ln -s "$PWD/$f" "build-rust/tree/$f" ;; esac
+      done &&
+      git ls-files rust | grep -v '^rust/Cargo.lock$' | tar -cf - -T - | tar -xf - -C build-rust/tree
+    echo "not Debian 12: Cargo.lock pins Debian 12's crates; resolving against this release's, in build-rust/tree"
+  fi
+  cargo_env=(env CARGO_TARGET_DIR="$PWD/build-rust/target" VMM_SECCOMP_LIB_DIR="$PWD/build-test"
+    VMM_SECCOMP_INCLUDE_DIR="$PWD/vmm_seccomp/include")
+  # The library under test is the one built above.
+  out=$(cd "$ws" && "${cargo_env[@]}" cargo test --offline $locked 2>&1)
+  rc=$?
+  echo "$out" | grep -E '^(test result|error|warning|SKIP)|panicked|FAILED|Running' || true
+  rpass=$(echo "$out" | awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^passed/) n += $i } END { print n + 0 }')
+  rfail=$(echo "$out" | awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^failed/) n += $i } END { print n + 0 }')
+  echo "cargo test: ${rpass:-0} passed, ${rfail:-0} failed"
+  if [ $rc -eq 0 ] && [ "${rpass:-0}" -gt 0 ]; then
+    passed=$((passed + 1))
+  else
+    [ $rc -ne 0 ] || echo "cargo test ran no test"
+    echo "$out" | tail -40
+    failed=$((failed + 1)); echo "cargo test failed"
+  fi
+  if (cd "$ws" && cargo fmt --version) >/dev/null 2>&1; then
+    if (cd "$ws" && cargo fmt --check); then passed=$((passed + 1)); else failed=$((failed + 1)); echo "rustfmt: run cargo fmt in rust/"; fi
+  else
+    echo "SKIP: rustfmt: this toolchain ($(cargo --version)) has no cargo fmt"
+  fi
+  if (cd "$ws" && cargo clippy --version) >/dev/null 2>&1; then
+    if (cd "$ws" && "${cargo_env[@]}" cargo clippy --offline $locked --all-targets -q -- -D warnings); then
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1)); echo "clippy found problems"
+    fi
+  else
+    echo "SKIP: clippy: this toolchain ($(cargo --version)) has no cargo clippy"
+  fi
+else
+  failed=$((failed + 1)); echo "rust: no toolchain or packaged crates (tools/rust-deps.sh)"
+fi
+
 echo
 echo "suite: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -6,13 +6,12 @@ use std::io;
 use vmm_seccomp_sys as sys;
 
 /// What went wrong in a call of this crate.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum Error {
     /// The C library refused: its negative errno and the message it left in
     /// `vmm_seccomp_last_error()`, which names what and where (a policy's
     /// `file:line:column`, the bad token of a configuration string, the
     /// thread that could not be synchronised).  The call changed nothing.
-    #[error("{call}: {message}")]
     Library {
         /// The C function that failed (`"vmm_seccomp_add_rules"`).
         call: &'static str,
@@ -22,24 +21,43 @@ pub enum Error {
         message: String,
     },
     /// A string given to the library held a NUL byte.
-    #[error("{what} holds a NUL byte")]
     Nul {
         /// Which argument.
         what: &'static str,
     },
     /// A role name that names no role of the context.
-    #[error("no role named \"{0}\"")]
     NoSuchRole(String),
     /// An operating-system call made by this crate itself failed (creating
     /// the report pipe, spawning a thread).
-    #[error("{what}: {source}")]
     Io {
         /// What was being done.
         what: &'static str,
         /// The error.
-        #[source]
         source: io::Error,
     },
+}
+
+// By hand rather than derived: the crate depends on nothing that Debian
+// releases package at incompatible major versions (thiserror is 1.x in
+// Debian 12, 2.x from Debian 13 on).
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Library { call, message, .. } => write!(f, "{call}: {message}"),
+            Error::Nul { what } => write!(f, "{what} holds a NUL byte"),
+            Error::NoSuchRole(name) => write!(f, "no role named \"{name}\""),
+            Error::Io { what, source } => write!(f, "{what}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 impl Error {
@@ -98,4 +116,35 @@ pub(crate) fn check(ctx: *const sys::vmm_seccomp, call: &'static str, rc: i32) -
 /// A `CString` of `s`, or [`Error::Nul`].
 pub(crate) fn cstring(what: &'static str, s: &str) -> Result<std::ffi::CString> {
     std::ffi::CString::new(s).map_err(|_| Error::Nul { what })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displays_what_and_where() {
+        let e = Error::Library {
+            call: "vmm_seccomp_add_rules",
+            errno: libc::EINVAL,
+            message: "embedder:2:1: unknown syscall 'getpidd'".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "vmm_seccomp_add_rules: embedder:2:1: unknown syscall 'getpidd'"
+        );
+        assert!(std::error::Error::source(&e).is_none());
+        assert_eq!(e.message(), Some("embedder:2:1: unknown syscall 'getpidd'"));
+        assert_eq!(
+            Error::NoSuchRole("gpu".into()).to_string(),
+            "no role named \"gpu\""
+        );
+        let io = Error::Io {
+            what: "pipe",
+            source: io::Error::from_raw_os_error(libc::EMFILE),
+        };
+        assert!(io.to_string().starts_with("pipe: "), "{io}");
+        assert_eq!(io.errno(), Some(libc::EMFILE));
+        assert!(std::error::Error::source(&io).is_some());
+    }
 }
