@@ -360,6 +360,49 @@ int kaudit_records_lost(const char *log, char *first, size_t len)
 	return count;
 }
 
+char *kaudit_read_until(struct kaudit *a, kaudit_count_fn count, pid_t control, char *first,
+			size_t len, int *seen, char *dropped, size_t dlen)
+{
+	char *log = NULL;
+	size_t used = 0;
+	int lost = 0;
+
+	*seen = 0;
+	for (int t = 0; t < 5000 && !*seen; t += 50) {
+		int l = 0;
+		char *more = kaudit_read(a, &l), *all;
+		size_t n;
+
+		if (!more)
+			goto err_free;
+		lost += l;
+		n = strlen(more);
+		all = realloc(log, used + n + 1);
+		if (!all) {
+			free(more);
+			goto err_free;
+		}
+		memcpy(all + used, more, n + 1);
+		used += n;
+		log = all;
+		free(more);
+		*seen = count(log, control, first, len);
+		if (!*seen)
+			usleep(50000);
+	}
+	if (!log)
+		return NULL;
+	if (lost)
+		snprintf(dropped, dlen, "kernel log overwritten before it was read");
+	else if (!kaudit_records_lost(log, dropped, dlen) && dlen)
+		dropped[0] = '\0';
+	return log;
+
+err_free:
+	free(log);
+	return NULL;
+}
+
 pid_t kaudit_denied_open(const char *path)
 {
 	struct landlock_ruleset_attr attr = { .handled_access_fs = LANDLOCK_ACCESS_FS_READ_FILE };

@@ -47,6 +47,21 @@ int kaudit_landlock_denials(const char *log, pid_t pid, char *first, size_t len)
  * as above. */
 int kaudit_seccomp_records(const char *log, pid_t pid, char *first, size_t len);
 
+/* kaudit_landlock_denials() or kaudit_seccomp_records(). */
+typedef int (*kaudit_count_fn)(const char *log, pid_t pid, char *first, size_t len);
+
+/*
+ * Reads the log until `count` finds a record of process `control` (the
+ * kernel prints audit records after the fact: 5 seconds at the most).
+ * Returns all that was logged since kaudit_start() (caller frees), NULL if
+ * the log could not be read.  *seen is control's record count, the first
+ * in first (len bytes).  dropped (dlen bytes) says why the log proves
+ * nothing if it does not (records overwritten before they were read, or a
+ * line saying the kernel dropped some), and is "" if the log is whole.
+ */
+char *kaudit_read_until(struct kaudit *a, kaudit_count_fn count, pid_t control, char *first,
+			size_t len, int *seen, char *dropped, size_t dlen);
+
 /* Lines of `log` saying the kernel dropped audit records (rate limit,
  * backlog): a log that proves nothing.  The first is copied as above. */
 int kaudit_records_lost(const char *log, char *first, size_t len);

@@ -9,7 +9,6 @@
  * With SAMPLE_VMM_VALGRIND set (the path of valgrind), only the boot and
  * hostile-guest tests run, with sample-vmm under valgrind memcheck.
  */
-#include <dirent.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <errno.h>
@@ -169,15 +168,38 @@ static void test_hostile_guest(void **state)
 
 /* ---- 2: every thread carries its filters ---------------------------------- */
 
+static const char *const two_vcpu_threads[] = { "vmm",	      "vcpu0",	    "vcpu1",
+						"virtio-blk", "virtio-rng", "signal-handler" };
+#define NTWO (sizeof(two_vcpu_threads) / sizeof(two_vcpu_threads[0]))
+
+struct seen_threads {
+	int seen[NTWO], api;
+};
+
+static void see_thread(const char *comm, void *arg)
+{
+	struct seen_threads *s = arg;
+	int known = 0;
+
+	for (unsigned i = 0; i < NTWO; i++)
+		if (!strcmp(comm, two_vcpu_threads[i])) {
+			s->seen[i]++;
+			known = 1;
+		}
+	if (!strcmp(comm, "api"))
+		s->api++;
+	/* KVM's own worker (kvm-nx-lpage-recovery) lives in the VMM's thread
+	 * group: it is created from a vCPU thread and inherits its filters, as
+	 * checked. */
+	else if (!known && strncmp(comm, "kvm-", 4) != 0)
+		fail_msg("unexpected thread '%s'", comm);
+}
+
 static void test_threads_filtered(void **state)
 {
-	static const char *const expected[] = { "vmm",	      "vcpu0",	    "vcpu1",
-						"virtio-blk", "virtio-rng", "signal-handler" };
-	char disk[96], sock[96], dir[64], path[384], status[4096], comm[32];
-	int seen[6] = { 0 }, api = 0, threads = 0;
-	struct dirent *de;
+	char disk[96], sock[96];
+	struct seen_threads s = { { 0 }, 0 };
 	struct run r;
-	DIR *d;
 
 	(void)state;
 	if (!kvm_present()) {
@@ -188,51 +210,11 @@ static void test_threads_filtered(void **state)
 	path_in_tmp(sock, sizeof(sock), "api.sock");
 	make_disk(disk, 1 << 20);
 	start(&r, ARGS("--disk", disk, "--vcpus", "2", "--guest-stay", "--api-sock", sock));
-	if (!wait_for_output(&r, "sample-guest: staying up", TIMEOUT_S * 1000)) {
-		finish(&r);
-		print_run(&r);
-		fail_msg("the guest did not come up");
-	}
-	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)r.pid);
-	d = opendir(dir);
-	assert_non_null(d);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/comm", dir, de->d_name);
-		if (read_small(path, comm, sizeof(comm)) < 0)
-			continue; /* the thread just ended */
-		comm[strcspn(comm, "\n")] = 0;
-		snprintf(path, sizeof(path), "%s/%s/status", dir, de->d_name);
-		if (read_small(path, status, sizeof(status)) < 0)
-			continue;
-		threads++;
-		if (!strstr(status, "\nSeccomp:\t2\n") ||
-		    !strstr(status, "\nSeccomp_filters:\t2\n"))
-			fail_msg("thread %s (%s) is not under baseline + role filter:\n%s",
-				 de->d_name, comm, status);
-		for (unsigned i = 0; i < 6; i++)
-			if (!strcmp(comm, expected[i]))
-				seen[i]++;
-		if (!strcmp(comm, "api"))
-			api++;
-		/* KVM's own worker (kvm-nx-lpage-recovery) lives in the VMM's
-		 * thread group: it is created from a vCPU thread and inherits its
-		 * filters, as checked above. */
-		else if (strncmp(comm, "kvm-", 4) != 0) {
-			int known = 0;
-
-			for (unsigned i = 0; i < 6; i++)
-				known |= !strcmp(comm, expected[i]);
-			if (!known)
-				fail_msg("unexpected thread '%s'", comm);
-		}
-	}
-	closedir(d);
-	for (unsigned i = 0; i < 6; i++)
-		if (seen[i] != 1)
-			fail_msg("thread %s seen %d times", expected[i], seen[i]);
-	assert_true(threads >= 6);
+	wait_for_stay(&r);
+	assert_true(threads_all_filtered(r.pid, see_thread, &s) >= (int)NTWO);
+	for (unsigned i = 0; i < NTWO; i++)
+		if (s.seen[i] != 1)
+			fail_msg("thread %s seen %d times", two_vcpu_threads[i], s.seen[i]);
 
 	/* While it runs, its disk is locked: a second VMM is refused. */
 	{
@@ -245,11 +227,9 @@ static void test_threads_filtered(void **state)
 	}
 
 	/* Shutting down by SIGTERM (the event loop's signal path). */
-	kill(r.pid, SIGTERM);
-	finish(&r);
-	assert_exit(&r, 0);
+	stop_stayed(&r);
 	assert_has(r.err, "SIGTERM: shutting down");
-	assert_int_equal(api, 1);
+	assert_int_equal(s.api, 1);
 	release(&r);
 }
 
@@ -313,11 +293,7 @@ static void test_api_while_running(void **state)
 	start(&r,
 	      ARGS("--disk", disk, "--vcpus", "2", "--guest-stay", "--api-sock", sock, "--seccomp",
 		   "enforce", "--seccomp-policy", pdir, "--seccomp-role", "virtio_gpu=log"));
-	if (!wait_for_output(&r, "sample-guest: staying up", TIMEOUT_S * 1000)) {
-		finish(&r);
-		print_run(&r);
-		fail_msg("the guest did not come up");
-	}
+	wait_for_stay(&r);
 	resp = api_request(sock, "GET /vm HTTP/1.1\r\nConnection: close\r\n\r\n");
 	assert_has(resp, "HTTP/1.1 200");
 	assert_has(resp, "\"state\":\"running\",\"vcpus\":2,\"uptime_ms\":");
@@ -467,9 +443,8 @@ static void test_no_landlock_denial_audited(void **state)
 		     SAMPLE_GUEST),
 	};
 	pid_t vmm[2], helper;
-	size_t used = 0;
-	char *log = NULL;
-	int lost = 0, seen = 0, abi = landlock_abi();
+	char *log, dropped[2048];
+	int seen = 0, abi = landlock_abi();
 
 	(void)state;
 	if (!kvm_present()) {
@@ -496,35 +471,20 @@ static void test_no_landlock_denial_audited(void **state)
 	}
 	helper = kaudit_denied_open("/etc/passwd");
 	assert_true(helper > 0);
-	/* kauditd prints the records after the fact */
-	for (int t = 0; t < 5000 && !seen; t += 50) {
-		int l = 0;
-		char *more = kaudit_read(&audit, &l);
-		char *all;
-
-		assert_non_null(more);
-		lost += l;
-		all = realloc(log, used + strlen(more) + 1);
-		assert_non_null(all);
-		memcpy(all + used, more, strlen(more) + 1);
-		used += strlen(more);
-		log = all;
-		free(more);
-		seen = kaudit_landlock_denials(log, helper, first, sizeof(first));
-		if (!seen)
-			usleep(50000);
-	}
+	log = kaudit_read_until(&audit, kaudit_landlock_denials, helper, first, sizeof(first),
+				&seen, dropped, sizeof(dropped));
 	kaudit_stop(&audit);
+	assert_non_null(log);
 	if (!seen)
 		fail_msg("the helper's denial (pid %d, /etc/passwd) never reached the kernel log: "
 			 "no denial of the VMM's could have either; the log:\n%s",
 			 (int)helper, log);
 	assert_has(first, "blockers=fs.read_file ");
 	assert_has(first, "path=\"/etc/passwd\"");
-	if (lost || kaudit_records_lost(log, first, sizeof(first)))
+	if (dropped[0])
 		fail_msg("the kernel dropped records while the VMM ran (%s): the log proves "
 			 "nothing",
-			 lost ? "kernel log overwritten before it was read" : first);
+			 dropped);
 	for (unsigned i = 0; i < 2; i++) {
 		int n = kaudit_landlock_denials(log, vmm[i], first, sizeof(first));
 
@@ -910,6 +870,14 @@ static bool device_present(unsigned i)
 	return !devices[i].net || net_possible();
 }
 
+static void see_device_thread(const char *comm, void *arg)
+{
+	int *seen = arg;
+
+	for (unsigned i = 0; i < NDEVICES; i++)
+		seen[i] += !strcmp(comm, devices[i].name);
+}
+
 /* While the VMM runs with every device and 4 vCPUs: each thread is under
  * the baseline and its role's filter, and GET /seccomp gives each device's
  * thread its device's role. */
@@ -924,12 +892,10 @@ static void test_every_device_thread_in_its_role(void **state)
 		{ "io-worker0", "io_worker" },
 		{ "io-worker1", "io_worker" },
 	};
-	char sock[96], dir[64], path[384], status[4096], comm[32], want[160];
+	char sock[96], want[160];
 	int seen[NDEVICES] = { 0 };
-	struct dirent *de;
 	struct run r;
 	char *resp;
-	DIR *d;
 
 	(void)state;
 	if (!kvm_present()) {
@@ -938,32 +904,8 @@ static void test_every_device_thread_in_its_role(void **state)
 	}
 	path_in_tmp(sock, sizeof(sock), "every.sock");
 	start_every_device(&r, "every", ARGS("--vcpus", "4", "--guest-stay", "--api-sock", sock));
-	if (!wait_for_output(&r, "sample-guest: staying up", TIMEOUT_S * 1000)) {
-		finish(&r);
-		print_run(&r);
-		fail_msg("the guest did not come up");
-	}
-	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)r.pid);
-	d = opendir(dir);
-	assert_non_null(d);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/comm", dir, de->d_name);
-		if (read_small(path, comm, sizeof(comm)) < 0)
-			continue;
-		comm[strcspn(comm, "\n")] = 0;
-		snprintf(path, sizeof(path), "%s/%s/status", dir, de->d_name);
-		if (read_small(path, status, sizeof(status)) < 0)
-			continue;
-		if (!strstr(status, "\nSeccomp:\t2\n") ||
-		    !strstr(status, "\nSeccomp_filters:\t2\n"))
-			fail_msg("thread %s (%s) is not under baseline + role filter:\n%s",
-				 de->d_name, comm, status);
-		for (unsigned i = 0; i < NDEVICES; i++)
-			seen[i] += !strcmp(comm, devices[i].name);
-	}
-	closedir(d);
+	wait_for_stay(&r);
+	threads_all_filtered(r.pid, see_device_thread, seen);
 	resp = api_request(sock, "GET /seccomp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 	/* the threads that are no device's queue thread */
 	for (unsigned i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
@@ -980,9 +922,7 @@ static void test_every_device_thread_in_its_role(void **state)
 			 devices[i].name, devices[i].role);
 		assert_has(resp, want);
 	}
-	kill(r.pid, SIGTERM);
-	finish(&r);
-	assert_exit(&r, 0);
+	stop_stayed(&r);
 	for (unsigned i = 0; i < NDEVICES; i++)
 		if (device_present(i))
 			assert_has(r.out, devices[i].guest_says);
@@ -998,10 +938,9 @@ static void test_every_device_no_syscall_outside_policies(void **state)
 {
 	static const char *const vcpus[] = { "1", "4" };
 	pid_t logged[2], control;
-	char why[256], first[2048];
-	char *log = NULL;
-	size_t used = 0;
-	int lost = 0, seen = 0;
+	char why[256], first[2048], dropped[2048];
+	char *log;
+	int seen = 0;
 	struct run r;
 
 	(void)state;
@@ -1033,33 +972,19 @@ static void test_every_device_no_syscall_outside_policies(void **state)
 	assert_exit(&r, 3); /* execve ran: EFAULT */
 	control = r.pid;
 	release(&r);
-	for (int t = 0; t < 5000 && !seen; t += 50) {
-		int l = 0;
-		char *more = kaudit_read(&audit, &l);
-		char *all;
-
-		assert_non_null(more);
-		lost += l;
-		all = realloc(log, used + strlen(more) + 1);
-		assert_non_null(all);
-		memcpy(all + used, more, strlen(more) + 1);
-		used += strlen(more);
-		log = all;
-		free(more);
-		seen = kaudit_seccomp_records(log, control, first, sizeof(first));
-		if (!seen)
-			usleep(50000);
-	}
+	log = kaudit_read_until(&audit, kaudit_seccomp_records, control, first, sizeof(first),
+				&seen, dropped, sizeof(dropped));
 	kaudit_stop(&audit);
+	assert_non_null(log);
 	if (!seen)
 		fail_msg("the control's logged execve (pid %d) never reached the kernel log: a "
 			 "syscall of the VMM's could not have either; the log:\n%s",
 			 (int)control, log);
 	assert_has(first, " syscall=59 ");
-	if (lost || kaudit_records_lost(log, first, sizeof(first)))
+	if (dropped[0])
 		fail_msg("the kernel dropped records while the VMM ran (%s): the log proves "
 			 "nothing",
-			 lost ? "kernel log overwritten before it was read" : first);
+			 dropped);
 	for (unsigned v = 0; v < 2; v++) {
 		int n = kaudit_seccomp_records(log, logged[v], first, sizeof(first));
 

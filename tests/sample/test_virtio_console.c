@@ -285,19 +285,13 @@ static void test_thread_filtered(void **state)
 	disk_path(disk, sizeof(disk), "stay.img");
 	path_in_tmp(sock, sizeof(sock), "api.sock");
 	start(&r, ARGS("--disk", disk, "--console", "pty", "--guest-stay", "--api-sock", sock));
-	if (!wait_for_output(&r, "sample-guest: staying up", TIMEOUT_S * 1000)) {
-		finish(&r);
-		print_run(&r);
-		fail_msg("the guest did not come up");
-	}
+	wait_for_stay(&r);
 	assert_int_equal(threads_filtered(r.pid, "virtio-console"), 1);
 	resp = api_request(sock, "GET /vm HTTP/1.1\r\nConnection: close\r\n\r\n");
 	assert_has(resp, "\"type\":\"virtio-console\"");
 	assert_has(resp, "\"role\":\"virtio_console\",\"host\":\"pty\",\"pty\":\"/dev/pts/");
 	assert_has(resp, "\"tx_bytes\":29");
-	kill(r.pid, SIGTERM);
-	finish(&r);
-	assert_exit(&r, 0);
+	stop_stayed(&r);
 	assert_lacks(r.err, "vmm_seccomp: ");
 	release(&r);
 }

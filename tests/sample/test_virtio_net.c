@@ -316,11 +316,7 @@ static void test_thread_filtered(void **state)
 	make_persistent_tap(ns, hw);
 	path_in_tmp(sock, sizeof(sock), "net.sock");
 	start_in_ns(ns, &r, VMM_ARGS("--net", "tap=" TAP, "--guest-stay", "--api-sock", sock));
-	if (!wait_for_output(&r, "sample-guest: staying up", TIMEOUT_S * 1000)) {
-		finish(&r);
-		print_run(&r);
-		fail_msg("the guest did not come up");
-	}
+	wait_for_stay(&r);
 	assert_int_equal(threads_filtered(r.pid, "virtio-net"), 1);
 	/* the guest's frame reached the tap: received, on the host side */
 	assert_true(rx_packets(r.pid) >= 1);
@@ -328,9 +324,7 @@ static void test_thread_filtered(void **state)
 	assert_has(resp, "{\"type\":\"virtio-net\",\"mmio\":\"0xd0002000\",\"gsi\":7,"
 			 "\"role\":\"virtio_net\",\"tap\":\"" TAP "\",\"mac\":\"" GUEST_MAC
 			 "\",\"rx_dropped\":0,\"tx_dropped\":0}");
-	kill(r.pid, SIGTERM);
-	finish(&r);
-	assert_exit(&r, 0);
+	stop_stayed(&r);
 	assert_reply_from(&r, hw);
 	close(ns);
 	release(&r);
@@ -442,16 +436,10 @@ static void test_peer_on_socket_pair(void **state)
 	assert_int_equal(send(sv[0], f, sizeof(f), 0), (ssize_t)sizeof(f));
 	arp_frame(reply, 2, peer, GUEST_NET_PEER, guest_mac, GUEST_NET_IP);
 	assert_int_equal(send(sv[0], reply, sizeof(reply), 0), (ssize_t)sizeof(reply));
-	if (!wait_for_output(&r, "sample-guest: staying up", TIMEOUT_S * 1000)) {
-		finish(&r);
-		print_run(&r);
-		fail_msg("the guest did not come up");
-	}
+	wait_for_stay(&r);
 	assert_has(api_request(sock, "GET /vm HTTP/1.1\r\nConnection: close\r\n\r\n"),
 		   "\"tap\":null,\"mac\":\"" GUEST_MAC "\",\"rx_dropped\":1,\"tx_dropped\":0}");
-	kill(r.pid, SIGTERM);
-	finish(&r);
-	assert_exit(&r, 0);
+	stop_stayed(&r);
 	assert_reply_from(&r, peer);
 	assert_lacks(r.err, "vmm_seccomp: ");
 	close(sv[0]);

@@ -258,7 +258,7 @@ static void test_thread_filtered(void **state)
 	path_in_tmp(api, sizeof(api), "api.sock");
 	snprintf(arg, sizeof(arg), "cid=4,uds=%s", path);
 	start(&r, ARGS("--vsock", arg, "--guest-stay", "--api-sock", api));
-	wait_or_fail(&r, "sample-guest: staying up");
+	wait_for_stay(&r);
 	assert_int_equal(threads_filtered(r.pid, "virtio-vsock"), 1);
 	resp = api_request(api, "GET /vm HTTP/1.1\r\nConnection: close\r\n\r\n");
 	assert_has(resp, "\"type\":\"virtio-vsock\"");
@@ -266,9 +266,7 @@ static void test_thread_filtered(void **state)
 	assert_has(resp, path);
 	/* (resp is api_request()'s static buffer, not to be freed) */
 	assert_int_equal(access(path, F_OK), 0);
-	kill(r.pid, SIGTERM);
-	finish(&r);
-	assert_exit(&r, 0);
+	stop_stayed(&r);
 	assert_lacks(r.err, "vmm_seccomp: ");
 	release(&r);
 	assert_int_equal(access(path, F_OK), -1);

@@ -332,7 +332,7 @@ int remove_tmpdir(void **state)
 	return 0;
 }
 
-int threads_filtered(pid_t pid, const char *comm)
+int threads_all_filtered(pid_t pid, void (*each)(const char *comm, void *arg), void *arg)
 {
 	char dir[64], path[384], status[4096], name[32];
 	struct dirent *de;
@@ -349,18 +349,55 @@ int threads_filtered(pid_t pid, const char *comm)
 		if (read_small(path, name, sizeof(name)) < 0)
 			continue; /* the thread just ended */
 		name[strcspn(name, "\n")] = 0;
-		if (strcmp(name, comm) != 0)
-			continue;
 		snprintf(path, sizeof(path), "%s/%s/status", dir, de->d_name);
-		assert_int_equal(read_small(path, status, sizeof(status)), 0);
+		if (read_small(path, status, sizeof(status)) < 0)
+			continue;
 		if (!strstr(status, "\nSeccomp:\t2\n") ||
 		    !strstr(status, "\nSeccomp_filters:\t2\n"))
 			fail_msg("thread %s (%s) is not under baseline + role filter:\n%s",
-				 de->d_name, comm, status);
+				 de->d_name, name, status);
 		n++;
+		if (each)
+			each(name, arg);
 	}
 	closedir(d);
 	return n;
+}
+
+struct count_named {
+	const char *comm;
+	int n;
+};
+
+static void count_named(const char *comm, void *arg)
+{
+	struct count_named *c = arg;
+
+	c->n += !strcmp(comm, c->comm);
+}
+
+int threads_filtered(pid_t pid, const char *comm)
+{
+	struct count_named c = { comm, 0 };
+
+	threads_all_filtered(pid, count_named, &c);
+	return c.n;
+}
+
+void wait_for_stay(struct run *r)
+{
+	if (!wait_for_output(r, "sample-guest: staying up", TIMEOUT_S * 1000)) {
+		finish(r);
+		print_run(r);
+		fail_msg("the guest did not come up");
+	}
+}
+
+void stop_stayed(struct run *r)
+{
+	kill(r->pid, SIGTERM);
+	finish(r);
+	assert_exit(r, 0);
 }
 
 void assert_demo_contained(const struct run *r, const char *thread, const char *role)

@@ -95,10 +95,24 @@ int make_tmpdir(void **state);
 
 int remove_tmpdir(void **state);
 
-/* The running VMM's threads named `comm`: how many there are, each checked
- * to be under the baseline and one role filter (Seccomp: 2,
- * Seccomp_filters: 2 in /proc/PID/task/TID/status), failing otherwise. */
+/* Every thread of the running VMM, each checked to be under the baseline
+ * and one role filter (Seccomp: 2, Seccomp_filters: 2 in
+ * /proc/PID/task/TID/status; the test fails naming the first that is
+ * not), then passed to each(comm, arg) (may be NULL).  Returns how many
+ * there were; threads that end meanwhile are left out. */
+int threads_all_filtered(pid_t pid, void (*each)(const char *comm, void *arg), void *arg);
+
+/* The running VMM's threads named `comm`: how many there are, every thread
+ * checked as by threads_all_filtered(). */
 int threads_filtered(pid_t pid, const char *comm);
+
+/* Waits for a --guest-stay guest to say it stays up (TIMEOUT_S), failing
+ * the test with the run's output if it does not. */
+void wait_for_stay(struct run *r);
+
+/* Ends a VMM that stays up as its user would (SIGTERM) and checks it exits
+ * 0.  The caller checks the output and releases. */
+void stop_stayed(struct run *r);
 
 /* The run ended as --demo-exploit=`thread` must where seccomp holds: killed
  * by SIGSYS, the guest sent the demo chain and the report names the
