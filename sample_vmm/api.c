@@ -16,6 +16,7 @@
  */
 #include "api.h"
 #include "http.h"
+#include "util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -609,34 +610,12 @@ void api_server_free(struct api_server *s)
 
 int api_socket_dir(const char *path, char *dir, size_t len, char *err, size_t errlen)
 {
-	char parent[PATH_MAX], resolved[PATH_MAX];
-	const char *slash = path ? strrchr(path, '/') : NULL;
-	int rc;
+	char what[96];
 
 	if (!path || !*path) {
 		snprintf(err, errlen, "API socket: no path given");
 		return -EINVAL;
 	}
-	if (strlen(path) >= sizeof(parent)) {
-		snprintf(err, errlen, "API socket %.64s...: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	if (!slash)
-		snprintf(parent, sizeof(parent), ".");
-	else if (slash == path)
-		snprintf(parent, sizeof(parent), "/");
-	else
-		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
-	if (!realpath(parent, resolved)) {
-		rc = -errno;
-		snprintf(err, errlen, "API socket %s: its directory %s: %s", path, parent,
-			 strerror(errno));
-		return rc;
-	}
-	if (strlen(resolved) >= len) {
-		snprintf(err, errlen, "API socket %s: its directory's path is too long", path);
-		return -ENAMETOOLONG;
-	}
-	memcpy(dir, resolved, strlen(resolved) + 1);
-	return 0;
+	snprintf(what, sizeof(what), "API socket %.64s%s", path, strlen(path) > 64 ? "..." : "");
+	return path_dir(path, dir, len, what, err, errlen);
 }

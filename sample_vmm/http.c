@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Parsing HTTP requests and their JSON bodies, formatting responses: pure code. */
 #include "http.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -430,17 +431,6 @@ static bool jpeek(struct json *j, char c)
 	return j->pos < j->len && j->s[j->pos] == c;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int jhex4(struct json *j, unsigned int *v)
 {
 	size_t i;
@@ -449,7 +439,7 @@ static int jhex4(struct json *j, unsigned int *v)
 	if (j->len - j->pos < 4)
 		return jfail(j, "a \\u escape needs 4 hex digits");
 	for (i = 0; i < 4; i++) {
-		int h = hexval(j->s[j->pos + i]);
+		int h = hex_digit(j->s[j->pos + i]);
 
 		if (h < 0)
 			return jfail(j, "a \\u escape needs 4 hex digits");

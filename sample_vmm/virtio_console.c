@@ -19,6 +19,7 @@
  */
 #include "device.h"
 #include "seccomp.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -125,32 +126,10 @@ static int console_check(const struct device *d, char *err, size_t errlen)
 	return parse_spec(d->args[0], &s, err, errlen);
 }
 
-/* The directory of a socket path, resolved: where its Landlock rule goes. */
-static int socket_dir(const char *path, char *dir, size_t len, char *err, size_t errlen)
-{
-	char parent[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		snprintf(parent, sizeof(parent), ".");
-	else if (slash == path)
-		snprintf(parent, sizeof(parent), "/");
-	else
-		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
-	if (len < PATH_MAX || !realpath(parent, dir)) {
-		int rc = len < PATH_MAX ? -ENAMETOOLONG : -errno;
-
-		snprintf(err, errlen, "--console unix=%s: its directory %s: %s", path, parent,
-			 strerror(-rc));
-		return rc;
-	}
-	return 0;
-}
-
 static int console_landlock(const struct device *d, struct vmm_seccomp *sc, struct sc_landlock *ll,
 			    char *err, size_t errlen)
 {
-	char dir[PATH_MAX], rule[PATH_MAX + 16];
+	char dir[PATH_MAX], rule[PATH_MAX + 16], what[PATH_MAX + 32];
 	struct console_spec s;
 	int rc;
 
@@ -172,7 +151,8 @@ static int console_landlock(const struct device *d, struct vmm_seccomp *sc, stru
 		return rc;
 	case CONSOLE_UNIX:
 		/* connecting to a pathname socket (a right from Landlock ABI 9) */
-		rc = socket_dir(s.path, dir, sizeof(dir), err, errlen);
+		snprintf(what, sizeof(what), "--console unix=%s", s.path);
+		rc = path_dir(s.path, dir, sizeof(dir), what, err, errlen);
 		if (rc < 0)
 			return rc;
 		snprintf(rule, sizeof(rule), "%s:connect", dir);

@@ -26,6 +26,7 @@
 #include "device.h"
 #include "http.h"
 #include "seccomp.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -123,17 +124,6 @@ static int parse_net(const char *v, struct net_spec *s, char *err, size_t errlen
 bad:
 	snprintf(err, errlen, "--net '%s': expected tap, tap=NAME or fd=N", v);
 	return -EINVAL;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int parse_mac(const char *v, uint8_t mac[ETH_ALEN], char *err, size_t errlen)

@@ -26,6 +26,7 @@
  */
 #include "device.h"
 #include "seccomp.h"
+#include "util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -188,28 +189,6 @@ static int vsock_check(const struct device *d, char *err, size_t errlen)
 	return parse_arg(d->args[0], &cid, path, sizeof(path), err, errlen);
 }
 
-/* The directory PATH lies in, resolved into dir (PATH_MAX bytes). */
-static int socket_dir(const char *arg, const char *path, char *dir, char *err, size_t errlen)
-{
-	char parent[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int rc;
-
-	if (!slash)
-		snprintf(parent, sizeof(parent), ".");
-	else if (slash == path)
-		snprintf(parent, sizeof(parent), "/");
-	else
-		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
-	if (!realpath(parent, dir)) {
-		rc = -errno;
-		snprintf(err, errlen, "--vsock %s: uds=%s: its directory %s: %s", arg, path, parent,
-			 strerror(errno));
-		return rc;
-	}
-	return 0;
-}
-
 /* create() binds PATH (and removes a stale one) on the main thread; the
  * device thread connects to PATH_* in the same directory (ABI 9 governs
  * that); destroy() unlinks PATH on the main thread, by then in role vmm. */
@@ -221,8 +200,12 @@ static int vsock_landlock(const struct device *d, struct vmm_seccomp *sc, struct
 	int rc;
 
 	rc = parse_arg(d->args[0], &cid, path, sizeof(path), err, errlen);
-	if (!rc)
-		rc = socket_dir(d->args[0], path, dir, err, errlen);
+	if (!rc) {
+		char what[VSOCK_PATH_MAX + 64];
+
+		snprintf(what, sizeof(what), "--vsock %s: uds=%s", d->args[0], path);
+		rc = path_dir(path, dir, sizeof(dir), what, err, errlen);
+	}
 	if (rc)
 		return rc;
 	snprintf(rule, sizeof(rule), "%s:create+socket+connect", dir);
