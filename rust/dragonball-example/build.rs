@@ -25,7 +25,10 @@ fn main() {
         }
         None => build_guest(&out),
     };
-    println!("cargo:rustc-env=MINI_DRAGONBALL_GUEST_IMAGE={}", image.display());
+    println!(
+        "cargo:rustc-env=MINI_DRAGONBALL_GUEST_IMAGE={}",
+        image.display()
+    );
 }
 
 fn build_guest(out: &Path) -> PathBuf {
@@ -42,8 +45,14 @@ fn build_guest(out: &Path) -> PathBuf {
             )
         })
         .to_path_buf();
-    println!("cargo:rerun-if-changed={}", repo.join("sample_vmm/guest").display());
-    println!("cargo:rerun-if-changed={}", repo.join("sample_vmm/CMakeLists.txt").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        repo.join("sample_vmm/guest").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        repo.join("sample_vmm/CMakeLists.txt").display()
+    );
     let build = out.join("cmake-build");
     run(Command::new("cmake")
         .arg("-S")
@@ -57,7 +66,10 @@ fn build_guest(out: &Path) -> PathBuf {
         .args(["--target", "sample-guest"]));
     let image = build.join("sample_vmm/sample-guest.bin");
     if !image.is_file() {
-        panic!("cmake built target sample-guest but {} is missing", image.display());
+        panic!(
+            "cmake built target sample-guest but {} is missing",
+            image.display()
+        );
     }
     image
 }

@@ -114,7 +114,10 @@ mod tests {
     fn requests() {
         assert_eq!(parse(b"GET /vm HTTP/1.1\r\n\r\n"), Ok(Request::GetVm));
         assert_eq!(parse(b"POST /exec\n\n"), Ok(Request::PostExec));
-        assert_eq!(parse(b"PUT /shutdown HTTP/1.0\r\nHost: x\r\n\r\n"), Ok(Request::PutShutdown));
+        assert_eq!(
+            parse(b"PUT /shutdown HTTP/1.0\r\nHost: x\r\n\r\n"),
+            Ok(Request::PutShutdown)
+        );
         assert!(complete(b"GET /vm\r\n\r\n") && complete(b"GET /vm\n\n"));
         assert!(!complete(b"GET /vm\r\n"));
     }
@@ -126,12 +129,20 @@ mod tests {
         assert!(e.1.contains("empty request"), "{}", e.1);
         let e = parse(b"hello\r\n\r\n").unwrap_err();
         assert_eq!(e.0, 400);
-        assert!(e.1.contains("'hello'") && e.1.contains("METHOD PATH"), "{}", e.1);
+        assert!(
+            e.1.contains("'hello'") && e.1.contains("METHOD PATH"),
+            "{}",
+            e.1
+        );
         let e = parse(b"GET /vm SPDY/3\r\n\r\n").unwrap_err();
         assert!(e.1.contains("'SPDY/3'"), "{}", e.1);
         let e = parse(b"GET /nothing HTTP/1.1\r\n\r\n").unwrap_err();
         assert_eq!(e.0, 404);
-        assert!(e.1.contains("'/nothing'") && e.1.contains("GET /vm"), "{}", e.1);
+        assert!(
+            e.1.contains("'/nothing'") && e.1.contains("GET /vm"),
+            "{}",
+            e.1
+        );
         let e = parse(b"GET /exec\n\n").unwrap_err();
         assert_eq!(e.0, 405);
         assert!(e.1.contains("/exec takes POST"), "{}", e.1);

@@ -500,7 +500,12 @@ impl Vm {
             padding: 0,
             entries: [CpuidEntry::default(); CPUID_MAX_ENTRIES],
         });
-        if ioctl(&self.kvm, KVM_GET_SUPPORTED_CPUID, &mut *cpuid as *mut _ as u64) < 0 {
+        if ioctl(
+            &self.kvm,
+            KVM_GET_SUPPORTED_CPUID,
+            &mut *cpuid as *mut _ as u64,
+        ) < 0
+        {
             return Err(err(&what("KVM_GET_SUPPORTED_CPUID")));
         }
         // Each vCPU reports its own APIC ID (leaf 1 EBX[31:24], leaves 0xb
@@ -705,7 +710,9 @@ impl Vcpu {
             KVM_EXIT_SYSTEM_EVENT => Ok(f(Exit::Fatal(
                 "the guest asked for a shut-down or reset".into(),
             ))),
-            other => Ok(f(Exit::Fatal(format!("unexpected KVM exit reason {other}")))),
+            other => Ok(f(Exit::Fatal(format!(
+                "unexpected KVM exit reason {other}"
+            )))),
         }
     }
 }

@@ -98,7 +98,9 @@ fn number<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
 ) -> Result<T, String> {
     match value.parse::<T>() {
         Ok(n) if n >= min && n <= max => Ok(n),
-        _ => Err(format!("{flag} '{value}': expected a number from {min} to {max}")),
+        _ => Err(format!(
+            "{flag} '{value}': expected a number from {min} to {max}"
+        )),
     }
 }
 
@@ -289,7 +291,10 @@ async fn serve(o: Options, listener: std::os::unix::net::UnixListener) -> Result
         .collect::<io::Result<Vec<Vcpu>>>()
         .map_err(|e| e.to_string())?;
 
-    let channel = ctx.reports_async().transpose().map_err(|e| format!("reports: {e}"))?;
+    let channel = ctx
+        .reports_async()
+        .transpose()
+        .map_err(|e| format!("reports: {e}"))?;
     let shared = Arc::new(Shared {
         serial: Mutex::new(Serial::new(true)),
         rng: rng.clone(),
@@ -443,30 +448,29 @@ async fn read_head(stream: &mut UnixStream) -> io::Result<Vec<u8>> {
 
 /// One connection: a request, its reply, the end.
 async fn handle(mut stream: UnixStream, shared: Arc<Shared>) {
-    let (status, body) = match tokio::time::timeout(Duration::from_secs(5), read_head(&mut stream))
-        .await
-    {
-        Err(_) => (400, "request head not complete within 5 s".to_string()),
-        Ok(Err(e)) => {
-            eprintln!("mini-dragonball: reading a request: {e}");
-            return;
-        }
-        Ok(Ok(buf)) if buf.len() > api::MAX_REQUEST => (
-            413,
-            format!("request head longer than {} bytes", api::MAX_REQUEST),
-        ),
-        Ok(Ok(buf)) => match api::parse(&buf) {
-            Ok(api::Request::GetVm) => (200, vm_info(&shared)),
-            Ok(api::Request::PostExec) => exec(&shared).await,
-            Ok(api::Request::PutShutdown) => {
-                let _ = stream.write_all(&api::reply(200, "shutting down\n")).await;
-                let _ = stream.shutdown().await;
-                let _ = shared.end.send(End::Shutdown);
+    let (status, body) =
+        match tokio::time::timeout(Duration::from_secs(5), read_head(&mut stream)).await {
+            Err(_) => (400, "request head not complete within 5 s".to_string()),
+            Ok(Err(e)) => {
+                eprintln!("mini-dragonball: reading a request: {e}");
                 return;
             }
-            Err((status, msg)) => (status, msg),
-        },
-    };
+            Ok(Ok(buf)) if buf.len() > api::MAX_REQUEST => (
+                413,
+                format!("request head longer than {} bytes", api::MAX_REQUEST),
+            ),
+            Ok(Ok(buf)) => match api::parse(&buf) {
+                Ok(api::Request::GetVm) => (200, vm_info(&shared)),
+                Ok(api::Request::PostExec) => exec(&shared).await,
+                Ok(api::Request::PutShutdown) => {
+                    let _ = stream.write_all(&api::reply(200, "shutting down\n")).await;
+                    let _ = stream.shutdown().await;
+                    let _ = shared.end.send(End::Shutdown);
+                    return;
+                }
+                Err((status, msg)) => (status, msg),
+            },
+        };
     let mut body = body;
     if !body.ends_with('\n') {
         body.push('\n');

@@ -251,7 +251,9 @@ impl VirtioRng {
             r.served += written as u64;
             // The entry is visible before the index that publishes it.
             fence(Ordering::Release);
-            if m.write::<u16>(r.queue.used + 2, r.queue.next_used).is_none() {
+            if m.write::<u16>(r.queue.used + 2, r.queue.next_used)
+                .is_none()
+            {
                 r.status |= STATUS_NEEDS_RESET;
                 return used_any;
             }

@@ -220,9 +220,18 @@ fn no_reports(e: &Ended) {
 fn boots_to_power_off(vcpus: &str) {
     let e = Vmm::start(&["--vcpus", vcpus]).wait();
     assert_eq!(e.status.code(), Some(0), "{}", e.show());
-    assert!(e.stdout.contains(&format!("sample-guest: {vcpus} vCPUs online")), "{}", e.show());
+    assert!(
+        e.stdout
+            .contains(&format!("sample-guest: {vcpus} vCPUs online")),
+        "{}",
+        e.show()
+    );
     assert!(e.stdout.contains("virtio-rng: 32 bytes"), "{}", e.show());
-    assert!(e.stdout.contains("sample-guest: all tests passed"), "{}", e.show());
+    assert!(
+        e.stdout.contains("sample-guest: all tests passed"),
+        "{}",
+        e.show()
+    );
     no_reports(&e);
 }
 
@@ -279,7 +288,11 @@ fn filters_while_up(vcpus: u32, runtime_role: bool) {
     assert_eq!(status_line(&r), "HTTP/1.1 200 OK", "{r}");
     let e = vmm.wait();
     assert_eq!(e.status.code(), Some(0), "{}", e.show());
-    assert!(e.stdout.contains("sample-guest: all tests passed"), "{}", e.show());
+    assert!(
+        e.stdout.contains("sample-guest: all tests passed"),
+        "{}",
+        e.show()
+    );
     no_reports(&e);
 }
 
@@ -363,16 +376,27 @@ fn errno_exec_replies_with_the_report() {
         .unwrap_or_else(|| panic!("no report in {reply}"));
     let r = Report::parse(line).unwrap_or_else(|| panic!("not a report: {line}"));
     assert!(r.thread.starts_with("tokio-worker-"), "{line}");
-    assert!(body(&reply).contains(&format!("on thread {} ", r.thread)), "{reply}");
+    assert!(
+        body(&reply).contains(&format!("on thread {} ", r.thread)),
+        "{reply}"
+    );
     assert_eq!(
-        (r.role.as_str(), r.syscall.as_str(), r.mode.as_str(), r.action.as_str()),
+        (
+            r.role.as_str(),
+            r.syscall.as_str(),
+            r.mode.as_str(),
+            r.action.as_str()
+        ),
         ("process", "execve", "errno", "EPERM"),
         "{line}"
     );
     // The VM still runs and the API still answers.
     let info = vmm.request("GET /vm HTTP/1.1\r\n\r\n").unwrap();
     assert_eq!(status_line(&info), "HTTP/1.1 200 OK", "{info}");
-    assert!(info.contains("vcpus: 2\n") && info.contains("staying up"), "{info}");
+    assert!(
+        info.contains("vcpus: 2\n") && info.contains("staying up"),
+        "{info}"
+    );
     assert!(vmm.filters().iter().any(|(n, f)| n == "vcpu1" && *f == 2));
     let r = vmm.request("PUT /shutdown\r\n\r\n").unwrap();
     assert_eq!(status_line(&r), "HTTP/1.1 200 OK", "{r}");
@@ -394,14 +418,34 @@ fn malformed_requests_get_an_error_and_the_process_goes_on() {
     let mut vmm = Vmm::start(&["--stay"]);
     vmm.wait_up();
     for (request, status, says) in [
-        ("BLAH\r\n\r\n", "400 Bad Request", "'BLAH': expected 'METHOD PATH"),
-        ("GET /vm SPDY/3\r\n\r\n", "400 Bad Request", "'SPDY/3' is not HTTP/1.x"),
-        ("GET /nothing HTTP/1.1\r\n\r\n", "404 Not Found", "no endpoint '/nothing'"),
-        ("GET /exec HTTP/1.1\r\n\r\n", "405 Method Not Allowed", "/exec takes POST"),
+        (
+            "BLAH\r\n\r\n",
+            "400 Bad Request",
+            "'BLAH': expected 'METHOD PATH",
+        ),
+        (
+            "GET /vm SPDY/3\r\n\r\n",
+            "400 Bad Request",
+            "'SPDY/3' is not HTTP/1.x",
+        ),
+        (
+            "GET /nothing HTTP/1.1\r\n\r\n",
+            "404 Not Found",
+            "no endpoint '/nothing'",
+        ),
+        (
+            "GET /exec HTTP/1.1\r\n\r\n",
+            "405 Method Not Allowed",
+            "/exec takes POST",
+        ),
         ("", "400 Bad Request", "empty request"),
     ] {
         let r = vmm.request(request).unwrap();
-        assert_eq!(status_line(&r), format!("HTTP/1.1 {status}"), "{request:?}: {r}");
+        assert_eq!(
+            status_line(&r),
+            format!("HTTP/1.1 {status}"),
+            "{request:?}: {r}"
+        );
         assert!(body(&r).contains(says), "{request:?}: {r}");
     }
     let long = format!("GET /vm HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(5000));

@@ -174,7 +174,7 @@ impl AsyncReports {
                 Err(e) => return Some(Err(e)),
             };
             let mut buf = [0u8; 4096];
-            match guard.try_io(|f| (&*f.get_ref()).read(&mut buf)) {
+            match guard.try_io(|f| f.get_ref().read(&mut buf)) {
                 Ok(Ok(0)) => self.eof = true,
                 Ok(Ok(n)) => self.pending.extend_from_slice(&buf[..n]),
                 Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -207,6 +207,64 @@ fn errno_mode_refuses_and_reports_through_the_channel() {
     assert_eq!(end, End::Exited(0));
 }
 
+/// The same report read by a tokio task: the runtime is built before the
+/// filters go in, the task awaits the report while the vcpu thread is
+/// refused (the read happens under the baseline, on the runtime's thread).
+#[cfg(feature = "tokio")]
+#[test]
+fn errno_reports_arrive_through_the_async_reader() {
+    let end = in_child(|| {
+        let mut ctx = Context::builder()
+            .landlock(Landlock::IfAvailable)
+            .configure("enforce,vcpu=errno")
+            .report_channel()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(|e| e.to_string())?;
+        ctx.apply_process().map_err(|e| e.to_string())?;
+        let ctx = std::sync::Arc::new(ctx);
+        let c2 = ctx.clone();
+        rt.block_on(async move {
+            let mut reports = c2
+                .reports_async()
+                .ok_or("no report channel")?
+                .map_err(|e| format!("reports_async: {e}"))?;
+            if c2.reports_async().is_some() {
+                return Err("the reports were handed out twice".to_string());
+            }
+            let t = c2
+                .spawn(Role::VCPU, "vcpu2", || {
+                    // Refused after the reader is already waiting.
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    (getppid_raw(), errno())
+                })
+                .map_err(|e| e.to_string())?;
+            let r = tokio::time::timeout(std::time::Duration::from_secs(10), reports.next())
+                .await
+                .map_err(|_| "no report within 10 s")?
+                .ok_or("the channel ended")?
+                .map_err(|e| e.to_string())?;
+            let (rc, err) = t.join().map_err(|_| "the vcpu thread panicked")?;
+            if rc != -1 || err != libc::EPERM {
+                return Err(format!("getppid in errno mode: rc {rc} errno {err}"));
+            }
+            if r.thread != "vcpu2"
+                || r.role != "vcpu"
+                || r.syscall != "getppid"
+                || r.action != "EPERM"
+            {
+                return Err(format!("report: {r:?}"));
+            }
+            Ok(())
+        })
+    });
+    assert_eq!(end, End::Exited(0));
+}
+
 #[test]
 fn role_threads_run_join_and_are_registered() {
     let end = in_child(|| {
