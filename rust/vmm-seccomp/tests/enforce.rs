@@ -166,15 +166,20 @@ fn baseline_kills_execve_on_a_plain_thread() {
     assert_eq!(reports[0].syscall, "execve");
 }
 
+/// Role vcpu in errno mode, the others enforcing, reports to the channel.
+fn vcpu_errno_context() -> Result<Context, String> {
+    Context::builder()
+        .landlock(Landlock::IfAvailable)
+        .configure("enforce,vcpu=errno")
+        .report_channel()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 #[test]
 fn errno_mode_refuses_and_reports_through_the_channel() {
     let end = in_child(|| {
-        let mut ctx = Context::builder()
-            .landlock(Landlock::IfAvailable)
-            .configure("enforce,vcpu=errno")
-            .report_channel()
-            .build()
-            .map_err(|e| e.to_string())?;
+        let mut ctx = vcpu_errno_context()?;
         if ctx.mode(Role::VCPU) != Some(Mode::Errno) {
             return Err(format!("vcpu mode {:?}", ctx.mode(Role::VCPU)));
         }
@@ -214,12 +219,7 @@ fn errno_mode_refuses_and_reports_through_the_channel() {
 #[test]
 fn errno_reports_arrive_through_the_async_reader() {
     let end = in_child(|| {
-        let mut ctx = Context::builder()
-            .landlock(Landlock::IfAvailable)
-            .configure("enforce,vcpu=errno")
-            .report_channel()
-            .build()
-            .map_err(|e| e.to_string())?;
+        let mut ctx = vcpu_errno_context()?;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
