@@ -101,7 +101,7 @@ else
   passed=$((passed + 1))
 fi
 
-echo "== rust: cargo test --offline (rust/, rust/README.md)"
+echo "== rust: cargo test --offline (rust/: the bindings and the tokio/KVM example mini-dragonball, rust/README.md)"
 if tools/rust-deps.sh; then
   PATH=$(tools/rust-deps.sh --path)
   # Debian 12's packaged crates are the ones Cargo.lock pins (a stale lock
@@ -121,9 +121,10 @@ if tools/rust-deps.sh; then
       git ls-files rust | grep -v '^rust/Cargo.lock$' | tar -cf - -T - | tar -xf - -C build-rust/tree
     echo "not Debian 12: Cargo.lock pins Debian 12's crates; resolving against this release's, in build-rust/tree"
   fi
+  # The library and the sample guest under test are the ones built above.
   cargo_env=(env CARGO_TARGET_DIR="$PWD/build-rust/target" VMM_SECCOMP_LIB_DIR="$PWD/build-test"
-    VMM_SECCOMP_INCLUDE_DIR="$PWD/vmm_seccomp/include")
-  # The library under test is the one built above.
+    VMM_SECCOMP_INCLUDE_DIR="$PWD/vmm_seccomp/include"
+    MINI_DRAGONBALL_GUEST="$PWD/build-test/sample_vmm/sample-guest.bin")
   out=$(cd "$ws" && "${cargo_env[@]}" cargo test --offline $locked 2>&1)
   rc=$?
   echo "$out" | grep -E '^(test result|error|warning|SKIP)|panicked|FAILED|Running' || true

@@ -38,9 +38,19 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=csrc/layout.c");
 
-    let found = from_env()
-        .or_else(from_pkg_config)
-        .unwrap_or_else(build_from_repository);
+    let found = match from_env().or_else(from_pkg_config) {
+        Some(found) => {
+            // An archive rebuilt or reinstalled (a policy changed: the
+            // built-in policies are compiled into it) must relink what
+            // links it.  (One built below is cmake's to keep current.)
+            println!(
+                "cargo:rerun-if-changed={}",
+                found.lib_dir.join("libvmm_seccomp.a").display()
+            );
+            found
+        }
+        None => build_from_repository(),
+    };
 
     let header = found.include_dir.join("vmm_seccomp.h");
     if !header.is_file() {

@@ -589,6 +589,15 @@ impl Context {
     pub fn reports(&self) -> Option<Reports> {
         self.report_read.lock().ok()?.take().map(Reports::new)
     }
+
+    /// The reports as [`AsyncReports`](crate::AsyncReports) for a tokio
+    /// task ([`Reports::into_async`]); `None` as for
+    /// [`reports`](Context::reports), `Some(Err)` if the descriptor cannot
+    /// be registered (no runtime with I/O on this thread).
+    #[cfg(feature = "tokio")]
+    pub fn reports_async(&self) -> Option<std::io::Result<crate::AsyncReports>> {
+        self.reports().map(Reports::into_async)
+    }
 }
 
 impl Drop for Context {

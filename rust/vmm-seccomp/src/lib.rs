@@ -30,6 +30,9 @@
 //!
 //! Errors carry the library's own message ([`Error::Library`]), which names
 //! what and where (`embedder:2:1: unknown syscall 'getpidd'`).
+//!
+//! Features: `tokio` adds `Context::reports_async` /
+//! `Reports::into_async`, the reports read by a task of a tokio runtime.
 #![deny(missing_docs)]
 
 mod context;
@@ -42,6 +45,8 @@ pub use context::{
     is_dangerous, threads, Context, ContextBuilder, LandlockStatus, RoleRef, ThreadInfo,
 };
 pub use error::{Error, Result};
+#[cfg(feature = "tokio")]
+pub use report::AsyncReports;
 pub use report::{Report, Reports};
 pub use role::{Landlock, Mode, PathAccess, Role};
 pub use thread::RoleThreadBuilder;

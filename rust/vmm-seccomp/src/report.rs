@@ -106,6 +106,84 @@ impl Reports {
     pub fn get_ref(&self) -> &File {
         self.reader.get_ref()
     }
+
+    /// The same reports for a tokio runtime: the pipe's read end is made
+    /// non-blocking and registered with the runtime's reactor
+    /// ([`tokio::io::unix::AsyncFd`]), so a task awaits the next report
+    /// instead of a thread blocking in read(2).  What this iterator had
+    /// already buffered is carried over.  Must be called within a runtime
+    /// with I/O enabled (`enable_io`/`enable_all`), like any `AsyncFd`.
+    #[cfg(feature = "tokio")]
+    pub fn into_async(self) -> io::Result<AsyncReports> {
+        let pending = self.reader.buffer().to_vec();
+        AsyncReports::with_pending(self.reader.into_inner(), pending)
+    }
+}
+
+/// The reports of a context's channel read by a tokio task: see
+/// [`Reports::into_async`] and [`Context::reports_async`](crate::Context::reports_async).
+///
+/// [`next`](AsyncReports::next) is cancel safe: bytes read before a
+/// cancelled call stay here and make the next report of the following
+/// call, so it can sit in `tokio::select!` or under a timeout.  The reading
+/// task's worker makes read(2) and epoll_ctl(2) on the pipe (the baseline
+/// and the `runtime` role allow both).
+#[cfg(feature = "tokio")]
+#[derive(Debug)]
+pub struct AsyncReports {
+    fd: tokio::io::unix::AsyncFd<File>,
+    pending: Vec<u8>,
+    eof: bool,
+}
+
+#[cfg(feature = "tokio")]
+impl AsyncReports {
+    pub(crate) fn with_pending(file: File, pending: Vec<u8>) -> io::Result<AsyncReports> {
+        use std::os::fd::AsRawFd;
+        let fd = file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor `file` owns; no memory involved.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(AsyncReports {
+            fd: tokio::io::unix::AsyncFd::new(file)?,
+            pending,
+            eof: false,
+        })
+    }
+
+    /// The next report, once one has arrived; `None` when the write end is
+    /// closed and every complete line has been returned.  Lines that are no
+    /// report of this library are skipped, as the blocking iterator does.
+    pub async fn next(&mut self) -> Option<io::Result<Report>> {
+        use std::io::Read;
+        loop {
+            while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.pending.drain(..=end).collect();
+                if let Some(r) = Report::parse(&String::from_utf8_lossy(&line)) {
+                    return Some(Ok(r));
+                }
+            }
+            if self.eof {
+                // A line cut short by the writer's end is no report.
+                return None;
+            }
+            let mut guard = match self.fd.readable().await {
+                Ok(g) => g,
+                Err(e) => return Some(Err(e)),
+            };
+            let mut buf = [0u8; 4096];
+            match guard.try_io(|f| f.get_ref().read(&mut buf)) {
+                Ok(Ok(0)) => self.eof = true,
+                Ok(Ok(n)) => self.pending.extend_from_slice(&buf[..n]),
+                Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Ok(Err(e)) => return Some(Err(e)),
+                // Readiness was stale: try_io cleared it, wait again.
+                Err(_would_block) => {}
+            }
+        }
+    }
 }
 
 impl Iterator for Reports {
@@ -133,6 +211,53 @@ impl Iterator for Reports {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "tokio")]
+    #[test]
+    fn async_reports_split_lines_skip_noise_and_end() {
+        use std::io::Write;
+        use std::os::fd::FromRawFd;
+
+        let mut fds = [0; 2];
+        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+        let read = unsafe { File::from_raw_fd(fds[0]) };
+        let mut write = unsafe { File::from_raw_fd(fds[1]) };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let mut reports = AsyncReports::with_pending(
+                read,
+                b"vmm_seccomp: violation thread=a tid=1 role=vcpu syscall=read nr=0 mode=errno action=EPERM\n"
+                    .to_vec(),
+            )
+            .unwrap();
+            // Carried over from the blocking reader's buffer.
+            let r = reports.next().await.unwrap().unwrap();
+            assert_eq!((r.thread.as_str(), r.syscall.as_str()), ("a", "read"));
+            // Nothing there yet: the call waits (and a timeout cancels it).
+            let waited =
+                tokio::time::timeout(std::time::Duration::from_millis(50), reports.next()).await;
+            assert!(waited.is_err(), "a report out of nothing: {waited:?}");
+            // Half a line, then noise and the rest: one report, in order.
+            write.write_all(b"vmm_seccomp: violation thread=b tid=2 role=api ").unwrap();
+            let waited =
+                tokio::time::timeout(std::time::Duration::from_millis(50), reports.next()).await;
+            assert!(waited.is_err(), "half a line made a report: {waited:?}");
+            write
+                .write_all(b"syscall=execve nr=59 mode=errno action=EPERM\nnot a report\n")
+                .unwrap();
+            let r = reports.next().await.unwrap().unwrap();
+            assert_eq!((r.thread.as_str(), r.role.as_str()), ("b", "api"));
+            assert_eq!((r.syscall.as_str(), r.nr, r.action.as_str()), ("execve", 59, "EPERM"));
+            // A cut line at the end is no report; then the end.
+            write.write_all(b"vmm_seccomp: violation thread=c").unwrap();
+            drop(write);
+            assert!(reports.next().await.is_none());
+        });
+    }
 
     #[test]
     fn parses_a_report_line() {

@@ -166,15 +166,20 @@ fn baseline_kills_execve_on_a_plain_thread() {
     assert_eq!(reports[0].syscall, "execve");
 }
 
+/// Role vcpu in errno mode, the others enforcing, reports to the channel.
+fn vcpu_errno_context() -> Result<Context, String> {
+    Context::builder()
+        .landlock(Landlock::IfAvailable)
+        .configure("enforce,vcpu=errno")
+        .report_channel()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 #[test]
 fn errno_mode_refuses_and_reports_through_the_channel() {
     let end = in_child(|| {
-        let mut ctx = Context::builder()
-            .landlock(Landlock::IfAvailable)
-            .configure("enforce,vcpu=errno")
-            .report_channel()
-            .build()
-            .map_err(|e| e.to_string())?;
+        let mut ctx = vcpu_errno_context()?;
         if ctx.mode(Role::VCPU) != Some(Mode::Errno) {
             return Err(format!("vcpu mode {:?}", ctx.mode(Role::VCPU)));
         }
@@ -203,6 +208,59 @@ fn errno_mode_refuses_and_reports_through_the_channel() {
             return Err(format!("counters: {n}"));
         }
         Ok(())
+    });
+    assert_eq!(end, End::Exited(0));
+}
+
+/// The same report read by a tokio task: the runtime is built before the
+/// filters go in, the task awaits the report while the vcpu thread is
+/// refused (the read happens under the baseline, on the runtime's thread).
+#[cfg(feature = "tokio")]
+#[test]
+fn errno_reports_arrive_through_the_async_reader() {
+    let end = in_child(|| {
+        let mut ctx = vcpu_errno_context()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(|e| e.to_string())?;
+        ctx.apply_process().map_err(|e| e.to_string())?;
+        let ctx = std::sync::Arc::new(ctx);
+        let c2 = ctx.clone();
+        rt.block_on(async move {
+            let mut reports = c2
+                .reports_async()
+                .ok_or("no report channel")?
+                .map_err(|e| format!("reports_async: {e}"))?;
+            if c2.reports_async().is_some() {
+                return Err("the reports were handed out twice".to_string());
+            }
+            let t = c2
+                .spawn(Role::VCPU, "vcpu2", || {
+                    // Refused after the reader is already waiting.
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    (getppid_raw(), errno())
+                })
+                .map_err(|e| e.to_string())?;
+            let r = tokio::time::timeout(std::time::Duration::from_secs(10), reports.next())
+                .await
+                .map_err(|_| "no report within 10 s")?
+                .ok_or("the channel ended")?
+                .map_err(|e| e.to_string())?;
+            let (rc, err) = t.join().map_err(|_| "the vcpu thread panicked")?;
+            if rc != -1 || err != libc::EPERM {
+                return Err(format!("getppid in errno mode: rc {rc} errno {err}"));
+            }
+            if r.thread != "vcpu2"
+                || r.role != "vcpu"
+                || r.syscall != "getppid"
+                || r.action != "EPERM"
+            {
+                return Err(format!("report: {r:?}"));
+            }
+            Ok(())
+        })
     });
     assert_eq!(end, End::Exited(0));
 }
