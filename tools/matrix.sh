@@ -10,8 +10,8 @@
 #              mirror (only when the chroot is new), then tools/deps.sh with
 #              what tools/test.sh asks for, and tools/rust-deps.sh
 #   test.sh    a fresh copy of the checkout in /src, tools/test.sh there (but
-#              the memcheck runs of the pure filter verification, which the
-#              host's suite has: TEST_SKIP_MEMCHECK_PURE)
+#              the memcheck and sanitizer runs of the pure filter
+#              verification, which the host's suite has: TEST_PURE_NATIVE_ONLY)
 #   sample-vmm the host-built build-matrix/host/sample_vmm/sample-vmm, copied
 #              to /opt/matrix in the chroot: 2 vCPUs, enforce; then errno;
 #              neither may print a report (no violation, nothing unreviewed)
@@ -269,9 +269,10 @@ for s in "${suites[@]}"; do
   t=$SECONDS
   log=$top/logs/$s-test.log
   : >"$log"
-  # the pure filter verification's memcheck runs once, on the host
-  # (tools/test.sh's TEST_SKIP_MEMCHECK_PURE)
-  in_chroot "$c" "$log" "$test_timeout" "cd /src && TEST_SKIP_MEMCHECK_PURE=1 tools/test.sh"
+  # the pure filter verification's memcheck and sanitizer runs are the
+  # host's
+  # (tools/test.sh's TEST_PURE_NATIVE_ONLY)
+  in_chroot "$c" "$log" "$test_timeout" "cd /src && TEST_PURE_NATIVE_ONLY=1 tools/test.sh"
   rc=$?
   line=$(grep -aE '^suite: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
   [ $rc -eq 124 ] && line="timed out after ${test_timeout}s; $line"
