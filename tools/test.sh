@@ -154,6 +154,14 @@ if tools/rust-deps.sh; then
   else
     echo "SKIP: clippy: this toolchain ($(cargo --version)) has no cargo clippy"
   fi
+  # Every public item is documented (missing_docs is denied) and no
+  # intra-doc link is broken.
+  if (cd "$ws" && RUSTDOCFLAGS="-D warnings" "${cargo_env[@]}" cargo doc --offline $locked --no-deps \
+    --all-features -q); then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)); echo "rustdoc found problems"
+  fi
 else
   failed=$((failed + 1)); echo "rust: no toolchain or packaged crates (tools/rust-deps.sh)"
 fi
