@@ -270,8 +270,7 @@ for s in "${suites[@]}"; do
   log=$top/logs/$s-test.log
   : >"$log"
   # the pure filter verification's memcheck and sanitizer runs are the
-  # host's
-  # (tools/test.sh's TEST_PURE_NATIVE_ONLY)
+  # host's (tools/test.sh's TEST_PURE_NATIVE_ONLY)
   in_chroot "$c" "$log" "$test_timeout" "cd /src && TEST_PURE_NATIVE_ONLY=1 tools/test.sh"
   rc=$?
   line=$(grep -aE '^suite: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
