@@ -22,12 +22,12 @@
 #define SYS_SECCOMP 1
 #endif
 #define X32_SYSCALL_BIT 0x40000000
+/* x32 is x86_64's audit arch with bit 30 in the number; arm64 has no such
+ * second ABI */
 #if defined(__x86_64__)
 #define NATIVE_FOREIGN_BIT X32_SYSCALL_BIT
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
 #else
 #define NATIVE_FOREIGN_BIT 0
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
 #endif
 
 static struct vmm_seccomp *_Atomic active;

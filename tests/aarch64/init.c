@@ -10,6 +10,8 @@
  *   AARCH64-TEST <name> PASS|FAIL|SKIP <how it ended> <seconds>
  *   AARCH64-SUMMARY passed=N failed=N skipped=N
  * A program exiting 77 skipped (a host feature absent: it says which).
+ * A line of the list is a program, its arguments, and before them any
+ * NAME=VALUE for its environment.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,8 +56,9 @@ static void power_off(void)
 	_exit(1);
 }
 
-/* Runs argv; returns its wait status, or -1.  Kills it after the limit. */
-static int run(char *const argv[], int *timed_out)
+/* Runs argv with envs added to its environment; returns its wait status,
+ * or -1.  Kills it after the limit. */
+static int run(char *const argv[], char *envs[], int n_env, int *timed_out)
 {
 	pid_t pid = fork(), w;
 	int status = 0;
@@ -65,6 +68,10 @@ static int run(char *const argv[], int *timed_out)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		int i;
+
+		for (i = 0; i < n_env; i++)
+			putenv(envs[i]);
 		execv(argv[0], argv);
 		printf("init: exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -116,21 +123,25 @@ int main(void)
 		power_off();
 	}
 	while (fgets(line, sizeof(line), list)) {
-		char *argv[MAX_ARGS + 1], *save = NULL, *tok;
-		int argc = 0, status, timed_out;
+		char *argv[MAX_ARGS + 1], *envs[MAX_ARGS], *save = NULL, *tok;
+		int argc = 0, n_env = 0, status, timed_out;
 		double start;
 		char how[64];
 		const char *verdict;
 
 		for (tok = strtok_r(line, " \t\n", &save); tok && argc < MAX_ARGS;
-		     tok = strtok_r(NULL, " \t\n", &save))
-			argv[argc++] = tok;
+		     tok = strtok_r(NULL, " \t\n", &save)) {
+			if (!argc && strchr(tok, '=') && n_env < MAX_ARGS)
+				envs[n_env++] = tok;
+			else
+				argv[argc++] = tok;
+		}
 		argv[argc] = NULL;
 		if (!argc || argv[0][0] == '#')
 			continue;
 		printf("AARCH64-RUN %s\n", argv[0]);
 		start = now();
-		status = run(argv, &timed_out);
+		status = run(argv, envs, n_env, &timed_out);
 		if (timed_out) {
 			snprintf(how, sizeof(how), "timeout=%ds", PROGRAM_TIMEOUT_S);
 			verdict = "FAIL";
