@@ -23,9 +23,10 @@ top=$PWD
 out=$top/build-aarch64
 build=$out/build
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-170}
-# what the guest runs, in this order (tests/aarch64/init.c runs each)
-TESTS=(test_policy test_config test_policy_dir test_roles test_filters test_differential
-  test_noalloc test_landlock test_live test_kvm_arm64)
+# what the guest runs (tests/aarch64/init.c: one program per CPU at a time,
+# in this order: the longest first)
+TESTS=(test_filters test_differential test_live test_landlock test_roles test_kvm_arm64
+  test_policy test_config test_policy_dir test_noalloc)
 # AARCH64_TESTS="test_live ..." runs only those
 if [ -n "${AARCH64_TESTS:-}" ]; then read -ra TESTS <<<"$AARCH64_TESTS"; fi
 
@@ -106,8 +107,9 @@ cross_build() {
 # static libcmocka for arm64).
 copy_libs() {
   local root=$1 bin=$2 lib dir found
+  # (libgcc_s: glibc loads it for pthread_exit's unwinding, not NEEDED)
   for lib in $(aarch64-linux-gnu-readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p') \
-    ld-linux-aarch64.so.1; do
+    ld-linux-aarch64.so.1 libgcc_s.so.1; do
     [ -e "$root/lib/$lib" ] && continue
     found=""
     for dir in /usr/aarch64-linux-gnu/lib /usr/lib/aarch64-linux-gnu /lib/aarch64-linux-gnu; do

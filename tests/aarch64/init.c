@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * /init of the arm64 test guest (tools/test-aarch64.sh): mounts what the
- * tests need, runs each program listed in /tests/list, one line of output
- * per program and a summary for the host to read from the console, then
- * powers the machine off.  Static, no library of ours: it must report even
- * when the library is broken.
+ * tests need, runs the programs listed in /tests/list, as many at once as
+ * there are CPUs (each one's output kept apart and printed when it ends),
+ * prints one line per program and a summary for the host to read from the
+ * console, then powers the machine off.  Static, no library of ours: it
+ * must report even when the library is broken.
  *
  * Console protocol (the host script parses nothing else):
  *   AARCH64-TEST <name> PASS|FAIL|SKIP <how it ended> <seconds>
@@ -27,10 +28,26 @@
 #include <unistd.h>
 
 #define LIST "/tests/list"
+#define MAX_PROGRAMS 64
 #define MAX_ARGS 16
+#define MAX_JOBS 4
 #define EXIT_SKIP 77
 /* one program's limit; the host's timeout bounds the whole run */
 #define PROGRAM_TIMEOUT_S 150
+
+struct program {
+	char line[512];
+	char *argv[MAX_ARGS + 1], *envs[MAX_ARGS];
+	int n_env;
+	const char *name;
+	char log[64];
+	pid_t pid;
+	double start;
+	int timed_out;
+};
+
+static struct program programs[MAX_PROGRAMS];
+static int n_programs;
 
 static void mount_or_say(const char *src, const char *dst, const char *type)
 {
@@ -56,50 +73,110 @@ static void power_off(void)
 	_exit(1);
 }
 
-/* Runs argv with envs added to its environment; returns its wait status,
- * or -1.  Kills it after the limit. */
-static int run(char *const argv[], char *envs[], int n_env, int *timed_out)
+static void read_list(void)
 {
-	pid_t pid = fork(), w;
-	int status = 0;
-	double start = now();
+	FILE *list = fopen(LIST, "r");
+	char line[512];
 
-	*timed_out = 0;
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int i;
+	if (!list) {
+		printf("init: %s: %s\n", LIST, strerror(errno));
+		return;
+	}
+	while (n_programs < MAX_PROGRAMS && fgets(line, sizeof(line), list)) {
+		struct program *p = &programs[n_programs];
+		char *save = NULL, *tok;
+		int argc = 0;
 
-		for (i = 0; i < n_env; i++)
-			putenv(envs[i]);
-		execv(argv[0], argv);
-		printf("init: exec %s: %s\n", argv[0], strerror(errno));
+		memcpy(p->line, line, sizeof(line));
+		for (tok = strtok_r(p->line, " \t\n", &save); tok && argc < MAX_ARGS;
+		     tok = strtok_r(NULL, " \t\n", &save)) {
+			if (!argc && strchr(tok, '=') && p->n_env < MAX_ARGS)
+				p->envs[p->n_env++] = tok;
+			else
+				p->argv[argc++] = tok;
+		}
+		p->argv[argc] = NULL;
+		if (!argc || p->argv[0][0] == '#')
+			continue;
+		p->name = strrchr(p->argv[0], '/') ? strrchr(p->argv[0], '/') + 1 : p->argv[0];
+		snprintf(p->log, sizeof(p->log), "/tmp/init-%d.log", n_programs);
+		n_programs++;
+	}
+	fclose(list);
+}
+
+/* Starts p, its output to its log; its environment gets p->envs. */
+static void start(struct program *p)
+{
+	p->start = now();
+	p->pid = fork();
+	if (p->pid == 0) {
+		int fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), i;
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		for (i = 0; i < p->n_env; i++)
+			putenv(p->envs[i]);
+		execv(p->argv[0], p->argv);
+		printf("init: exec %s: %s\n", p->argv[0], strerror(errno));
 		_exit(127);
 	}
-	for (;;) {
-		w = waitpid(pid, &status, WNOHANG);
-		if (w == pid)
-			return status;
-		if (w < 0 && errno != EINTR)
-			return -1;
-		if (now() - start > PROGRAM_TIMEOUT_S && !*timed_out) {
-			*timed_out = 1;
-			kill(pid, SIGKILL);
-		}
-		usleep(20000);
+	if (p->pid < 0)
+		printf("init: fork for %s: %s\n", p->name, strerror(errno));
+}
+
+static void print_log(const struct program *p)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(p->log, O_RDONLY | O_CLOEXEC);
+
+	fflush(stdout);
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(1, buf, (size_t)n) != n)
+			break;
+	if (fd >= 0)
+		close(fd);
+}
+
+/* p ended with `status`: its output, then its verdict line.  Returns the
+ * verdict's first letter. */
+static char report(const struct program *p, int status)
+{
+	char how[64];
+	const char *verdict;
+
+	if (p->timed_out) {
+		snprintf(how, sizeof(how), "timeout=%ds", PROGRAM_TIMEOUT_S);
+		verdict = "FAIL";
+	} else if (WIFEXITED(status)) {
+		snprintf(how, sizeof(how), "exit=%d", WEXITSTATUS(status));
+		verdict = WEXITSTATUS(status) == 0	     ? "PASS"
+			  : WEXITSTATUS(status) == EXIT_SKIP ? "SKIP"
+							     : "FAIL";
+	} else {
+		snprintf(how, sizeof(how), "signal=%d", WTERMSIG(status));
+		verdict = "FAIL";
 	}
+	printf("AARCH64-OUTPUT %s\n", p->name);
+	print_log(p);
+	printf("AARCH64-TEST %s %s %s %.1fs\n", p->name, verdict, how, now() - p->start);
+	return verdict[0];
 }
 
 int main(void)
 {
-	char line[512];
-	int passed = 0, failed = 0, skipped = 0;
-	FILE *list;
+	int passed = 0, failed = 0, skipped = 0, next = 0, running = 0, jobs, i;
+	long cpus;
 
 	mount_or_say("proc", "/proc", "proc");
 	mount_or_say("sysfs", "/sys", "sysfs");
 	mount_or_say("devtmpfs", "/dev", "devtmpfs");
 	mount_or_say("tmpfs", "/tmp", "tmpfs");
+	/* pseudo-terminals: the live tests give roles a tty */
+	mount_or_say("devpts", "/dev/pts", "devpts");
 	/* without /dev/console in the archive the kernel gave us no output */
 	if (fcntl(1, F_GETFD) < 0) {
 		int fd = open("/dev/console", O_RDWR);
@@ -115,56 +192,55 @@ int main(void)
 	setenv("LD_LIBRARY_PATH", "/lib", 1);
 	setenv("PATH", "/tests:/bin", 1);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("AARCH64-BEGIN kvm=%s\n", access("/dev/kvm", F_OK) == 0 ? "yes" : "no");
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	jobs = cpus < 1 ? 1 : cpus > MAX_JOBS ? MAX_JOBS : (int)cpus;
+	printf("AARCH64-BEGIN kvm=%s jobs=%d\n", access("/dev/kvm", F_OK) == 0 ? "yes" : "no",
+	       jobs);
 
-	list = fopen(LIST, "r");
-	if (!list) {
-		printf("init: %s: %s\n", LIST, strerror(errno));
-		power_off();
-	}
-	while (fgets(line, sizeof(line), list)) {
-		char *argv[MAX_ARGS + 1], *envs[MAX_ARGS], *save = NULL, *tok;
-		int argc = 0, n_env = 0, status, timed_out;
-		double start;
-		char how[64];
-		const char *verdict;
+	read_list();
+	while (next < n_programs || running) {
+		int status;
+		pid_t w;
 
-		for (tok = strtok_r(line, " \t\n", &save); tok && argc < MAX_ARGS;
-		     tok = strtok_r(NULL, " \t\n", &save)) {
-			if (!argc && strchr(tok, '=') && n_env < MAX_ARGS)
-				envs[n_env++] = tok;
-			else
-				argv[argc++] = tok;
+		while (running < jobs && next < n_programs) {
+			start(&programs[next]);
+			if (programs[next].pid > 0) {
+				running++;
+			} else {
+				printf("AARCH64-TEST %s FAIL not-run 0.0s\n", programs[next].name);
+				failed++;
+			}
+			next++;
 		}
-		argv[argc] = NULL;
-		if (!argc || argv[0][0] == '#')
+		/* (orphans of the tests are ours to reap too) */
+		w = waitpid(-1, &status, WNOHANG);
+		for (i = 0; w > 0 && i < next; i++) {
+			if (programs[i].pid != w)
+				continue;
+			switch (report(&programs[i], status)) {
+			case 'P':
+				passed++;
+				break;
+			case 'S':
+				skipped++;
+				break;
+			default:
+				failed++;
+			}
+			programs[i].pid = 0;
+			running--;
+		}
+		if (w > 0)
 			continue;
-		printf("AARCH64-RUN %s\n", argv[0]);
-		start = now();
-		status = run(argv, envs, n_env, &timed_out);
-		if (timed_out) {
-			snprintf(how, sizeof(how), "timeout=%ds", PROGRAM_TIMEOUT_S);
-			verdict = "FAIL";
-		} else if (status < 0) {
-			snprintf(how, sizeof(how), "not-run");
-			verdict = "FAIL";
-		} else if (WIFEXITED(status)) {
-			snprintf(how, sizeof(how), "exit=%d", WEXITSTATUS(status));
-			verdict = WEXITSTATUS(status) == 0	     ? "PASS"
-				  : WEXITSTATUS(status) == EXIT_SKIP ? "SKIP"
-								     : "FAIL";
-		} else {
-			snprintf(how, sizeof(how), "signal=%d", WTERMSIG(status));
-			verdict = "FAIL";
+		for (i = 0; i < next; i++) {
+			if (programs[i].pid > 0 && !programs[i].timed_out &&
+			    now() - programs[i].start > PROGRAM_TIMEOUT_S) {
+				programs[i].timed_out = 1;
+				kill(programs[i].pid, SIGKILL);
+			}
 		}
-		passed += verdict[0] == 'P';
-		failed += verdict[0] == 'F';
-		skipped += verdict[0] == 'S';
-		printf("AARCH64-TEST %s %s %s %.1fs\n",
-		       strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0], verdict, how,
-		       now() - start);
+		usleep(20000);
 	}
-	fclose(list);
 	printf("AARCH64-SUMMARY passed=%d failed=%d skipped=%d\n", passed, failed, skipped);
 	power_off();
 	return 0;
