@@ -84,11 +84,15 @@ kernel() {
     sed -n 's/^ *Depends: \(linux-image-[0-9][^:]*\):arm64$/\1/p' | head -n1 || true)
   if [ -n "$pkg" ] && [ ! -f "$out/kernel/$pkg.Image" ]; then
     say "downloading Debian's arm64 kernel $pkg"
-    (cd "$out/kernel" && apt-get download -qq "$pkg:arm64" 2>/dev/null)
-    deb=$(printf "%s\n" "$out/kernel/${pkg}"_*.deb | head -n1)
-    dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './boot/vmlinuz-*' >"$out/kernel/$pkg.Image.tmp"
-    mv "$out/kernel/$pkg.Image.tmp" "$out/kernel/$pkg.Image"
-    rm -f "$deb"
+    if (cd "$out/kernel" && apt-get download -qq "$pkg:arm64" 2>/dev/null); then
+      deb=$(printf "%s\n" "$out/kernel/${pkg}"_*.deb | head -n1)
+      dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './boot/vmlinuz-*' \
+        >"$out/kernel/$pkg.Image.tmp"
+      mv "$out/kernel/$pkg.Image.tmp" "$out/kernel/$pkg.Image"
+      rm -f "$deb"
+    else
+      say "could not download $pkg: using the newest cached kernel, if any"
+    fi
   fi
   KERNEL=$( (ls -t "$out/kernel/"*.Image 2>/dev/null || true) | head -n1)
   [ -n "$KERNEL" ] || { say "no arm64 kernel (package lookup gave '${pkg}')"; exit 1; }
