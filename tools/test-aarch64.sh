@@ -38,10 +38,10 @@ say() { printf 'test-aarch64: %s\n' "$*"; }
 # Prints each test's line and "aarch64: N passed, N failed[, N skipped]";
 # returns 0 only for a summary with tests run and none failed.
 verdict() {
-  local log=$1 passed failed skipped summary n_lines
+  local log=$1 passed failed skipped summary
   grep -a '^AARCH64-TEST ' "$log" | sed 's/\r$//' || true
-  n_lines=$(grep -ac '^AARCH64-TEST ' "$log" || true)
-  summary=$(grep -a '^AARCH64-SUMMARY ' "$log" | tail -n1 | tr -d '\r' || true)
+  summary=$(tr -d '\r' <"$log" |
+    grep -aE '^AARCH64-SUMMARY passed=[0-9]+ failed=[0-9]+ skipped=[0-9]+$' | tail -n1 || true)
   if [ -z "$summary" ]; then
     echo "aarch64: no summary from the guest (it crashed, hung or timed out): FAILED (console: $log)"
     return 1
@@ -50,10 +50,15 @@ verdict() {
   failed=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$summary")
   skipped=$(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' <<<"$summary")
   echo "aarch64: $passed passed, $failed failed, $skipped skipped"
-  if [ "$((passed + failed + skipped))" -ne "$n_lines" ]; then
-    echo "aarch64: the summary counts $((passed + failed + skipped)) tests, the console shows $n_lines: FAILED"
-    return 1
-  fi
+  # the summary must agree with the lines, verdict by verdict
+  local v n
+  for v in PASS:$passed FAIL:$failed SKIP:$skipped; do
+    n=$(grep -ac "^AARCH64-TEST [^ ]* ${v%%:*} " "$log" || true)
+    if [ "$n" -ne "${v#*:}" ]; then
+      echo "aarch64: the summary counts ${v#*:} ${v%%:*}, the console shows $n: FAILED"
+      return 1
+    fi
+  done
   if [ "$passed" -eq 0 ]; then
     echo "aarch64: no test passed: FAILED"
     return 1
@@ -180,13 +185,23 @@ self_test() {
   printf 'AARCH64-SUMMARY passed=0 failed=0 skipped=0\n' >"$fake/no-tests.log"
   printf 'AARCH64-TEST a PASS exit=0 0.1s\nAARCH64-SUMMARY passed=2 failed=0 skipped=0\n' \
     >"$fake/miscounted.log"
-  for t in no-summary no-tests miscounted; do
+  printf 'AARCH64-TEST a PASS exit=0 0.1s\nAARCH64-TEST b FAIL exit=1 0.1s\nAARCH64-SUMMARY passed=2 failed=0 skipped=0\n' \
+    >"$fake/failure-hidden.log"
+  for t in no-summary no-tests miscounted failure-hidden; do
     if verdict "$fake/$t.log" >/dev/null; then
       echo "self-test: the $t transcript passed: FAILED"
       exit 1
     fi
     echo "self-test: the $t transcript fails the run, as it must"
   done
+  # and one that passes must pass (a parser failing everything proves nothing)
+  printf 'AARCH64-TEST a PASS exit=0 0.1s\r\nAARCH64-TEST b SKIP exit=77 0.1s\r\nAARCH64-SUMMARY passed=1 failed=0 skipped=1\r\n' \
+    >"$fake/good.log"
+  if ! verdict "$fake/good.log" >/dev/null; then
+    echo "self-test: a good transcript failed: FAILED"
+    exit 1
+  fi
+  echo "self-test: a good transcript passes"
   # a real guest: one test that passes, then one that fails (a program
   # that is not there: exec fails, exit 127)
   deps
