@@ -10,8 +10,9 @@
 #   tools/test-aarch64.sh              the run
 #   tools/test-aarch64.sh --self-test  the verdict parsing: a real guest
 #                                      reporting a failure, and transcripts
-#                                      without a summary or without tests,
-#                                      must each make it fail
+#                                      without a summary, without tests or
+#                                      hiding a failure, must each make it
+#                                      fail; a good transcript must pass
 #
 # Installs what it needs (arm64 multiarch, qemu, the cross compiler, the
 # arm64 libseccomp and cmocka) and caches Debian's arm64 kernel in
@@ -23,10 +24,10 @@ top=$PWD
 out=$top/build-aarch64
 build=$out/build
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-170}
-# what the guest runs (tests/aarch64/init.c: one program per CPU at a time,
-# in this order: the longest first)
-# and the demo (its supervisor exits 0 only if the compromised device
-# thread was contained: SIGSYS, nothing failed before)
+# What the guest runs (tests/aarch64/init.c: one program per CPU at a time,
+# in this order, the longest first): the tests, and the demo, whose
+# supervisor exits 0 only if the compromised device thread was contained
+# (SIGSYS, nothing failed before).
 TESTS=(test_filters test_differential test_live test_landlock test_roles test_kvm_arm64
   test_policy test_config test_policy_dir test_noalloc "vmm-seccomp-demo enforce")
 # AARCH64_TESTS="test_live ..." runs only those
