@@ -28,8 +28,12 @@ QEMU_TIMEOUT=${QEMU_TIMEOUT:-170}
 # in this order, the longest first): the tests, and the demo, whose
 # supervisor exits 0 only if the compromised device thread was contained
 # (SIGSYS, nothing failed before).
+# An entry is a program, its arguments, and before them any NAME=VALUE for
+# its environment; HELPERS are programs the tests run, put beside them.
 TESTS=(test_filters test_differential test_live test_landlock test_roles test_kvm_arm64
+  "VMM_SECCOMP_TOOL=/tests/vmm-seccomp PROFILE_TARGET=/tests/profile_target test_tool"
   test_policy test_config test_policy_dir test_noalloc "vmm-seccomp-demo enforce")
+HELPERS=(vmm-seccomp profile_target)
 # AARCH64_TESTS="test_live ..." runs only those
 if [ -n "${AARCH64_TESTS:-}" ]; then read -ra TESTS <<<"$AARCH64_TESTS"; fi
 
@@ -117,8 +121,8 @@ cross_build() {
     -DVMM_SECCOMP_PREBUILD_TOOL="$out/host/vmm-seccomp-prebuild" \
     -DVMM_SECCOMP_MEMCHECK=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$out/cmake.log" ||
     { cat "$out/cmake.log"; exit 1; }
-  local t targets=()
-  for t in "${TESTS[@]}"; do targets+=("${t%% *}"); done
+  local t targets=("${HELPERS[@]}")
+  for t in "${TESTS[@]}"; do targets+=("$(entry_program "$t")"); done
   cmake --build "$build" -j2 --target aarch64-init "${targets[@]}" >"$out/build.log" 2>&1 ||
     { tail -n 40 "$out/build.log"; exit 1; }
 }
@@ -145,28 +149,49 @@ copy_libs() {
   done
 }
 
+# The program of a TESTS entry: its first word without a '='.
+entry_program() {
+  local w
+  for w in $1; do
+    case $w in
+      *=*) ;;
+      *) echo "$w"; return ;;
+    esac
+  done
+}
+
+# put_program <root> <name>: a program built in $build/tests or $build, in
+# /tests, with its libraries; fails if there is none.
+put_program() {
+  local root=$1 prog=$2 bin
+  bin=$build/tests/$prog
+  [ -f "$bin" ] || bin=$build/$prog
+  [ -f "$bin" ] || return 1
+  cp "$bin" "$root/tests/$prog"
+  aarch64-linux-gnu-strip --strip-debug "$root/tests/$prog"
+  copy_libs "$root" "$root/tests/$prog"
+}
+
 # initramfs <dir> <image> <list entries...>: /init, the listed programs
 # (a program built in $build/tests or $build, with its arguments, or a path
 # inside the guest), their libraries.
 initramfs() {
-  local root=$1 image=$2 t prog bin
+  local root=$1 image=$2 t prog h
   shift 2
   rm -rf "$root"
   # (/etc: a path the role tests refuse to a role, so it must exist)
   mkdir -p "$root/tests" "$root/lib" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/etc"
   cp "$build/tests/aarch64-init" "$root/init"
   : >"$root/tests/list"
+  for h in "${HELPERS[@]}"; do
+    put_program "$root" "$h" || { say "no $h in $build"; exit 1; }
+  done
   for t in "$@"; do
-    prog=${t%% *}
-    bin=$build/tests/$prog
-    [ -f "$bin" ] || bin=$build/$prog
-    if [ -f "$bin" ]; then
-      cp "$bin" "$root/tests/$prog"
-      aarch64-linux-gnu-strip --strip-debug "$root/tests/$prog"
-      copy_libs "$root" "$root/tests/$prog"
-      # the CPU is emulated: the slow tests run the subset chosen for
-      # valgrind (the whole set runs natively on x86_64)
-      echo "VMM_SECCOMP_SLOW_CPU=1 /tests/$t" >>"$root/tests/list"
+    prog=$(entry_program "$t")
+    if put_program "$root" "$prog"; then
+      # the CPU is emulated: the slow tests run a subset (the whole set
+      # runs natively on x86_64)
+      echo "VMM_SECCOMP_SLOW_CPU=1 ${t/$prog//tests/$prog}" >>"$root/tests/list"
     else
       echo "$t" >>"$root/tests/list"
     fi

@@ -248,8 +248,8 @@ static int value_arg(const char *s, uint64_t *v)
 			return 0;
 		}
 	}
-	if (policy_constant(s, strlen(s), v))
-		return 0;
+	/* (a constant was looked up for the policies' arch already: the
+	 * build's own constants are no fallback, --arch's may differ) */
 	fprintf(stderr, "vmm-seccomp: '%s' is neither a number nor a known constant\n", s);
 	return -1;
 }
