@@ -2,7 +2,9 @@
 /*
  * The vmm and vcpu roles on arm64 KVM, under enforcement: a thread in role
  * vmm builds a VM with arm64's set-up ioctls (KVM_ARM_PREFERRED_TARGET,
- * KVM_ARM_VCPU_INIT, KVM_SET_ONE_REG for the PC), a thread in role vcpu
+ * KVM_ARM_VCPU_INIT, KVM_SET_ONE_REG for the PC, KVM_GET_REG_LIST, the
+ * vCPU's timer through the device attribute ioctls, whether the kernel can
+ * make an interrupt controller with KVM_CREATE_DEVICE), a thread in role vcpu
  * runs a guest of four instructions whose store to an address without
  * memory comes back as KVM_EXIT_MMIO; then a vCPU thread that issues a
  * set-up ioctl dies by SIGSYS.  Each case in a forked child.  Built for
@@ -18,11 +20,14 @@
 #include "live_util.h"
 #include "vmm_seccomp.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -34,6 +39,10 @@
 #define GUEST_SIZE 0x10000u
 #define MMIO_ADDR 0x10000000ull /* no memory slot there */
 #define MMIO_VALUE 0x2au
+/* a core register's id: its offset in struct kvm_regs, in 32-bit words */
+#define PC_REG                                                 \
+	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
+	 (offsetof(struct kvm_regs, regs.pc) / sizeof(uint32_t)))
 
 /* Runs at EL1 with the MMU off, as KVM_ARM_VCPU_INIT leaves the vCPU. */
 static const uint32_t guest_code[] = {
@@ -56,6 +65,58 @@ struct vm {
 
 static int kvm_fd = -1;
 
+/* In role vmm, after the vCPU's init: what a VMM asks and sets besides its
+ * registers. */
+static const char *vmm_arm_setup(struct vm *v)
+{
+	struct kvm_reg_list probe = { .n = 0 }, *list;
+	uint32_t irq = 27; /* the vtimer's PPI, as KVM numbers it by default */
+	struct kvm_device_attr timer = { .group = KVM_ARM_VCPU_TIMER_CTRL,
+					 .attr = KVM_ARM_VCPU_TIMER_IRQ_VTIMER,
+					 .addr = (uintptr_t)&irq };
+	/* only asked whether it could be made: a GIC made and not set up
+	 * would keep the vCPU from running */
+	struct kvm_create_device v3 = { .type = KVM_DEV_TYPE_ARM_VGIC_V3,
+					.flags = KVM_CREATE_DEVICE_TEST },
+				 v2 = { .type = KVM_DEV_TYPE_ARM_VGIC_V2,
+					.flags = KVM_CREATE_DEVICE_TEST };
+	bool found = false;
+	int has, get, set;
+	uint64_t i;
+
+	/* the register list: its length first (E2BIG), then the ids */
+	if (ioctl(v->vcpu, KVM_GET_REG_LIST, &probe) != -1 || errno != E2BIG || !probe.n)
+		return "KVM_GET_REG_LIST (length)";
+	list = calloc(1, sizeof(*list) + probe.n * sizeof(list->reg[0]));
+	if (!list)
+		return "calloc";
+	list->n = probe.n;
+	if (ioctl(v->vcpu, KVM_GET_REG_LIST, list)) {
+		free(list);
+		return "KVM_GET_REG_LIST";
+	}
+	for (i = 0; i < list->n; i++)
+		found = found || list->reg[i] == PC_REG;
+	free(list);
+	if (!found)
+		return "KVM_GET_REG_LIST (no PC in it)";
+	/* Setting the timer's interrupt needs a vGIC (EINVAL without one),
+	 * which this VM has not: the filter letting the calls through is what
+	 * is tested (refused, the process would die here), the kernel's
+	 * answers are shown. */
+	has = ioctl(v->vcpu, KVM_HAS_DEVICE_ATTR, &timer) ? errno : 0;
+	get = ioctl(v->vcpu, KVM_GET_DEVICE_ATTR, &timer) ? errno : 0;
+	set = ioctl(v->vcpu, KVM_SET_DEVICE_ATTR, &timer) ? errno : 0;
+	if (ioctl(v->vm, KVM_CREATE_DEVICE, &v3) && ioctl(v->vm, KVM_CREATE_DEVICE, &v2))
+		return "KVM_CREATE_DEVICE (test of GICv3 and GICv2)";
+	fprintf(stderr, "vmm: %llu registers, vtimer attr has/get/set: %s/%s/%s, %s possible\n",
+		(unsigned long long)probe.n, strerrorname_np(has) ? strerrorname_np(has) : "0",
+		strerrorname_np(get) ? strerrorname_np(get) : "0",
+		strerrorname_np(set) ? strerrorname_np(set) : "0",
+		ioctl(v->vm, KVM_CREATE_DEVICE, &v3) ? "GICv2" : "GICv3");
+	return NULL;
+}
+
 /* In role vmm: the VM, its memory, the vCPU, its first registers. */
 static void *vmm_thread(void *arg)
 {
@@ -64,6 +125,7 @@ static void *vmm_thread(void *arg)
 	struct kvm_userspace_memory_region region;
 	uint64_t pc = GUEST_BASE, back = 0;
 	struct kvm_one_reg reg;
+	const char *failed;
 	int size;
 
 	if ((v->vm = ioctl(v->kvm, KVM_CREATE_VM, 0)) < 0)
@@ -87,15 +149,15 @@ static void *vmm_thread(void *arg)
 		return (void *)"KVM_ARM_PREFERRED_TARGET";
 	if (ioctl(v->vcpu, KVM_ARM_VCPU_INIT, &init))
 		return (void *)"KVM_ARM_VCPU_INIT";
-	/* a core register's id: its offset in struct kvm_regs, in 32-bit words */
-	reg.id = KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |
-		 (offsetof(struct kvm_regs, regs.pc) / sizeof(uint32_t));
+	reg.id = PC_REG;
 	reg.addr = (uintptr_t)&pc;
 	if (ioctl(v->vcpu, KVM_SET_ONE_REG, &reg))
 		return (void *)"KVM_SET_ONE_REG";
 	reg.addr = (uintptr_t)&back;
 	if (ioctl(v->vcpu, KVM_GET_ONE_REG, &reg) || back != pc)
 		return (void *)"KVM_GET_ONE_REG";
+	if ((failed = vmm_arm_setup(v)))
+		return (void *)failed;
 	if ((size = ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0)
 		return (void *)"KVM_GET_VCPU_MMAP_SIZE";
 	v->run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu, 0);
@@ -172,8 +234,11 @@ static void test_vcpu_runs_the_guest(void **state)
 	snprintf(want, sizeof(want), "exit=%u addr=%#llx len=8 write=1 data=%#x", KVM_EXIT_MMIO,
 		 MMIO_ADDR, MMIO_VALUE);
 	assert_int_equal(count_lines_with(c.out, want, NULL), 1);
+	assert_int_equal(
+		count_lines_with(c.out, "vmm: ", " registers, vtimer attr ", " possible", NULL), 1);
 	/* nothing refused on the way */
 	assert_int_equal(count_lines_with(c.out, "vmm_seccomp: ", NULL), 0);
+	fputs(c.out, stderr); /* what KVM said, for the log */
 }
 
 /* The vCPU thread ran the guest, then a set-up ioctl: its role's layer
