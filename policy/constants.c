@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Named constants for policy conditions and the ioctl names used in
- * violation reports.  Values come from the build host's (x86_64) kernel and
- * libc headers; where aarch64 differs, or has constants of its own, the
+ * violation reports.  Values common to x86_64 and aarch64 (asm-generic
+ * numbering, the same LP64 structure sizes) come from the build's kernel and
+ * libc headers; where the two differ, or one has constants of its own, the
  * table says so per entry.
  * Pure data; policy_ioctl_name() is async-signal-safe (it only reads).
  */
@@ -43,45 +44,61 @@ struct constant {
 /* clang-format off */
 #define C(x) { #x, (uint64_t)(x), K_PLAIN, 0 }
 #define I(x) { #x, (uint64_t)(unsigned int)(x), K_IOCTL, 0 }
+/*
+ * The other architecture's values cannot come from this build's headers, so
+ * they are written out (from the x86 and arm64 uapi headers; _IOW = 1 << 30,
+ * _IOR = 2 << 30, size << 16, type << 8, nr on both); a build for that
+ * architecture checks them against its headers (a negative array size if
+ * one differs).
+ */
+#define CHECKED(x, v) ((uint64_t)(v) + 0 * sizeof(char[(uint64_t)(x) == (uint64_t)(v) ? 1 : -1]))
+#if defined(__x86_64__)
+#define X86_VALUE(x, v) CHECKED(x, v)
+#define A64_VALUE(x, v) ((uint64_t)(v))
+#elif defined(__aarch64__)
+#define X86_VALUE(x, v) ((uint64_t)(v))
+#define A64_VALUE(x, v) CHECKED(x, v)
+#else
+#error "vmm_seccomp builds for x86_64 and aarch64"
+#endif
 /* x86 only: the ioctl is x86's, or its number encodes an x86 structure */
-#define X(x) { #x, (uint64_t)(unsigned int)(x), K_IOCTL, POLICY_ARCH_X86_64 }
-#define X86(x) { #x, (uint64_t)(x), K_PLAIN, POLICY_ARCH_X86_64 }
-/* aarch64 values, from the arm64 uapi headers (_IOW = 1 << 30, _IOR = 2 << 30,
- * size << 16, type << 8, nr): written out, the build host being x86_64 */
-#define A64(name, v, kind) { name, v, kind, POLICY_ARCH_AARCH64 }
+#define X(x, v) { #x, X86_VALUE((unsigned int)(x), v), K_IOCTL, POLICY_ARCH_X86_64 }
+#define X86(x, v) { #x, X86_VALUE(x, v), K_PLAIN, POLICY_ARCH_X86_64 }
+/* aarch64 only, or aarch64's value of a name x86_64 gives another */
+#define A64(x, v, kind) { #x, A64_VALUE((unsigned int)(x), v), kind, POLICY_ARCH_AARCH64 }
 
 static const struct constant constants[] = {
 	/* KVM: /dev/kvm */
-	I(KVM_GET_API_VERSION), I(KVM_CREATE_VM), X(KVM_GET_MSR_INDEX_LIST),
-	I(KVM_CHECK_EXTENSION), I(KVM_GET_VCPU_MMAP_SIZE), X(KVM_GET_SUPPORTED_CPUID),
-	X(KVM_GET_EMULATED_CPUID), X(KVM_GET_MSR_FEATURE_INDEX_LIST),
+	I(KVM_GET_API_VERSION), I(KVM_CREATE_VM), X(KVM_GET_MSR_INDEX_LIST, 0xc004ae02),
+	I(KVM_CHECK_EXTENSION), I(KVM_GET_VCPU_MMAP_SIZE), X(KVM_GET_SUPPORTED_CPUID, 0xc008ae05),
+	X(KVM_GET_EMULATED_CPUID, 0xc008ae09), X(KVM_GET_MSR_FEATURE_INDEX_LIST, 0xc004ae0a),
 	/* KVM: VM descriptor */
 	I(KVM_CREATE_VCPU), I(KVM_GET_DIRTY_LOG), I(KVM_SET_USER_MEMORY_REGION),
-	X(KVM_SET_TSS_ADDR), X(KVM_SET_IDENTITY_MAP_ADDR), I(KVM_CREATE_IRQCHIP),
-	X(KVM_GET_IRQCHIP), X(KVM_SET_IRQCHIP), X(KVM_CREATE_PIT2), X(KVM_GET_PIT2),
-	X(KVM_SET_PIT2), I(KVM_IRQ_LINE), I(KVM_IRQ_LINE_STATUS), I(KVM_IRQFD),
+	X(KVM_SET_TSS_ADDR, 0xae47), X(KVM_SET_IDENTITY_MAP_ADDR, 0x4008ae48), I(KVM_CREATE_IRQCHIP),
+	X(KVM_GET_IRQCHIP, 0xc208ae62), X(KVM_SET_IRQCHIP, 0x8208ae63), X(KVM_CREATE_PIT2, 0x4040ae77), X(KVM_GET_PIT2, 0x8070ae9f),
+	X(KVM_SET_PIT2, 0x4070aea0), I(KVM_IRQ_LINE), I(KVM_IRQ_LINE_STATUS), I(KVM_IRQFD),
 	I(KVM_IOEVENTFD), I(KVM_SET_GSI_ROUTING), I(KVM_SIGNAL_MSI), I(KVM_SET_CLOCK),
 	I(KVM_GET_CLOCK), I(KVM_ENABLE_CAP), I(KVM_REGISTER_COALESCED_MMIO),
 	I(KVM_UNREGISTER_COALESCED_MMIO), I(KVM_CREATE_DEVICE), I(KVM_SET_DEVICE_ATTR),
 	I(KVM_GET_DEVICE_ATTR), I(KVM_HAS_DEVICE_ATTR),
 	/* KVM: vCPU descriptor */
-	I(KVM_RUN), X(KVM_GET_REGS), X(KVM_SET_REGS), X(KVM_GET_SREGS), X(KVM_SET_SREGS),
-	X(KVM_TRANSLATE), X(KVM_INTERRUPT), X(KVM_GET_MSRS), X(KVM_SET_MSRS),
-	X(KVM_SET_CPUID2), X(KVM_GET_CPUID2), I(KVM_SET_SIGNAL_MASK), X(KVM_GET_FPU),
-	X(KVM_SET_FPU), X(KVM_GET_LAPIC), X(KVM_SET_LAPIC), X(KVM_NMI),
+	I(KVM_RUN), X(KVM_GET_REGS, 0x8090ae81), X(KVM_SET_REGS, 0x4090ae82), X(KVM_GET_SREGS, 0x8138ae83), X(KVM_SET_SREGS, 0x4138ae84),
+	X(KVM_TRANSLATE, 0xc018ae85), X(KVM_INTERRUPT, 0x4004ae86), X(KVM_GET_MSRS, 0xc008ae88), X(KVM_SET_MSRS, 0x4008ae89),
+	X(KVM_SET_CPUID2, 0x4008ae90), X(KVM_GET_CPUID2, 0xc008ae91), I(KVM_SET_SIGNAL_MASK), X(KVM_GET_FPU, 0x81a0ae8c),
+	X(KVM_SET_FPU, 0x41a0ae8d), X(KVM_GET_LAPIC, 0x8400ae8e), X(KVM_SET_LAPIC, 0x4400ae8f), X(KVM_NMI, 0xae9a),
 	I(KVM_GET_MP_STATE), I(KVM_SET_MP_STATE), I(KVM_GET_VCPU_EVENTS),
-	I(KVM_SET_VCPU_EVENTS), X(KVM_GET_DEBUGREGS), X(KVM_SET_DEBUGREGS),
-	X(KVM_GET_XSAVE), X(KVM_SET_XSAVE), X(KVM_GET_XCRS), X(KVM_SET_XCRS),
-	X(KVM_KVMCLOCK_CTRL), X(KVM_SET_GUEST_DEBUG), X(KVM_GET_TSC_KHZ),
-	X(KVM_SET_TSC_KHZ), X(KVM_SMI),
+	I(KVM_SET_VCPU_EVENTS), X(KVM_GET_DEBUGREGS, 0x8080aea1), X(KVM_SET_DEBUGREGS, 0x4080aea2),
+	X(KVM_GET_XSAVE, 0x9000aea4), X(KVM_SET_XSAVE, 0x5000aea5), X(KVM_GET_XCRS, 0x8188aea6), X(KVM_SET_XCRS, 0x4188aea7),
+	X(KVM_KVMCLOCK_CTRL, 0xaead), X(KVM_SET_GUEST_DEBUG, 0x4048ae9b), X(KVM_GET_TSC_KHZ, 0xaea3),
+	X(KVM_SET_TSC_KHZ, 0xaea2), X(KVM_SMI, 0xaeb7),
 	/* KVM: arm64 */
-	A64("KVM_ARM_VCPU_INIT", 0x4020aeae, K_IOCTL),        /* _IOW(0xae, 0xae, 32) */
-	A64("KVM_ARM_PREFERRED_TARGET", 0x8020aeaf, K_IOCTL), /* _IOR(0xae, 0xaf, 32) */
-	A64("KVM_GET_ONE_REG", 0x4010aeab, K_IOCTL),          /* _IOW(0xae, 0xab, 16) */
-	A64("KVM_SET_ONE_REG", 0x4010aeac, K_IOCTL),          /* _IOW(0xae, 0xac, 16) */
-	A64("KVM_GET_REG_LIST", 0xc008aeb0, K_IOCTL),         /* _IOWR(0xae, 0xb0, 8) */
-	A64("O_DIRECTORY", 040000, K_PLAIN), A64("O_NOFOLLOW", 0100000, K_PLAIN),
-	A64("O_DIRECT", 0200000, K_PLAIN), A64("O_TMPFILE", 020040000, K_PLAIN),
+	A64(KVM_ARM_VCPU_INIT, 0x4020aeae, K_IOCTL),        /* _IOW(0xae, 0xae, 32) */
+	A64(KVM_ARM_PREFERRED_TARGET, 0x8020aeaf, K_IOCTL), /* _IOR(0xae, 0xaf, 32) */
+	A64(KVM_GET_ONE_REG, 0x4010aeab, K_IOCTL),          /* _IOW(0xae, 0xab, 16) */
+	A64(KVM_SET_ONE_REG, 0x4010aeac, K_IOCTL),          /* _IOW(0xae, 0xac, 16) */
+	A64(KVM_GET_REG_LIST, 0xc008aeb0, K_IOCTL),         /* _IOWR(0xae, 0xb0, 8) */
+	A64(O_DIRECTORY, 040000, K_PLAIN), A64(O_NOFOLLOW, 0100000, K_PLAIN),
+	A64(O_DIRECT, 0200000, K_PLAIN), A64(O_TMPFILE, 020040000, K_PLAIN),
 	/* terminals, files, block devices, tap */
 	I(TCGETS), I(TCSETS), I(TCSETSW), I(TCSETSF), I(TIOCGWINSZ), I(TIOCSWINSZ),
 	/* pseudo-terminals: grantpt()/ptsname() and unlockpt() (asm-generic:
@@ -132,8 +149,8 @@ static const struct constant constants[] = {
 	C(F_SETLKW), C(F_DUPFD_CLOEXEC), C(F_OFD_GETLK), C(F_OFD_SETLK), C(F_OFD_SETLKW),
 	C(F_ADD_SEALS), C(F_GET_SEALS), C(F_SETPIPE_SZ), C(F_GETPIPE_SZ), C(FD_CLOEXEC),
 	C(O_RDONLY), C(O_WRONLY), C(O_RDWR), C(O_CREAT), C(O_EXCL), C(O_TRUNC), C(O_APPEND),
-	C(O_NONBLOCK), C(O_CLOEXEC), X86(O_DIRECT), X86(O_DIRECTORY), X86(O_NOFOLLOW), C(O_PATH),
-	C(O_SYNC), C(O_DSYNC), X86(O_TMPFILE), C(AT_FDCWD), C(AT_EMPTY_PATH), C(AT_REMOVEDIR),
+	C(O_NONBLOCK), C(O_CLOEXEC), X86(O_DIRECT, 040000), X86(O_DIRECTORY, 0200000), X86(O_NOFOLLOW, 0400000), C(O_PATH),
+	C(O_SYNC), C(O_DSYNC), X86(O_TMPFILE, 020200000), C(AT_FDCWD), C(AT_EMPTY_PATH), C(AT_REMOVEDIR),
 	C(AT_SYMLINK_NOFOLLOW),
 	/* prctl(2) */
 	C(PR_SET_NAME), C(PR_GET_NAME), C(PR_SET_NO_NEW_PRIVS), C(PR_GET_NO_NEW_PRIVS),
@@ -203,7 +220,7 @@ bool policy_constant_arch(const char *name, size_t len, unsigned int arch, uint6
 
 bool policy_constant(const char *name, size_t len, uint64_t *value)
 {
-	return policy_constant_arch(name, len, POLICY_ARCH_X86_64, value);
+	return policy_constant_arch(name, len, POLICY_ARCH_NATIVE, value);
 }
 
 const char *policy_ioctl_name(uint64_t request)
@@ -214,7 +231,7 @@ const char *policy_ioctl_name(uint64_t request)
 	request &= 0xffffffffu;
 	for (i = 0; i < sizeof(constants) / sizeof(constants[0]); i++) {
 		if (constants[i].kind == K_IOCTL && constants[i].value == request &&
-		    constants[i].arch != POLICY_ARCH_AARCH64)
+		    (!constants[i].arch || (constants[i].arch & POLICY_ARCH_NATIVE)))
 			return constants[i].name;
 	}
 	return NULL;

@@ -70,6 +70,12 @@ enum policy_action {
 #define POLICY_ARCH_X86_64 0x1u
 #define POLICY_ARCH_AARCH64 0x2u
 #define POLICY_ARCH_ALL (POLICY_ARCH_X86_64 | POLICY_ARCH_AARCH64)
+/* The architecture this build runs on: the one filters are installed for. */
+#if defined(__aarch64__)
+#define POLICY_ARCH_NATIVE POLICY_ARCH_AARCH64
+#else
+#define POLICY_ARCH_NATIVE POLICY_ARCH_X86_64
+#endif
 
 struct policy_rule {
 	char syscall[POLICY_NAME_MAX];
@@ -161,12 +167,13 @@ int policy_newer_syscall_max(void);
 
 /* ---- constant and name tables (constants.c) ---- */
 
-/* Value of a named constant (KVM_RUN, PROT_EXEC, EPERM, ...) on x86_64. */
+/* Value of a named constant (KVM_RUN, PROT_EXEC, EPERM, ...) on the native
+ * architecture (POLICY_ARCH_NATIVE). */
 bool policy_constant(const char *name, size_t len, uint64_t *value);
 /* ... on one arch (POLICY_ARCH_*); x86-only ioctls are unknown on aarch64. */
 bool policy_constant_arch(const char *name, size_t len, unsigned int arch, uint64_t *value);
 
-/* Name of an x86_64 ioctl request we know, or NULL.  Async-signal-safe. */
+/* Name of a native ioctl request we know, or NULL.  Async-signal-safe. */
 const char *policy_ioctl_name(uint64_t request);
 
 /* Value of an errno name ("EPERM"), or -1. */

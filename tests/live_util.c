@@ -2,6 +2,7 @@
 #include "live_util.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -152,4 +153,25 @@ int seccomp_status(int tid, int *mode, int *filters)
 	}
 	fclose(f);
 	return *mode >= 0 ? 0 : -1;
+}
+
+static const char *tree_top;
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (tree_top && strcmp(path, tree_top) == 0)
+		return 0;
+	return (type == FTW_DP ? rmdir(path) : unlink(path)) ? -1 : 0;
+}
+
+int remove_tree(const char *path, bool keep_top)
+{
+	int rc;
+
+	tree_top = keep_top ? path : NULL;
+	rc = nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	tree_top = NULL;
+	return rc ? -1 : 0;
 }

@@ -34,4 +34,9 @@ bool on_valgrind(void);
  * reported violation skips there. */
 bool skip_reported_violation_on_valgrind(void);
 
+/* rm -rf without a shell (the arm64 test guest has none): removes `path`
+ * and everything under it, or with keep_top only what is under it.
+ * Returns 0 or -1. */
+int remove_tree(const char *path, bool keep_top);
+
 #endif

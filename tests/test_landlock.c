@@ -156,15 +156,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	if (T.holder > 0) {
 		kill(T.holder, SIGKILL);
 		waitpid(T.holder, NULL, 0);
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", T.root);
-	return system(cmd) == 0 ? 0 : -1;
+	return remove_tree(T.root, false);
 }
 
 /* ---- in the children ---- */
@@ -678,6 +675,12 @@ static void test_kernel_worker_threads(void **state)
 		fprintf(stderr, "SKIP KVM's worker thread: /dev/kvm absent\n");
 		goto out;
 	}
+#ifndef __x86_64__
+	/* the NX huge page recovery worker is x86 KVM's (an iTLB multihit
+	 * mitigation); arm64 KVM starts no thread in the process */
+	fprintf(stderr, "SKIP KVM's worker thread: only x86 KVM has one\n");
+	goto out;
+#endif
 	run_ok(with_kvm_worker, NULL, c);
 	/* the worker was there: the case tests what it says */
 	assert_int_equal(count_lines_with(c->out, "threads=2", NULL), 1);

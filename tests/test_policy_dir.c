@@ -9,6 +9,7 @@
 
 #include "bpf.h"
 #include "internal.h"
+#include "live_util.h"
 
 #include <errno.h>
 #include <linux/audit.h>
@@ -50,25 +51,19 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return remove_tree(dir, false);
 }
 
 static void clear_dir(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'/*", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(remove_tree(dir, true), 0);
 }
 
 /* The verdict of one layer's compiled program. */
 static uint32_t verdict(struct vmm_seccomp *ctx, enum vmm_seccomp_role role, int nr, uint64_t a1)
 {
-	struct bpf_input in = { .nr = nr, .arch = AUDIT_ARCH_X86_64, .args = { 3, a1 } };
+	struct bpf_input in = { .nr = nr, .arch = NATIVE_AUDIT_ARCH, .args = { 3, a1 } };
 	size_t len;
 	const struct sock_filter *prog = vmm_seccomp_program(ctx, role, &len);
 	uint32_t ret;

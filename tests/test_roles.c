@@ -44,7 +44,7 @@ static const char gpu_policy[] = "# virtio-gpu worker, defined by the test\n"
 
 static uint32_t verdict(const struct vmm_seccomp *ctx, enum vmm_seccomp_role role, int nr)
 {
-	struct bpf_input in = { .nr = nr, .arch = AUDIT_ARCH_X86_64 };
+	struct bpf_input in = { .nr = nr, .arch = NATIVE_AUDIT_ARCH };
 	const struct sock_filter *prog;
 	unsigned int steps;
 	uint32_t ret = 0;

@@ -16,6 +16,7 @@
 #include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,21 +77,42 @@ static void *vmm_loop(void *p)
 	return NULL;
 }
 
+/* a vCPU thread reads its registers: x86 all at once, arm64 one at a time */
+#if defined(__x86_64__)
+#define GET_REGS_NAME "KVM_GET_REGS"
+static int get_regs(int vcpu_fd)
+{
+	struct kvm_regs regs;
+
+	return ioctl(vcpu_fd, KVM_GET_REGS, &regs);
+}
+#else
+#define GET_REGS_NAME "KVM_GET_ONE_REG"
+static int get_regs(int vcpu_fd)
+{
+	uint64_t pc;
+	struct kvm_one_reg reg = { KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |
+					   (offsetof(struct kvm_regs, regs.pc) / sizeof(uint32_t)),
+				   (uintptr_t)&pc };
+
+	return ioctl(vcpu_fd, KVM_GET_ONE_REG, &reg);
+}
+#endif
+
 static void *vcpu_loop(void *p)
 {
 	struct demo *d = p;
-	struct kvm_regs regs;
 	struct kvm_mp_state mp;
 
 	if (d->vcpu_fd < 0) {
 		say("vcpu", "no /dev/kvm here: skipped the vCPU ioctls");
 		return NULL;
 	}
-	if (ioctl(d->vcpu_fd, KVM_GET_REGS, &regs) || ioctl(d->vcpu_fd, KVM_GET_MP_STATE, &mp)) {
-		say("vcpu", "KVM_GET_REGS / KVM_GET_MP_STATE FAILED");
+	if (get_regs(d->vcpu_fd) || ioctl(d->vcpu_fd, KVM_GET_MP_STATE, &mp)) {
+		say("vcpu", GET_REGS_NAME " / KVM_GET_MP_STATE FAILED");
 		return (void *)(uintptr_t)1;
 	}
-	say("vcpu", "KVM_GET_REGS and KVM_GET_MP_STATE on its vCPU");
+	say("vcpu", GET_REGS_NAME " and KVM_GET_MP_STATE on its vCPU");
 	return NULL;
 }
 
@@ -211,6 +233,18 @@ static void open_kvm(struct demo *d)
 	d->vm_fd = ioctl(d->kvm_fd, KVM_CREATE_VM, 0);
 	if (d->vm_fd >= 0)
 		d->vcpu_fd = ioctl(d->vm_fd, KVM_CREATE_VCPU, 0);
+#if defined(__aarch64__)
+	/* an arm64 vCPU has registers once set up */
+	if (d->vcpu_fd >= 0) {
+		struct kvm_vcpu_init init = { 0 };
+
+		if (ioctl(d->vm_fd, KVM_ARM_PREFERRED_TARGET, &init) ||
+		    ioctl(d->vcpu_fd, KVM_ARM_VCPU_INIT, &init)) {
+			close(d->vcpu_fd);
+			d->vcpu_fd = -1;
+		}
+	}
+#endif
 }
 
 static int vmm_main(const char *config)

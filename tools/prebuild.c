@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * vmm-seccomp-prebuild OUTPUT.c: compiles the built-in policies at build
- * time.  Writes every layer's program with its slots open (bpf.h: the
+ * vmm-seccomp-prebuild [--arch x86_64|aarch64] OUTPUT.c: compiles the
+ * built-in policies at build time, for the build's own arch or the one
+ * given.  Writes every layer's program with its slots open (bpf.h: the
  * values that depend on the mode and the report descriptor), alone and
  * sharing the baseline's checks, and the syscall name tables for reports,
  * as C.  At run time vmm_seccomp_compile() copies a program and fills its
@@ -9,8 +10,10 @@
  * test suite checks that this gives exactly what compiling at run time
  * gives, for every layer in every mode.
  *
- * Runs on the build machine, for its own arch: a cross build links
- * vmm_seccomp/prebuilt_none.c instead (everything compiled at run time).
+ * Runs on the build machine: a cross build gets a host build of it
+ * (VMM_SECCOMP_PREBUILD_TOOL, tools/test-aarch64.sh) that it runs with the
+ * target's --arch, or links vmm_seccomp/prebuilt_none.c instead
+ * (everything compiled at run time).
  */
 #include "internal.h"
 
@@ -63,17 +66,30 @@ int main(int argc, char **argv)
 	static const char *const kinds[3] = { "alone", "shared", "shared_kill" };
 	size_t len[3][VMM_SECCOMP_ROLE_COUNT] = { { 0 } }, n[3][VMM_SECCOMP_ROLE_COUNT] = { { 0 } };
 	struct vmm_seccomp *ctx, *kill;
-	unsigned int role, k;
+	unsigned int role, k, arch = POLICY_ARCH_NATIVE;
+	const char *output = argv[1];
 	FILE *f;
 	int rc = 0;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s OUTPUT.c\n", argv[0]);
+	if (argc == 4 && strcmp(argv[1], "--arch") == 0) {
+		if (strcmp(argv[2], "x86_64") == 0) {
+			arch = POLICY_ARCH_X86_64;
+		} else if (strcmp(argv[2], "aarch64") == 0) {
+			arch = POLICY_ARCH_AARCH64;
+		} else {
+			fprintf(stderr, "%s: unknown architecture '%s' (x86_64, aarch64)\n",
+				argv[0], argv[2]);
+			return 2;
+		}
+		output = argv[3];
+	} else if (argc != 2) {
+		fprintf(stderr, "usage: %s [--arch x86_64|aarch64] OUTPUT.c\n", argv[0]);
 		return 2;
 	}
 	ctx = vmm_seccomp_new();
 	kill = vmm_seccomp_new();
-	if (!ctx || !kill || vmm_seccomp_configure(kill, "kill")) {
+	if (!ctx || !kill || ctx_set_arch(ctx, arch) || ctx_set_arch(kill, arch) ||
+	    vmm_seccomp_configure(kill, "kill")) {
 		vmm_seccomp_free(ctx);
 		vmm_seccomp_free(kill);
 		return 1;
@@ -88,9 +104,9 @@ int main(int argc, char **argv)
 		vmm_seccomp_free(kill);
 		return 1;
 	}
-	f = fopen(argv[1], "we");
+	f = fopen(output, "we");
 	if (!f) {
-		perror(argv[1]);
+		perror(output);
 		vmm_seccomp_free(ctx);
 		return 1;
 	}
@@ -112,7 +128,8 @@ int main(int argc, char **argv)
 			free(r);
 		}
 	}
-	write_names(f, "names_native", SCMP_ARCH_X86_64);
+	write_names(f, "names_native",
+		    arch == POLICY_ARCH_AARCH64 ? SCMP_ARCH_AARCH64 : SCMP_ARCH_X86_64);
 	write_names(f, "names_i386", SCMP_ARCH_X86);
 	fprintf(f, "\nstatic const struct prebuilt built = {\n\t.arch = %u,\n", ctx->arch);
 	for (k = 0; k < 3; k++) {
@@ -147,7 +164,7 @@ int main(int argc, char **argv)
 	if (fclose(f) || rc) {
 		fprintf(stderr, "vmm-seccomp-prebuild: %s\n",
 			rc ? vmm_seccomp_last_error(ctx) : "writing failed");
-		remove(argv[1]);
+		remove(output);
 		vmm_seccomp_free(ctx);
 		vmm_seccomp_free(kill);
 		return 1;

@@ -244,7 +244,7 @@ static int trace(struct profile *p, char **argv, bool keep_seccomp)
 					 * baseline */
 					is_install = info.entry.nr == SYS_seccomp &&
 						     info.entry.args[0] == SECCOMP_SET_MODE_FILTER;
-					if (p->recording && info.arch == AUDIT_ARCH_X86_64 &&
+					if (p->recording && info.arch == NATIVE_AUDIT_ARCH &&
 					    !(is_install &&
 					      (info.entry.args[1] & SECCOMP_FILTER_FLAG_TSYNC)) &&
 					    info.entry.nr < NR_TABLE_SIZE) {

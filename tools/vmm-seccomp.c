@@ -62,8 +62,8 @@ static const char usage_text[] =
 	"  --policy-dir DIR   policies from DIR as vmm_seccomp_load_policy_dir() reads them:\n"
 	"                     ROLE.policy replaces a built-in role or defines a new one\n"
 	"  --mode CONFIG      a configuration string, e.g. \"errno\" or \"enforce,vcpu=log\"\n"
-	"  --arch ARCH        x86_64 (default) or aarch64: policies built for that arch (shown,\n"
-	"                     exported and simulated only; this build installs x86_64 filters)\n"
+	"  --arch ARCH        x86_64 or aarch64 (default: this build's): policies built for that\n"
+	"                     arch (shown, exported and simulated only)\n"
 	"  --allow-dangerous  (also check) let a baseline policy allow syscalls on the dangerous\n"
 	"                     list, as VMM_SECCOMP_ALLOW_DANGEROUS does; refused without it\n"
 	"  --pid PID          the process id the filters hold for $pid, as in a process of that\n"
@@ -248,8 +248,8 @@ static int value_arg(const char *s, uint64_t *v)
 			return 0;
 		}
 	}
-	if (policy_constant(s, strlen(s), v))
-		return 0;
+	/* (a constant was looked up for the policies' arch already: the
+	 * build's own constants are no fallback, --arch's may differ) */
 	fprintf(stderr, "vmm-seccomp: '%s' is neither a number nor a known constant\n", s);
 	return -1;
 }

@@ -848,8 +848,13 @@ int compile_all(struct vmm_seccomp *ctx)
 	enum vmm_seccomp_role r;
 	int rc = 0;
 
-	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
-		return ctx_fail(ctx, -EOPNOTSUPP, "this build runs on x86_64 only");
+	/* a build for one architecture run under another's kernel (an x86_64
+	 * binary on an arm64 kernel's compat layer cannot happen; qemu-user can) */
+	if (seccomp_arch_native() != scmp_arch(POLICY_ARCH_NATIVE))
+		return ctx_fail(
+			ctx, -EOPNOTSUPP,
+			"this build's architecture is not the kernel's (libseccomp says %#x)",
+			seccomp_arch_native());
 	for (r = 0; r < ctx->n_roles; r++) {
 		struct layer *L = &ctx->layer[r];
 

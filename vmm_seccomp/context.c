@@ -48,7 +48,7 @@ struct vmm_seccomp *vmm_seccomp_new(void)
 		policy_init(&ctx->layer[r].replacement);
 	}
 	ctx->report_fd = 2;
-	ctx->arch = POLICY_ARCH_X86_64;
+	ctx->arch = POLICY_ARCH_NATIVE;
 	landlock_init(ctx);
 	return ctx;
 }
@@ -324,7 +324,7 @@ int vmm_seccomp_apply_process(struct vmm_seccomp *ctx)
 	rc = vmm_seccomp_compile(ctx);
 	if (rc)
 		return rc;
-	if (ctx->arch != POLICY_ARCH_X86_64)
+	if (ctx->arch != POLICY_ARCH_NATIVE)
 		return ctx_fail(
 			ctx, -EOPNOTSUPP,
 			"the policies were compiled for another architecture: nothing installed");

@@ -7,9 +7,17 @@
 #include "../policy/policy.h"
 #include "bpf.h"
 
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <stdatomic.h>
 #include <stdio.h>
+
+/* The audit arch of this build's syscalls (POLICY_ARCH_NATIVE's). */
+#if defined(__aarch64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#else
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#endif
 
 /* Syscall numbers we keep names and counters for (x86_64 has < 512). */
 #define NR_TABLE_SIZE 512

@@ -22,6 +22,13 @@
 #define SYS_SECCOMP 1
 #endif
 #define X32_SYSCALL_BIT 0x40000000
+/* x32 is x86_64's audit arch with bit 30 in the number; arm64 has no such
+ * second ABI */
+#if defined(__x86_64__)
+#define NATIVE_FOREIGN_BIT X32_SYSCALL_BIT
+#else
+#define NATIVE_FOREIGN_BIT 0
+#endif
 
 static struct vmm_seccomp *_Atomic active;
 
@@ -97,27 +104,73 @@ static void put_hex(struct line *l, uint64_t v)
 		l->buf[l->len++] = tmp[--n];
 }
 
+/* ---- the trapped syscall in the signal frame ---- */
+
+/*
+ * Its arguments and where its return value goes.  On arm64 x0 carries both
+ * the first argument and the return value: a trapped syscall never ran, so
+ * the frame still holds the argument until the handler writes a result.
+ */
+#if defined(__x86_64__)
+static uint64_t frame_arg(const ucontext_t *uc, int i)
+{
+	static const int regs[6] = { REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9 };
+
+	return (uint64_t)uc->uc_mcontext.gregs[regs[i]];
+}
+
+/* an i386 syscall (int 0x80) from an x86_64 process: its own registers */
+static uint64_t frame_arg_i386(const ucontext_t *uc, int i)
+{
+	static const int regs[6] = { REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_RBP };
+
+	return (uint32_t)uc->uc_mcontext.gregs[regs[i]];
+}
+
+static void frame_set_return(ucontext_t *uc, long v)
+{
+	uc->uc_mcontext.gregs[REG_RAX] = v;
+}
+#elif defined(__aarch64__)
+static uint64_t frame_arg(const ucontext_t *uc, int i)
+{
+	return uc->uc_mcontext.regs[i];
+}
+
+/* an arm64 process has no second ABI a filter could see */
+static uint64_t frame_arg_i386(const ucontext_t *uc, int i)
+{
+	return frame_arg(uc, i);
+}
+
+static void frame_set_return(ucontext_t *uc, long v)
+{
+	uc->uc_mcontext.regs[0] = (uint64_t)v;
+}
+#else
+#error "vmm_seccomp builds for x86_64 and aarch64"
+#endif
+
 /* ---- rt_sigprocmask emulation ---- */
 
 #define SIGBIT(s) (1ULL << (-1 + (s)))
 
 static void emulate_sigprocmask(ucontext_t *uc)
 {
-	greg_t *g = uc->uc_mcontext.gregs;
-	uint64_t how = (uint64_t)g[REG_RDI];
-	const uint64_t *set = (const uint64_t *)g[REG_RSI];
-	uint64_t *oldset = (uint64_t *)g[REG_RDX];
+	uint64_t how = frame_arg(uc, 0);
+	const uint64_t *set = (const uint64_t *)frame_arg(uc, 1);
+	uint64_t *oldset = (uint64_t *)frame_arg(uc, 2);
 	uint64_t cur, req = 0, next;
 
-	if ((uint64_t)g[REG_R10] != sizeof(uint64_t)) {
-		g[REG_RAX] = -EINVAL;
+	if (frame_arg(uc, 3) != sizeof(uint64_t)) {
+		frame_set_return(uc, -EINVAL);
 		return;
 	}
 	/* The mask the thread returns to is the one saved in the frame. */
 	memcpy(&cur, &uc->uc_sigmask, sizeof(cur));
 	if (set) {
 		if (how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK) {
-			g[REG_RAX] = -EINVAL;
+			frame_set_return(uc, -EINVAL);
 			return;
 		}
 		req = *set;
@@ -129,13 +182,14 @@ static void emulate_sigprocmask(ucontext_t *uc)
 		next &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP) | SIGBIT(SIGSYS));
 		memcpy(&uc->uc_sigmask, &next, sizeof(next));
 	}
-	g[REG_RAX] = 0;
+	frame_set_return(uc, 0);
 }
 
 /* ---- the handler ---- */
 
 static long raw_syscall6(long nr, long a, long b, long c)
 {
+#if defined(__x86_64__)
 	long ret;
 
 	__asm__ volatile("syscall"
@@ -143,6 +197,15 @@ static long raw_syscall6(long nr, long a, long b, long c)
 			 : "a"(nr), "D"(a), "S"(b), "d"(c)
 			 : "rcx", "r11", "memory");
 	return ret;
+#else
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+
+	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+	return x0;
+#endif
 }
 
 /*
@@ -151,7 +214,9 @@ static long raw_syscall6(long nr, long a, long b, long c)
  * default action and deliver it: the process dies by SIGSYS (and dumps core
  * where core dumps are enabled), exactly as with SECCOMP_RET_KILL_PROCESS.
  * Nothing the thread did to SIGSYS matters.  An x32 syscall number is a
- * foreign ABI, which every layer in every mode but off traps (or kills).
+ * foreign ABI, which every layer in every mode but off traps (or kills); an
+ * arm64 process has none, so there a number no layer allows does it (a
+ * layer in log mode lets it through, to ENOSYS, and the ioctl follows).
  * valgrind answers syscalls it does not know without the kernel, so under
  * valgrind an ioctl request no policy names does the same job.
  */
@@ -160,7 +225,7 @@ static long raw_syscall6(long nr, long a, long b, long c)
 static void die_by_sigsys(const struct vmm_seccomp *ctx)
 {
 	if (!ctx || !ctx->under_valgrind)
-		raw_syscall6(X32_SYSCALL_BIT | NR_NEVER_ALLOWED, 0, 0, 0);
+		raw_syscall6(NATIVE_FOREIGN_BIT | NR_NEVER_ALLOWED, 0, 0, 0);
 	raw_syscall6(SYS_ioctl, -1, IOCTL_NEVER_ALLOWED, 0);
 	/* Not reached while any enforcing layer is in place. */
 	raw_syscall6(SYS_kill, raw_syscall6(SYS_getpid, 0, 0, 0), SIGKILL, 0);
@@ -172,13 +237,14 @@ static const char *arch_name(uint32_t arch, int nr)
 		return (nr & X32_SYSCALL_BIT) ? "x32" : "x86_64";
 	if (arch == AUDIT_ARCH_I386)
 		return "i386";
+	if (arch == AUDIT_ARCH_AARCH64)
+		return "aarch64";
 	return "unknown";
 }
 
 static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 {
 	ucontext_t *uc = uctx;
-	greg_t *g = uc->uc_mcontext.gregs;
 	struct vmm_seccomp *ctx = atomic_load(&active);
 	struct thread_self *self = thread_self();
 	struct vmm_seccomp_violation v;
@@ -194,7 +260,7 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 		return; /* somebody sent SIGSYS by hand: not ours to judge */
 	data = (uint32_t)info->si_errno;
 	mode = (enum vmm_seccomp_mode)TRAP_DATA_MODE(data);
-	if (TRAP_DATA_MODE(data) == TRAP_MODE_SIGMASK && info->si_arch == AUDIT_ARCH_X86_64) {
+	if (TRAP_DATA_MODE(data) == TRAP_MODE_SIGMASK && info->si_arch == NATIVE_AUDIT_ARCH) {
 		emulate_sigprocmask(uc);
 		errno = saved_errno;
 		return;
@@ -228,17 +294,8 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 		raw_syscall6(SYS_prctl, PR_GET_NAME, (long)pname, 0);
 		v.thread_name = pname;
 	}
-	if (v.arch == AUDIT_ARCH_I386) {
-		static const int regs[6] = { REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_RBP };
-
-		for (i = 0; i < 6; i++)
-			v.args[i] = (uint32_t)g[regs[i]];
-	} else {
-		static const int regs[6] = { REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9 };
-
-		for (i = 0; i < 6; i++)
-			v.args[i] = (uint64_t)g[regs[i]];
-	}
+	for (i = 0; i < 6; i++)
+		v.args[i] = v.arch == AUDIT_ARCH_I386 ? frame_arg_i386(uc, i) : frame_arg(uc, i);
 	v.syscall_name = "?";
 	if (ctx && v.syscall_nr >= 0 && v.syscall_nr < NR_TABLE_SIZE) {
 		const char *n = NULL;
@@ -250,7 +307,7 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 		if (n)
 			v.syscall_name = n;
 	}
-	if (v.arch == AUDIT_ARCH_X86_64 && !(info->si_syscall & X32_SYSCALL_BIT) &&
+	if (v.arch == NATIVE_AUDIT_ARCH && !(info->si_syscall & NATIVE_FOREIGN_BIT) &&
 	    v.syscall_nr == SYS_ioctl)
 		v.ioctl_name = policy_ioctl_name(v.args[1]);
 	v.mode = mode;
@@ -279,7 +336,7 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 			put_str(&l, ",");
 		put_hex(&l, v.args[i]);
 	}
-	if (v.arch == AUDIT_ARCH_X86_64 && v.syscall_nr == SYS_ioctl) {
+	if (v.arch == NATIVE_AUDIT_ARCH && v.syscall_nr == SYS_ioctl) {
 		put_str(&l, " request=");
 		put_str(&l, v.ioctl_name ? v.ioctl_name : "?");
 		put_str(&l, "(");
@@ -295,7 +352,7 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 	l.buf[l.len] = '\0';
 
 	if (ctx) {
-		slot = (v.arch == AUDIT_ARCH_X86_64 && !(info->si_syscall & X32_SYSCALL_BIT) &&
+		slot = (v.arch == NATIVE_AUDIT_ARCH && !(info->si_syscall & NATIVE_FOREIGN_BIT) &&
 			v.syscall_nr < NR_TABLE_SIZE)
 			       ? v.syscall_nr
 			       : FOREIGN_SLOT;
@@ -310,7 +367,7 @@ static void handle_sigsys(int sig, siginfo_t *info, void *uctx)
 	}
 
 	if (v.unreviewed || mode == VMM_SECCOMP_MODE_ERRNO) {
-		g[REG_RAX] = v.unreviewed ? -ENOSYS : -EPERM;
+		frame_set_return(uc, v.unreviewed ? -ENOSYS : -EPERM);
 		errno = saved_errno;
 		return;
 	}

@@ -21,7 +21,8 @@
  * naming what and where.
  * A failing call changes nothing: no filter is half installed.
  *
- * x86_64 only for now; the policy data model also carries aarch64.
+ * Architectures: x86_64 and aarch64; the library installs filters for the
+ * one it was built for (README.md, "Architectures").
  */
 #ifndef VMM_SECCOMP_H
 #define VMM_SECCOMP_H
