@@ -268,6 +268,28 @@ static void test_check(void **state)
 	assert_int_equal(tool("check", path_of("extra.txt"), NULL), 3);
 	has("execve is on the dangerous list");
 	assert_int_equal(tool("check", "/nonexistent", NULL), 3);
+
+	/* a new role one edit (or one swap) from a built-in role's name: its
+	 * rules reach no thread of the role meant, most likely a typo */
+	unlink(path_of("vcpu.policy"));
+	put("vpcu.policy", "getrandom  # entropy\n");
+	assert_int_equal(tool("check", dir, NULL), 1);
+	snprintf(want, sizeof(want),
+		 "%s/vpcu.policy:1:1: warning: defines a new role 'vpcu', one edit from the "
+		 "built-in role 'vcpu', which it leaves as it is",
+		 dir);
+	has(want);
+	has("1 finding\n");
+	unlink(path_of("vpcu.policy"));
+	put("virtio_blok.policy", "getrandom  # entropy\n");
+	assert_int_equal(tool("check", dir, NULL), 1);
+	has("new role 'virtio_blok', one edit from the built-in role 'virtio_block'");
+	/* a role of one's own, named apart: nothing to say */
+	unlink(path_of("virtio_blok.policy"));
+	put("virtio_9p.policy", "getrandom  # entropy\n");
+	assert_int_equal(tool("check", dir, NULL), 0);
+	has("0 findings");
+	unlink(path_of("virtio_9p.policy"));
 }
 
 static void test_explain(void **state)

@@ -21,9 +21,11 @@
 #include "profile.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -534,6 +536,76 @@ static int lint(const char *role_name, const struct policy *p)
 	return findings;
 }
 
+/* Optimal string alignment distance of a and b, both shorter than
+ * VMM_SECCOMP_ROLE_NAME_MAX + 1: edits, and swaps of two neighbours. */
+static size_t name_distance(const char *a, const char *b)
+{
+	size_t d[VMM_SECCOMP_ROLE_NAME_MAX + 2][VMM_SECCOMP_ROLE_NAME_MAX + 2];
+	size_t la = strlen(a), lb = strlen(b), i, j;
+
+	if (la > VMM_SECCOMP_ROLE_NAME_MAX || lb > VMM_SECCOMP_ROLE_NAME_MAX)
+		return SIZE_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+/*
+ * A directory's NAME.policy named after no built-in role defines role NAME,
+ * and leaves the built-in roles as they are: a "vpcu.policy" or
+ * "virtio_nte.policy" meant for vcpu or virtio_net holds rules no thread
+ * they were meant for will get.  A name one edit (or one
+ * swap) from a built-in role's is flagged.
+ */
+static int lint_role_name(const struct vmm_seccomp *ctx, unsigned int r, const char *dir)
+{
+	const char *name = vmm_seccomp_get_role_name(ctx, r);
+	unsigned int b;
+
+	for (b = 0; b < VMM_SECCOMP_ROLE_COUNT; b++) {
+		const char *builtin = vmm_seccomp_get_role_name(ctx, b);
+
+		if (name_distance(name, builtin) == 1) {
+			printf("%s/%s.policy:1:1: warning: defines a new role '%s', one edit "
+			       "from the built-in role '%s', which it leaves as it is: a typo? "
+			       "(a role of one's own wants a name of its own)\n",
+			       dir, name, name, builtin);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The directory whose NAME.policy defined role r. */
+static const char *defining_dir(const struct opts *o, const struct vmm_seccomp *ctx, unsigned int r,
+				const struct stat *st)
+{
+	char file[PATH_MAX];
+
+	if (o->n_pos && S_ISDIR(st->st_mode)) {
+		snprintf(file, sizeof(file), "%s/%s.policy", o->pos[0],
+			 vmm_seccomp_get_role_name(ctx, r));
+		if (!o->policy_dir || access(file, F_OK) == 0)
+			return o->pos[0];
+	}
+	return o->policy_dir ? o->policy_dir : ".";
+}
+
 static int cmd_check(const struct opts *o)
 {
 	struct vmm_seccomp *ctx;
@@ -589,8 +661,13 @@ static int cmd_check(const struct opts *o)
 		vmm_seccomp_free(ctx);
 		return EXIT_BAD_INPUT;
 	}
-	for (r = 0; r < vmm_seccomp_role_count(ctx); r++)
+	for (r = 0; r < vmm_seccomp_role_count(ctx); r++) {
 		findings += lint(vmm_seccomp_get_role_name(ctx, r), &ctx->layer[r].resolved);
+		/* a role a directory defines: the positional one, read last,
+		 * unless only --policy-dir defines it */
+		if (r >= VMM_SECCOMP_ROLE_COUNT)
+			findings += lint_role_name(ctx, r, defining_dir(o, ctx, r, &st));
+	}
 	vmm_seccomp_free(ctx);
 	printf("%d finding%s\n", findings, findings == 1 ? "" : "s");
 	return findings ? EXIT_FINDINGS : 0;
