@@ -106,28 +106,15 @@ fi
 echo "== rust: cargo test --offline (rust/: the bindings and the tokio/KVM example mini-dragonball, rust/README.md)"
 if tools/rust-deps.sh; then
   PATH=$(tools/rust-deps.sh --path)
-  # Debian 12's packaged crates are the ones Cargo.lock pins (a stale lock
-  # is an error there).  Another release packages other versions, which
-  # cargo, offline, will not put in place of locked ones: there the
-  # workspace runs from a copy without the lock, in build-rust/tree (the
-  # rest of the tree linked beside it, for the build scripts' ../..).
-  locked=--locked
-  ws=$PWD/rust
-  if ! grep -q '^VERSION_ID="12"' /etc/os-release 2>/dev/null; then
-    locked=
-    ws=$PWD/build-rust/tree/rust
-    rm -rf build-rust/tree && mkdir -p build-rust/tree &&
-      for f in * .[!.]*; do
-        case $f in rust | build* | .git) ;; *) ln -s "$PWD/$f" "build-rust/tree/$f" ;; esac
-      done &&
-      git ls-files rust | grep -v '^rust/Cargo.lock$' | tar -cf - -T - | tar -xf - -C build-rust/tree
-    echo "not Debian 12: Cargo.lock pins Debian 12's crates; resolving against this release's, in build-rust/tree"
-  fi
+  # Cargo.lock pins Debian 12's packaged crates; another release resolves
+  # its own in a copy of the workspace (tools/rust-deps.sh --workspace).
+  read -r ws locked <<<"$(tools/rust-deps.sh --workspace)"
+  [ -z "$locked" ] && echo "not Debian 12: Cargo.lock pins Debian 12's crates; resolving against this release's, in $ws"
   # The library and the sample guest under test are the ones built above.
   cargo_env=(env CARGO_TARGET_DIR="$PWD/build-rust/target" VMM_SECCOMP_LIB_DIR="$PWD/build-test"
     VMM_SECCOMP_INCLUDE_DIR="$PWD/vmm_seccomp/include"
     MINI_DRAGONBALL_GUEST="$PWD/build-test/sample_vmm/sample-guest.bin")
-  out=$(cd "$ws" && "${cargo_env[@]}" cargo test --offline $locked 2>&1)
+  out=$(cd "$ws" && "${cargo_env[@]}" cargo test --offline ${locked:+"$locked"} 2>&1)
   rc=$?
   echo "$out" | grep -E '^(test result|error|warning|SKIP)|panicked|FAILED|Running' || true
   rpass=$(echo "$out" | awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^passed/) n += $i } END { print n + 0 }')
@@ -146,7 +133,7 @@ if tools/rust-deps.sh; then
     echo "SKIP: rustfmt: this toolchain ($(cargo --version)) has no cargo fmt"
   fi
   if (cd "$ws" && cargo clippy --version) >/dev/null 2>&1; then
-    if (cd "$ws" && "${cargo_env[@]}" cargo clippy --offline $locked --all-targets -q -- -D warnings); then
+    if (cd "$ws" && "${cargo_env[@]}" cargo clippy --offline ${locked:+"$locked"} --all-targets -q -- -D warnings); then
       passed=$((passed + 1))
     else
       failed=$((failed + 1)); echo "clippy found problems"
@@ -156,7 +143,7 @@ if tools/rust-deps.sh; then
   fi
   # Every public item is documented (missing_docs is denied) and no
   # intra-doc link is broken.
-  if (cd "$ws" && RUSTDOCFLAGS="-D warnings" "${cargo_env[@]}" cargo doc --offline $locked --no-deps \
+  if (cd "$ws" && RUSTDOCFLAGS="-D warnings" "${cargo_env[@]}" cargo doc --offline ${locked:+"$locked"} --no-deps \
     --all-features -q); then
     passed=$((passed + 1))
   else
