@@ -8,7 +8,7 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use vmm_seccomp::{Context, Landlock, Mode, PathAccess, Report, Role};
 
@@ -79,17 +79,24 @@ fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
+/// The built-in policies, enforced, applied to the process, reports written
+/// to `fd`.
+fn applied_reporting_to(fd: RawFd) -> Result<Context, String> {
+    let mut ctx = Context::builder()
+        .landlock(Landlock::IfAvailable)
+        .report_fd(fd)
+        .build()
+        .map_err(|e| e.to_string())?;
+    ctx.apply_process().map_err(|e| e.to_string())?;
+    Ok(ctx)
+}
+
 #[test]
 fn spawned_role_thread_dies_by_sigsys_on_refused_syscall() {
     let (mut read, write) = report_pipe();
     let wfd = write.as_raw_fd();
     let end = in_child(|| {
-        let mut ctx = Context::builder()
-            .landlock(Landlock::IfAvailable)
-            .report_fd(wfd)
-            .build()
-            .map_err(|e| e.to_string())?;
-        ctx.apply_process().map_err(|e| e.to_string())?;
+        let ctx = applied_reporting_to(wfd)?;
         // The baseline alone lets the main thread make it.
         if getppid_raw() < 0 {
             return Err(format!(
@@ -120,12 +127,7 @@ fn entered_role_dies_by_sigsys_on_refused_syscall() {
     let (mut read, write) = report_pipe();
     let wfd = write.as_raw_fd();
     let end = in_child(|| {
-        let mut ctx = Context::builder()
-            .landlock(Landlock::IfAvailable)
-            .report_fd(wfd)
-            .build()
-            .map_err(|e| e.to_string())?;
-        ctx.apply_process().map_err(|e| e.to_string())?;
+        let ctx = applied_reporting_to(wfd)?;
         ctx.enter_role(Role::VCPU, Some("entered"))
             .map_err(|e| e.to_string())?;
         // A second role is refused, with the library's message.
@@ -149,12 +151,7 @@ fn baseline_kills_execve_on_a_plain_thread() {
     let (mut read, write) = report_pipe();
     let wfd = write.as_raw_fd();
     let end = in_child(|| {
-        let mut ctx = Context::builder()
-            .landlock(Landlock::IfAvailable)
-            .report_fd(wfd)
-            .build()
-            .map_err(|e| e.to_string())?;
-        ctx.apply_process().map_err(|e| e.to_string())?;
+        let _ctx = applied_reporting_to(wfd)?;
         let argv = [c"/bin/true".as_ptr(), std::ptr::null()];
         unsafe { libc::execv(c"/bin/true".as_ptr(), argv.as_ptr()) };
         Err(format!("execve returned, errno {}", errno()))
